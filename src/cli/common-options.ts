@@ -1,0 +1,18 @@
+import { Option, type Command } from 'commander';
+import { durationArg, idListArg, intArg } from './parsers.js';
+
+/** The options every command shares; each overrides its environment variable. */
+export function addCommonOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--api-host-url <url>', 'EvalAI API base URL (env API_HOST_URL)'))
+    .addOption(new Option('--auth-token-file <path>', 'read the bearer token from this file (env AUTH_TOKEN_FILE; else AUTH_TOKEN)'))
+    .addOption(new Option('--dry-run', 'decide and print the plan; make no change'))
+    .addOption(new Option('--json', 'print a machine-readable report on stdout instead of the human summary'))
+    .addOption(new Option('-v, --verbose', 'print a line for every challenge, not only those something happened to'))
+    .addOption(new Option('--challenge <id...>', 'only these challenge ids (repeat, or comma-separate)').argParser(idListArg))
+    .addOption(new Option('--timeout <duration>', 'timeout of each HTTP request (default 10s)').argParser(durationArg))
+    .addOption(new Option('--retries <n>', 'retries of a failed read (default 2)').argParser(intArg(0, 10)))
+    .addOption(new Option('--concurrency <n>', 'challenges handled at a time (default 4)').argParser(intArg(1, 32)))
+    .addOption(new Option('--max-pages <n>', 'refuse challenge lists longer than this many pages (default 1000)').argParser(intArg(1, 100_000)))
+    .addOption(new Option('--log-level <level>', 'pino log level on stderr (env LOG_LEVEL; default info)'));
+}

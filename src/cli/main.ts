@@ -1,0 +1,47 @@
+import { CommanderError } from 'commander';
+import { ConfigError, RunError, describeError } from '../runtime/errors.js';
+import { ExitCode } from '../runtime/exit-codes.js';
+import { processIO, type CliIO } from './io.js';
+import { buildProgram } from './program.js';
+
+/**
+ * Runs one command and returns its exit code. Usage errors (commander) and configuration errors
+ * become exit 2 with one line on stderr; nothing else is printed for them.
+ */
+export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
+  let code: number = ExitCode.Ok;
+  const program = buildProgram(io, (c) => {
+    code = c;
+  });
+  program.exitOverride();
+  for (const cmd of program.commands) {
+    cmd.exitOverride();
+    cmd.configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+  }
+  const command = argv[0] ?? 'evalai-autoscaler';
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return ExitCode.Ok;
+      return ExitCode.Usage;
+    }
+    if (err instanceof ConfigError) {
+      io.stderr.write(`${command}: configuration error: ${err.message}\n`);
+      return err.exitCode;
+    }
+    if (err instanceof RunError) {
+      io.stderr.write(`${command}: ${err.message}\n`);
+      return err.exitCode;
+    }
+    io.stderr.write(`${command}: internal error: ${describeError(err)}\n`);
+    return ExitCode.Partial;
+  }
+}
+
+/** Entry used by the bin files: the only place that exits the process. */
+export async function runMain(argv: string[]): Promise<never> {
+  const code = await main(argv);
+  process.exit(code);
+}

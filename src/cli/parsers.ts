@@ -1,0 +1,28 @@
+import { InvalidArgumentError } from 'commander';
+import { parseDuration } from '../runtime/duration.js';
+
+/** commander argument parsers: a bad value is a usage error (exit 2) naming the flag. */
+export function durationArg(value: string): number {
+  const ms = parseDuration(value);
+  if (ms === null || ms <= 0) throw new InvalidArgumentError('expected a duration such as 10s, 5m, 14d');
+  return ms;
+}
+
+export function intArg(min: number, max: number) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value.trim())) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
+    const n = Number(value);
+    if (n < min || n > max) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
+    return n;
+  };
+}
+
+export function idListArg(value: string, previous: number[] | undefined): number[] {
+  const ids = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const out = [...(previous ?? [])];
+  for (const id of ids) {
+    if (!/^\d+$/.test(id) || Number(id) <= 0) throw new InvalidArgumentError(`"${id}" is not a challenge id`);
+    out.push(Number(id));
+  }
+  return out;
+}

@@ -1,0 +1,59 @@
+import type { DateTime } from 'luxon';
+import type { Challenge } from '../../core/challenge.js';
+import { hasEnded } from '../../core/datetime.js';
+import type { Decision } from '../../core/outcome.js';
+import type { ScaleWorkersPolicy } from './policy.js';
+
+export type WorkerDecisionAction = 'start' | 'stop' | 'none' | 'skip';
+
+/** The pending count, or `unknown` when the metrics could not be read or were malformed. */
+export type Pending = number | 'unknown';
+
+/**
+ * The decision for one challenge: a pure function of the challenge, its pending count, the policy
+ * and the time. Upstream's auto_scale_workers.py rules, minus its defects: no `stop` for an ended
+ * challenge (the server refuses it with 406), a null end date means "no end", EC2 challenges are
+ * scale-ec2's, and an unknown pending count is never acted on.
+ */
+export function decideWorkers(challenge: Challenge, pending: Pending, policy: ScaleWorkersPolicy, now: DateTime): Decision<WorkerDecisionAction> {
+  const scope = outOfScope(challenge, policy);
+  if (scope) return scope;
+
+  const workers = challenge.workers ?? 0;
+  const facts = { pending, workers: challenge.workers, ended: hasEnded(challenge.endDate, now) };
+  const up = `${workers} worker${workers === 1 ? '' : 's'} up`;
+
+  if (facts.ended) {
+    if (workers === 0) return { action: 'none', reason: 'ended, no worker', facts };
+    if (pending === 'unknown') return { action: 'none', reason: `ended with ${up}; pending submissions unknown`, facts };
+    if (pending > 0) {
+      return { action: 'none', reason: `draining: ended with ${pending} pending and ${up}; left running until they finish (stop-idle removes it)`, facts };
+    }
+    return { action: 'none', reason: `ended with ${up} and nothing pending: left to stop-idle (the server refuses stop after end_date)`, facts };
+  }
+  if (pending === 'unknown') return { action: 'none', reason: 'pending submissions unknown: nothing done', facts };
+  if (pending > 0 && workers === 0) return { action: 'start', reason: `${pending} pending submission${pending === 1 ? '' : 's'} and no worker`, facts };
+  if (pending > 0) return { action: 'none', reason: `busy: ${pending} pending, ${up}`, facts };
+  if (workers > 0) return { action: 'stop', reason: `no pending submissions, ${up}`, facts };
+  return { action: 'none', reason: 'idle: no pending submissions, no worker', facts };
+}
+
+/**
+ * Whether the pending count can change the decision for this challenge. On eval.ai most challenges
+ * ever created are long ended with no worker: their metrics are not fetched.
+ */
+export function needsPending(challenge: Challenge, policy: ScaleWorkersPolicy, now: DateTime): boolean {
+  if (outOfScope(challenge, policy)) return false;
+  const ended = hasEnded(challenge.endDate, now);
+  return !ended || (challenge.workers ?? 0) > 0;
+}
+
+function outOfScope(challenge: Challenge, policy: ScaleWorkersPolicy): Decision<WorkerDecisionAction> | null {
+  if (policy.production && challenge.remoteEvaluation) {
+    return { action: 'skip', reason: 'remote evaluation: the host runs its own workers (ENV=prod)' };
+  }
+  if (challenge.usesEc2Worker && !policy.includeEc2) {
+    return { action: 'skip', reason: 'uses an EC2 worker: left to scale-ec2 (--include-ec2 to include)' };
+  }
+  return null;
+}

@@ -1,0 +1,45 @@
+/**
+ * The pending-submission calculator shared by every scaler: pending = running + submitted + queued
+ * + resuming, as upstream's get_pending_submission_count (contract §2.5, §3.1). An absent key
+ * counts 0; `submitting` is not counted; a negative or non-integer count makes the whole answer
+ * untrustworthy, so no decision is taken on it.
+ */
+export const PENDING_STATUSES = ['running', 'submitted', 'queued', 'resuming'] as const;
+export type PendingStatus = (typeof PENDING_STATUSES)[number];
+
+export interface PendingCount {
+  total: number;
+  byStatus: Record<PendingStatus, number>;
+}
+
+export type PendingResult = { ok: true; pending: PendingCount } | { ok: false; problem: string };
+
+export function pendingFromMetrics(metrics: unknown): PendingResult {
+  if (!metrics || typeof metrics !== 'object' || Array.isArray(metrics)) {
+    return { ok: false, problem: `expected an object of status counts, got ${kindOf(metrics)}` };
+  }
+  const m = metrics as Record<string, unknown>;
+  const byStatus = { running: 0, submitted: 0, queued: 0, resuming: 0 } as Record<PendingStatus, number>;
+  for (const status of PENDING_STATUSES) {
+    const value = m[status];
+    if (value === undefined) continue;
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+      return { ok: false, problem: `field "${status}" is ${JSON.stringify(value)}, expected a whole number >= 0` };
+    }
+    byStatus[status] = value;
+  }
+  const total = PENDING_STATUSES.reduce((sum, s) => sum + byStatus[s], 0);
+  return { ok: true, pending: { total, byStatus } };
+}
+
+/** "3 pending (2 running, 1 submitted)" */
+export function describePending(p: PendingCount): string {
+  const parts = PENDING_STATUSES.filter((s) => p.byStatus[s] > 0).map((s) => `${p.byStatus[s]} ${s}`);
+  return parts.length ? `${p.total} pending (${parts.join(', ')})` : 'no pending submissions';
+}
+
+function kindOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  return typeof v;
+}

@@ -1,0 +1,59 @@
+import type { Outcome, OutcomeStatus } from './outcome.js';
+import { challengeLabel } from './challenge.js';
+
+export interface RunReport {
+  command: string;
+  dryRun: boolean;
+  startedAt: string;
+  finishedAt: string;
+  exitCode: number;
+  /** Run-level problems: a page of the challenge list that could not be read, a rejected token. */
+  errors: string[];
+  counts: Record<OutcomeStatus, number> & { challenges: number };
+  /** Per action, how many were done (or planned in a dry run). */
+  actions: Record<string, number>;
+  outcomes: Outcome[];
+}
+
+export function countOutcomes(outcomes: Outcome[]): Pick<RunReport, 'counts' | 'actions'> {
+  const counts = { challenges: outcomes.length, done: 0, planned: 0, unchanged: 0, skipped: 0, failed: 0 };
+  const actions: Record<string, number> = {};
+  for (const o of outcomes) {
+    counts[o.status]++;
+    if (o.status === 'done' || o.status === 'planned') actions[o.action] = (actions[o.action] ?? 0) + 1;
+  }
+  return { counts, actions };
+}
+
+/** One human line per challenge something happened to (all of them with verbose), then a summary. */
+export function formatHuman(report: RunReport, verbose: boolean): string {
+  const lines: string[] = [];
+  for (const o of report.outcomes) {
+    const interesting = o.status === 'done' || o.status === 'planned' || o.status === 'failed';
+    if (!interesting && !verbose) continue;
+    lines.push(formatOutcome(o, report.dryRun));
+  }
+  for (const e of report.errors) lines.push(`error: ${e}`);
+  lines.push(formatSummary(report));
+  return lines.join('\n') + '\n';
+}
+
+export function formatOutcome(o: Outcome, dryRun: boolean): string {
+  const tag = o.status === 'planned' ? (dryRun ? 'would ' : '') + o.action : o.status === 'done' ? o.action : o.status;
+  const error = o.error ? `: ${o.error}` : '';
+  return `challenge ${challengeLabel({ id: o.challengeId, title: o.title })}: ${tag} - ${o.reason}${error}`;
+}
+
+export function formatSummary(r: RunReport): string {
+  const verb = r.dryRun ? 'would ' : '';
+  const acted = Object.entries(r.actions).map(([action, n]) => `${verb}${action} ${n}`);
+  const parts = [
+    `${r.counts.challenges} challenge${r.counts.challenges === 1 ? '' : 's'}`,
+    ...acted,
+    `${r.counts.unchanged} unchanged`,
+    `${r.counts.skipped} skipped`,
+    `${r.counts.failed} failed`,
+  ];
+  if (r.errors.length) parts.push(`${r.errors.length} run error${r.errors.length === 1 ? '' : 's'}`);
+  return `${r.command}${r.dryRun ? ' (dry run)' : ''}: ${parts.join(', ')}; exit ${r.exitCode}`;
+}

@@ -1,0 +1,91 @@
+import pLimit from 'p-limit';
+import type { Logger } from '../runtime/logger.js';
+import { describeError } from '../runtime/errors.js';
+import type { ChallengeEntry } from '../evalai/challenges.js';
+import { isRunFatal } from '../evalai/errors.js';
+import type { Challenge } from './challenge.js';
+import { failedOutcome, type Outcome } from './outcome.js';
+
+export interface ChallengeRunResult {
+  outcomes: Outcome[];
+  /** The challenge list could not be read to the end (challenges read before still ran). */
+  sourceError?: unknown;
+  /** How many list entries were read before the source ended or failed. */
+  entriesRead: number;
+  /** An error after which nothing else can succeed (the token was rejected): the run stopped. */
+  fatal?: unknown;
+}
+
+export interface ChallengeRunOptions {
+  source: AsyncIterable<ChallengeEntry>;
+  /** Independent reads and actions run this many challenges at a time. */
+  concurrency: number;
+  /** --challenge: only these ids; an id the list never shows is reported as failed. */
+  only?: ReadonlySet<number>;
+  handle: (challenge: Challenge) => Promise<Outcome>;
+  logger: Logger;
+}
+
+/**
+ * Streams challenges from the list into `handle`, a few at a time. One challenge's failure never
+ * stops the others; a page that cannot be read stops the listing but not the challenges already
+ * read; a rejected token stops everything, since every later call would be rejected too.
+ */
+export async function runOverChallenges(opts: ChallengeRunOptions): Promise<ChallengeRunResult> {
+  const limit = pLimit(opts.concurrency);
+  const outcomes: Outcome[] = [];
+  const running: Promise<void>[] = [];
+  const seen = new Set<number>();
+  let fatal: unknown;
+  let sourceError: unknown;
+  let entriesRead = 0;
+
+  const handleOne = async (challenge: Challenge): Promise<void> => {
+    if (fatal) return;
+    try {
+      const outcome = await opts.handle(challenge);
+      outcomes.push(outcome);
+      opts.logger.info({ challenge: challenge.id, action: outcome.action, status: outcome.status, reason: outcome.reason, error: outcome.error, ...outcome.facts }, 'decision');
+    } catch (err) {
+      if (isRunFatal(err)) {
+        fatal ??= err;
+        limit.clearQueue();
+        return;
+      }
+      const outcome = failedOutcome(challenge, 'unexpected error', describeError(err));
+      outcomes.push(outcome);
+      opts.logger.error({ challenge: challenge.id, error: outcome.error }, 'challenge failed');
+    }
+  };
+
+  try {
+    for await (const entry of opts.source) {
+      entriesRead++;
+      if (fatal) break;
+      const id = entry.ok ? entry.challenge.id : entry.id;
+      if (opts.only && (id === null || !opts.only.has(id))) continue;
+      if (id !== null) seen.add(id);
+      if (!entry.ok) {
+        const outcome = failedOutcome({ id: entry.id, title: entry.title }, 'challenge data cannot be trusted; nothing done', entry.error.message);
+        outcomes.push(outcome);
+        opts.logger.error({ challenge: entry.id, error: outcome.error }, 'malformed challenge');
+        continue;
+      }
+      running.push(limit(() => handleOne(entry.challenge)));
+    }
+  } catch (err) {
+    if (isRunFatal(err)) fatal ??= err;
+    else sourceError = err;
+  }
+  await Promise.all(running);
+
+  if (opts.only && !fatal && !sourceError) {
+    for (const id of opts.only) {
+      if (!seen.has(id)) {
+        outcomes.push(failedOutcome({ id }, 'not in the challenge list', `challenge ${id} is not in EvalAI's challenge list (unknown, or disabled)`));
+      }
+    }
+  }
+  outcomes.sort((a, b) => b.challengeId - a.challengeId);
+  return { outcomes, sourceError, fatal, entriesRead };
+}

@@ -1,0 +1,191 @@
+import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import type { Logger } from '../runtime/logger.js';
+import { EvalAIError } from './errors.js';
+import { errorForStatus } from './status-errors.js';
+import { retryAfterMs, backoffMs } from './retry-policy.js';
+
+export type HttpMethod = 'GET' | 'PUT' | 'PATCH' | 'POST';
+
+export interface TransportOptions {
+  /** API_HOST_URL without a trailing slash. */
+  baseUrl: string;
+  token: string;
+  timeoutMs: number;
+  /** Attempts for a GET (1 = no retry). Writes are retried only when the server provably did nothing. */
+  maxAttempts: number;
+  logger: Logger;
+  /** false in --dry-run: any mutating call is a bug and throws before leaving the process. */
+  allowWrites: boolean;
+  retryBaseMs?: number;
+  /** A Retry-After longer than this is not waited for: the call fails as throttled. */
+  maxRetryAfterMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+  /** Called before each attempt of a call to a user-throttled endpoint (client-side pacing). */
+  beforeThrottledCall?: () => Promise<void>;
+}
+
+export interface RequestSpec {
+  method: HttpMethod;
+  /** A path under baseUrl (e.g. "/api/challenges/challenge/all/all/all"), or an absolute URL already checked. */
+  path: string;
+  /** Human name of the endpoint for errors and logs. */
+  endpoint: string;
+  params?: Record<string, string>;
+  /** Sent form-encoded, as the upstream client does. */
+  form?: Record<string, string>;
+  /** Non-2xx statuses whose body is a domain answer rather than an error (the EC2 endpoints' 400). */
+  acceptStatuses?: number[];
+  /** Counts against the server's shared 60/min user budget (contract §1.3). */
+  throttled?: boolean;
+  /** Another bearer token for this call (a challenge host's token). */
+  token?: string;
+}
+
+export interface Response {
+  status: number;
+  body: unknown;
+  text: string;
+}
+
+const NETWORK_REASONS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  EPIPE: 'connection closed',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'DNS lookup failed',
+  ETIMEDOUT: 'connection timed out',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ERR_SOCKET_CONNECTION_TIMEOUT: 'connection timed out',
+};
+
+/** Network errors after which the server cannot have acted on the request. */
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The HTTP edge: one axios instance per run, bearer auth, a timeout on every request, redirects
+ * never followed, bodies parsed here (error bodies may be HTML), GET retried with backoff and jitter
+ * on network errors, 5xx and 429 (Retry-After honoured). Nothing here logs a header or the token.
+ */
+export class Transport {
+  private readonly http: AxiosInstance;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly retryBaseMs: number;
+  private readonly maxRetryAfterMs: number;
+  readonly origin: string;
+
+  constructor(private readonly opts: TransportOptions) {
+    this.sleep = opts.sleep ?? defaultSleep;
+    this.retryBaseMs = opts.retryBaseMs ?? 500;
+    this.maxRetryAfterMs = opts.maxRetryAfterMs ?? 30_000;
+    this.origin = new URL(opts.baseUrl).origin;
+    this.http = axios.create({
+      baseURL: opts.baseUrl,
+      timeout: opts.timeoutMs,
+      maxRedirects: 0,
+      validateStatus: () => true,
+      responseType: 'text',
+      transformResponse: [(data: unknown) => data],
+      headers: { Accept: 'application/json', 'User-Agent': 'evalai-autoscaler' },
+    });
+  }
+
+  get baseUrl(): string {
+    return this.opts.baseUrl;
+  }
+
+  async request(spec: RequestSpec): Promise<Response> {
+    const mutating = spec.method !== 'GET';
+    if (mutating && !this.opts.allowWrites) {
+      throw new Error(`internal error: ${spec.method} ${spec.endpoint} attempted in a read-only (dry) run`);
+    }
+    const maxAttempts = Math.max(1, this.opts.maxAttempts);
+    for (let attempt = 1; ; attempt++) {
+      if (spec.throttled && this.opts.beforeThrottledCall) await this.opts.beforeThrottledCall();
+      const started = Date.now();
+      let res: AxiosResponse<string>;
+      try {
+        res = await this.send(spec);
+      } catch (err) {
+        const code = networkCode(err);
+        const reason = describeNetworkError(err, this.opts.timeoutMs);
+        const retriable = !mutating || NOT_SENT.has(code);
+        this.opts.logger.debug({ endpoint: spec.endpoint, method: spec.method, attempt, error: reason }, 'request failed');
+        if (retriable && attempt < maxAttempts) {
+          await this.sleep(backoffMs(attempt, this.retryBaseMs));
+          continue;
+        }
+        throw new EvalAIError('unreachable', spec.endpoint, `EvalAI unreachable at ${this.origin}: ${reason}`);
+      }
+      const text = typeof res.data === 'string' ? res.data : '';
+      const status = res.status;
+      this.opts.logger.debug(
+        { endpoint: spec.endpoint, method: spec.method, path: spec.path, status, ms: Date.now() - started, attempt },
+        'request',
+      );
+      if ((status >= 200 && status < 300) || spec.acceptStatuses?.includes(status)) {
+        return { status, body: parseJson(spec.endpoint, status, text), text };
+      }
+      const body = tryParseJson(text);
+      const error = errorForStatus(spec.endpoint, status, body, text, res.headers as Record<string, unknown>);
+      const wait = status === 429 ? retryAfterMs(res.headers['retry-after'], this.retryBaseMs) : undefined;
+      const retriable = status === 429 || (!mutating && status >= 500);
+      if (retriable && attempt < maxAttempts && (wait === undefined || wait <= this.maxRetryAfterMs)) {
+        await this.sleep(wait ?? backoffMs(attempt, this.retryBaseMs));
+        continue;
+      }
+      throw error;
+    }
+  }
+
+  private send(spec: RequestSpec): Promise<AxiosResponse<string>> {
+    const token = spec.token ?? this.opts.token;
+    return this.http.request<string>({
+      method: spec.method,
+      url: spec.path,
+      params: spec.params,
+      data: spec.form ? new URLSearchParams(spec.form).toString() : undefined,
+      headers: {
+        Authorization: `Bearer ${token}`,
+        ...(spec.form ? { 'Content-Type': 'application/x-www-form-urlencoded' } : {}),
+      },
+      // Total deadline as well: axios's own timeout only watches for an idle socket.
+      signal: AbortSignal.timeout(this.opts.timeoutMs),
+    });
+  }
+}
+
+function tryParseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function parseJson(endpoint: string, status: number, text: string): unknown {
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    const what = /^\s*</.test(text) ? 'an HTML page' : 'invalid JSON';
+    throw new EvalAIError('malformed-response', endpoint, `HTTP ${status} answered with ${what} instead of JSON`, status);
+  }
+}
+
+function networkCode(err: unknown): string {
+  const e = err as { code?: unknown; cause?: { code?: unknown } };
+  if (typeof e?.code === 'string') return e.code;
+  if (typeof e?.cause?.code === 'string') return e.cause.code;
+  return '';
+}
+
+function describeNetworkError(err: unknown, timeoutMs: number): string {
+  const code = networkCode(err);
+  if (code === 'ECONNABORTED' || code === 'ERR_CANCELED' || (err as Error)?.name === 'TimeoutError') {
+    return `no answer within ${timeoutMs / 1000} s`;
+  }
+  return NETWORK_REASONS[code] ?? (code ? `network error ${code}` : 'network error');
+}

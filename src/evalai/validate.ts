@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { parseEvalAIDateTime } from '../core/datetime.js';
+import { EvalAIError } from './errors.js';
+
+/** An EvalAI datetime string, parsed to a UTC luxon DateTime (contract §1.5). */
+export const evalaiDateTime = z.string().transform((text, ctx) => {
+  const parsed = parseEvalAIDateTime(text);
+  if (!parsed) {
+    ctx.addIssue({ code: 'custom', message: `${JSON.stringify(text)} is not an ISO-8601 datetime with a UTC offset` });
+    return z.NEVER;
+  }
+  return parsed;
+});
+
+/**
+ * Validates `value` against `schema` or throws a malformed-response error that names the endpoint
+ * and the first offending field: `challenge list: malformed response: results[3].workers: expected
+ * number, received string`.
+ */
+export function validate<T extends z.ZodType>(schema: T, value: unknown, endpoint: string, where = ''): z.output<T> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw new EvalAIError('malformed-response', endpoint, `malformed response: ${describeIssues(result.error, where)}`);
+}
+
+export function describeIssues(error: z.ZodError, where = ''): string {
+  const issue = error.issues[0];
+  if (!issue) return 'invalid';
+  const path = [where, ...issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))]
+    .join('')
+    .replace(/^\./, '');
+  const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more)` : '';
+  return `${path ? `field ${path}: ` : ''}${simplify(issue)}${more}`;
+}
+
+function simplify(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_type') {
+    const received = /received (\w+)/.exec(issue.message)?.[1];
+    if (received === 'undefined') return 'missing';
+    return `expected ${issue.expected}${received ? `, received ${received}` : ''}`;
+  }
+  return issue.message;
+}

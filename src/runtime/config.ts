@@ -1,0 +1,138 @@
+import { readFileSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { ConfigError } from './errors.js';
+import { LOG_LEVELS, type LogLevel } from './logger.js';
+
+export type Env = Record<string, string | undefined>;
+
+/** Flags every command shares. Undefined means "not given": the environment or the default applies. */
+export interface CommonFlags {
+  apiHostUrl?: string;
+  authTokenFile?: string;
+  timeout?: number;
+  retries?: number;
+  concurrency?: number;
+  maxPages?: number;
+  logLevel?: string;
+  dryRun?: boolean;
+  json?: boolean;
+  verbose?: boolean;
+  challenge?: number[];
+}
+
+export interface EvalAIConfig {
+  /** API_HOST_URL without trailing slashes. */
+  baseUrl: string;
+  token: string;
+  timeoutMs: number;
+  /** Attempts per GET: 1 + retries. */
+  maxAttempts: number;
+}
+
+export interface CommonConfig {
+  logLevel: LogLevel;
+  dryRun: boolean;
+  json: boolean;
+  verbose: boolean;
+  concurrency: number;
+  maxPages: number;
+  only?: ReadonlySet<number>;
+}
+
+export const DEFAULTS = {
+  timeoutMs: 10_000,
+  retries: 2,
+  concurrency: 4,
+  maxPages: 1000,
+  logLevel: 'info' as LogLevel,
+};
+
+/** Layers, in one place: defaults <- environment <- flags. */
+export function loadCommonConfig(flags: CommonFlags, env: Env): CommonConfig {
+  const logLevel = (flags.logLevel ?? env.LOG_LEVEL ?? DEFAULTS.logLevel).toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL "${logLevel}" is not one of ${LOG_LEVELS.join(', ')}`);
+  }
+  return {
+    logLevel: logLevel as LogLevel,
+    dryRun: flags.dryRun ?? false,
+    json: flags.json ?? false,
+    verbose: flags.verbose ?? false,
+    concurrency: flags.concurrency ?? DEFAULTS.concurrency,
+    maxPages: flags.maxPages ?? DEFAULTS.maxPages,
+    only: flags.challenge && flags.challenge.length > 0 ? new Set(flags.challenge) : undefined,
+  };
+}
+
+export function loadEvalAIConfig(flags: CommonFlags, env: Env, warnings: string[] = []): EvalAIConfig {
+  return {
+    baseUrl: parseBaseUrl(flags.apiHostUrl ?? env.API_HOST_URL),
+    token: loadToken(flags.authTokenFile, env, warnings),
+    timeoutMs: flags.timeout ?? DEFAULTS.timeoutMs,
+    maxAttempts: 1 + (flags.retries ?? DEFAULTS.retries),
+  };
+}
+
+export function parseBaseUrl(value: string | undefined): string {
+  if (!value || value.trim() === '') {
+    throw new ConfigError('API_HOST_URL is not set: export API_HOST_URL=https://eval.ai (or pass --api-host-url)');
+  }
+  let url: URL;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    throw new ConfigError(`API_HOST_URL "${value}" is not a URL (expected e.g. https://eval.ai)`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(`API_HOST_URL must be http or https, not ${url.protocol}`);
+  }
+  if (url.username || url.password) throw new ConfigError('API_HOST_URL must not contain credentials');
+  if (url.search || url.hash) throw new ConfigError('API_HOST_URL must not contain a query or fragment');
+  return (url.origin + url.pathname).replace(/\/+$/, '');
+}
+
+/**
+ * The bearer token: --auth-token-file, else AUTH_TOKEN_FILE, else AUTH_TOKEN. A file keeps it out of
+ * the crontab line and `ps`. The token itself never appears in an error message.
+ */
+export function loadToken(flagFile: string | undefined, env: Env, warnings: string[]): string {
+  const file = flagFile ?? env.AUTH_TOKEN_FILE;
+  if (file) {
+    const path = expandHome(file);
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+      throw new ConfigError(`cannot read the token file ${path} (${code})`);
+    }
+    const token = text.trim();
+    if (!token) throw new ConfigError(`the token file ${path} is empty`);
+    if (/\s/.test(token)) throw new ConfigError(`the token file ${path} holds more than one word; it must hold only the token`);
+    warnIfShared(path, 'the token file', warnings);
+    return token;
+  }
+  const token = env.AUTH_TOKEN?.trim();
+  if (!token || token === 'None') {
+    throw new ConfigError('AUTH_TOKEN is not set: export AUTH_TOKEN (or AUTH_TOKEN_FILE, or pass --auth-token-file)');
+  }
+  return token;
+}
+
+export function expandHome(path: string): string {
+  if (path === '~') return homedir();
+  if (path.startsWith('~/')) return homedir() + path.slice(1);
+  return path;
+}
+
+/** A file holding secrets should be readable by its owner only. */
+export function warnIfShared(path: string, what: string, warnings: string[]): void {
+  try {
+    const mode = statSync(path).mode;
+    if (mode & 0o077) {
+      warnings.push(`${what} ${path} is readable by group or others (mode ${(mode & 0o777).toString(8)}); chmod 600 it`);
+    }
+  } catch {
+    // It was just read; a stat failure here is not worth failing the run for.
+  }
+}

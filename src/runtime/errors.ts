@@ -1,0 +1,31 @@
+import { ExitCode, type ExitCodeValue } from './exit-codes.js';
+
+/** An error that ends the whole run with a specific exit code and a one-line message. */
+export class RunError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: ExitCodeValue,
+  ) {
+    super(message);
+    this.name = 'RunError';
+  }
+}
+
+/** Bad flag, missing environment variable, unreadable or invalid config file. Exit 2. */
+export class ConfigError extends RunError {
+  constructor(message: string) {
+    super(message, ExitCode.Usage);
+    this.name = 'ConfigError';
+  }
+}
+
+/** The one-line text of any thrown value, without stack or nested request objects. */
+export function describeError(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  if (typeof err === 'string') return err;
+  try {
+    return JSON.stringify(err);
+  } catch {
+    return String(err);
+  }
+}

@@ -1,0 +1,16 @@
+/**
+ * Exit codes shared by every command. Documented in docs/architecture.md and each command's page.
+ * A cron wrapper can alert on anything non-zero and tell the cases apart by number.
+ */
+export const ExitCode = {
+  /** Nothing failed (also when there was nothing to do). */
+  Ok: 0,
+  /** Some challenges failed; the rest were handled. */
+  Partial: 1,
+  /** Usage or configuration error: nothing was attempted. */
+  Usage: 2,
+  /** EvalAI unreachable or the token rejected: nothing could be done. */
+  Unavailable: 3,
+} as const;
+
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];

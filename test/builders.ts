@@ -1,0 +1,25 @@
+import { DateTime } from 'luxon';
+import type { Challenge } from '../src/core/challenge.js';
+
+/** A fixed "now" for pure decision tests. */
+export const NOW = DateTime.fromISO('2026-11-22T12:00:00Z', { zone: 'utc' });
+
+/** A challenge as the decisions see it: active, approved, ECS-evaluated, no worker. */
+export function aChallenge(overrides: Partial<Challenge> = {}): Challenge {
+  return {
+    id: 42,
+    title: 'Test challenge',
+    startDate: NOW.minus({ days: 30 }),
+    endDate: NOW.plus({ days: 30 }),
+    createdAt: NOW.minus({ days: 40 }),
+    approvedByAdmin: true,
+    published: true,
+    isDockerBased: false,
+    remoteEvaluation: false,
+    usesEc2Worker: false,
+    workers: null,
+    ...overrides,
+  };
+}
+
+export const ended = (daysAgo = 3) => ({ endDate: NOW.minus({ days: daysAgo }) });
