@@ -14,5 +14,6 @@ export function addCommonOptions(cmd: Command): Command {
     .addOption(new Option('--retries <n>', 'retries of a failed read (default 2)').argParser(intArg(0, 10)))
     .addOption(new Option('--concurrency <n>', 'challenges handled at a time (default 4)').argParser(intArg(1, 32)))
     .addOption(new Option('--max-pages <n>', 'refuse challenge lists longer than this many pages (default 1000)').argParser(intArg(1, 100_000)))
+    .addOption(new Option('--rate-limit <n>', "calls a minute to EvalAI's user-throttled endpoints (default 50; the server allows 60)").argParser(intArg(1, 60)))
     .addOption(new Option('--log-level <level>', 'pino log level on stderr (env LOG_LEVEL; default info)'));
 }

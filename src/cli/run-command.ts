@@ -4,6 +4,7 @@ import { exitCodeFor, runErrors } from '../core/exit.js';
 import { loadCommonConfig, loadEvalAIConfig, type CommonFlags } from '../runtime/config.js';
 import { systemClock, type RunContext } from '../runtime/context.js';
 import { createLogger } from '../runtime/logger.js';
+import { createPacer } from '../runtime/rate-limit.js';
 import { Secrets } from '../runtime/secrets.js';
 import { Transport } from '../evalai/transport.js';
 import type { CliIO } from './io.js';
@@ -12,6 +13,11 @@ export interface CommandSpec<F extends CommonFlags> {
   name: string;
   flags: F;
   io: CliIO;
+  /**
+   * `optional`: the command can work without AUTH_TOKEN (scale-eks with LAMBDA_AUTH_TOKEN); the
+   * transport then has an empty default token and each call names its own. Default `required`.
+   */
+  evalaiToken?: 'required' | 'optional';
   /** The command itself: observe, decide, act over the challenges, with the context built here. */
   run: (ctx: RunContext, flags: F) => Promise<ChallengeRunResult>;
 }
@@ -25,11 +31,12 @@ export async function runCommand<F extends CommonFlags>(spec: CommandSpec<F>): P
   const { io, flags } = spec;
   const common = loadCommonConfig(flags, io.env);
   const warnings: string[] = [];
-  const evalai = loadEvalAIConfig(flags, io.env, warnings);
+  const evalai = loadEvalAIConfig(flags, io.env, warnings, spec.evalaiToken ?? 'required');
   const secrets = new Secrets();
   secrets.add(evalai.token);
   const logger = createLogger({ level: common.logLevel, secrets, command: spec.name, destination: io.stderr === process.stderr ? undefined : io.stderr });
   for (const w of warnings) logger.warn(w);
+  const pacer = createPacer(common.rateLimitPerMinute);
 
   const transport = new Transport({
     baseUrl: evalai.baseUrl,
@@ -38,6 +45,7 @@ export async function runCommand<F extends CommonFlags>(spec: CommandSpec<F>): P
     maxAttempts: evalai.maxAttempts,
     logger,
     allowWrites: !common.dryRun,
+    beforeThrottledCall: () => pacer.take(),
   });
   const ctx: RunContext = {
     transport,

@@ -18,6 +18,7 @@ export interface CommonFlags {
   json?: boolean;
   verbose?: boolean;
   challenge?: number[];
+  rateLimit?: number;
 }
 
 export interface EvalAIConfig {
@@ -37,6 +38,8 @@ export interface CommonConfig {
   concurrency: number;
   maxPages: number;
   only?: ReadonlySet<number>;
+  /** Calls a minute to EvalAI's user-throttled endpoints (server budget: 60, shared per user). */
+  rateLimitPerMinute: number;
 }
 
 export const DEFAULTS = {
@@ -45,6 +48,7 @@ export const DEFAULTS = {
   concurrency: 4,
   maxPages: 1000,
   logLevel: 'info' as LogLevel,
+  rateLimitPerMinute: 50,
 };
 
 /** Layers, in one place: defaults <- environment <- flags. */
@@ -61,13 +65,20 @@ export function loadCommonConfig(flags: CommonFlags, env: Env): CommonConfig {
     concurrency: flags.concurrency ?? DEFAULTS.concurrency,
     maxPages: flags.maxPages ?? DEFAULTS.maxPages,
     only: flags.challenge && flags.challenge.length > 0 ? new Set(flags.challenge) : undefined,
+    rateLimitPerMinute: flags.rateLimit ?? DEFAULTS.rateLimitPerMinute,
   };
 }
 
-export function loadEvalAIConfig(flags: CommonFlags, env: Env, warnings: string[] = []): EvalAIConfig {
+export function loadEvalAIConfig(
+  flags: CommonFlags,
+  env: Env,
+  warnings: string[] = [],
+  token: 'required' | 'optional' = 'required',
+): EvalAIConfig {
+  const hasToken = Boolean(flags.authTokenFile ?? env.AUTH_TOKEN_FILE ?? env.AUTH_TOKEN?.trim());
   return {
     baseUrl: parseBaseUrl(flags.apiHostUrl ?? env.API_HOST_URL),
-    token: loadToken(flags.authTokenFile, env, warnings),
+    token: token === 'optional' && !hasToken ? '' : loadToken(flags.authTokenFile, env, warnings),
     timeoutMs: flags.timeout ?? DEFAULTS.timeoutMs,
     maxAttempts: 1 + (flags.retries ?? DEFAULTS.retries),
   };
