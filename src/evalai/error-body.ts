@@ -6,7 +6,7 @@ export function errorBodyMessage(body: unknown, rawText: string): string {
   if (body && typeof body === 'object' && !Array.isArray(body)) {
     const o = body as Record<string, unknown>;
     for (const key of ['error', 'detail', 'message']) {
-      if (key in o) return describeErrorValue(o[key]);
+      if (key in o) return describeErrorValue(o[key]) + simplejwtMessage(o);
     }
   }
   if (/^\s*</.test(rawText)) {
@@ -34,4 +34,11 @@ export function describeErrorValue(value: unknown): string {
     }
   }
   return String(value);
+}
+
+/** simplejwt adds why the token failed: `messages: [{"message": "Token is blacklisted"}]`. */
+function simplejwtMessage(o: Record<string, unknown>): string {
+  if (!Array.isArray(o.messages)) return '';
+  const first = o.messages[0] as { message?: unknown } | undefined;
+  return typeof first?.message === 'string' ? `: ${first.message}` : '';
 }
