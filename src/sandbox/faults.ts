@@ -1,0 +1,109 @@
+/**
+ * Fault injection: rules matched on method and pathname, each with its own `skip` and
+ * `times` counters. Terminal faults replace the response; latency, transform and the
+ * `*-next` faults wrap the normal response.
+ */
+import type { Reply } from './reply.js';
+
+export type Fault =
+  | { kind: 'latency'; ms: number }
+  | { kind: 'status'; status: number; body?: string | object; contentType?: string; headers?: Record<string, string> }
+  | { kind: 'html'; status: number }
+  | { kind: 'malformed-json' }
+  | { kind: 'throttle'; retryAfter: number }
+  | { kind: 'reset' }
+  | { kind: 'hang' }
+  | { kind: 'redirect'; status: number; location: string }
+  | { kind: 'transform'; fn: (body: unknown) => unknown }
+  | { kind: 'foreign-next'; origin: string }
+  | { kind: 'looping-next' };
+
+export interface FaultRule {
+  method?: string;
+  /** Matched against the pathname; a string must be equal. */
+  path?: string | RegExp;
+  /** How many matching requests to fault; default Infinity. */
+  times?: number;
+  /** Let the first N matching requests through. */
+  skip?: number;
+  fault: Fault;
+}
+
+export type TerminalFault = Extract<Fault, { kind: 'status' | 'html' | 'malformed-json' | 'throttle' | 'reset' | 'hang' | 'redirect' }>;
+export type WrappingFault = Extract<Fault, { kind: 'transform' | 'foreign-next' | 'looping-next' }>;
+
+export interface FaultPlan {
+  latencyMs: number;
+  terminal: TerminalFault | null;
+  wrappers: WrappingFault[];
+}
+
+interface ActiveRule {
+  rule: FaultRule;
+  seen: number;
+  applied: number;
+}
+
+function matches(rule: FaultRule, method: string, path: string): boolean {
+  if (rule.method && rule.method.toUpperCase() !== method) return false;
+  if (rule.path === undefined) return true;
+  if (typeof rule.path === 'string') return rule.path === path;
+  rule.path.lastIndex = 0;
+  return rule.path.test(path);
+}
+
+export class FaultBook {
+  private rules: ActiveRule[] = [];
+
+  add(rule: FaultRule): void {
+    this.rules.push({ rule, seen: 0, applied: 0 });
+  }
+
+  clear(): void {
+    this.rules = [];
+  }
+
+  /** Counts this request against every matching rule and returns the faults to apply. */
+  plan(method: string, path: string): FaultPlan {
+    const plan: FaultPlan = { latencyMs: 0, terminal: null, wrappers: [] };
+    for (const active of this.rules) {
+      if (!matches(active.rule, method, path)) continue;
+      active.seen += 1;
+      if (active.seen <= (active.rule.skip ?? 0)) continue;
+      if (active.applied >= (active.rule.times ?? Infinity)) continue;
+      const fault = active.rule.fault;
+      if (fault.kind !== 'latency' && fault.kind !== 'transform' && fault.kind !== 'foreign-next' && fault.kind !== 'looping-next') {
+        if (plan.terminal) continue; // The first terminal fault wins; later ones keep their budget.
+        plan.terminal = fault;
+      } else if (fault.kind === 'latency') {
+        plan.latencyMs += fault.ms;
+      } else {
+        plan.wrappers.push(fault);
+      }
+      active.applied += 1;
+    }
+    return plan;
+  }
+}
+
+function replaceOrigin(url: string, origin: string): string {
+  const parsed = new URL(url);
+  return `${origin.replace(/\/+$/, '')}${parsed.pathname}${parsed.search}`;
+}
+
+/** Applies transform / foreign-next / looping-next to a JSON reply. */
+export function wrapReply(reply: Reply, wrappers: WrappingFault[], requestUri: string): Reply {
+  if (reply.json === undefined || wrappers.length === 0) return reply;
+  let json: unknown = reply.json;
+  for (const w of wrappers) {
+    if (w.kind === 'transform') {
+      json = w.fn(json);
+      continue;
+    }
+    if (json === null || typeof json !== 'object' || !('next' in json)) continue;
+    const env = json as { next: unknown };
+    if (w.kind === 'looping-next') json = { ...env, next: requestUri };
+    else if (typeof env.next === 'string') json = { ...env, next: replaceOrigin(env.next, w.origin) };
+  }
+  return { ...reply, json };
+}
