@@ -34,7 +34,10 @@ export interface ChallengeRunOptions {
 export async function runOverChallenges(opts: ChallengeRunOptions): Promise<ChallengeRunResult> {
   const limit = pLimit(opts.concurrency);
   const outcomes: Outcome[] = [];
-  const running: Promise<void>[] = [];
+  // Backpressure: the list is read only a little ahead of the handlers, so memory stays bounded by
+  // a few pages whatever the number of challenges.
+  const inFlight = new Set<Promise<void>>();
+  const highWater = opts.concurrency * 4;
   const seen = new Set<number>();
   let fatal: unknown;
   let sourceError: unknown;
@@ -48,8 +51,9 @@ export async function runOverChallenges(opts: ChallengeRunOptions): Promise<Chal
       opts.logger.info({ challenge: challenge.id, action: outcome.action, status: outcome.status, reason: outcome.reason, error: outcome.error, ...outcome.facts }, 'decision');
     } catch (err) {
       if (isRunFatal(err)) {
+        // Queued handlers see `fatal` and return at once (clearing p-limit's queue instead would
+        // leave their promises unsettled forever).
         fatal ??= err;
-        limit.clearQueue();
         return;
       }
       const outcome = failedOutcome(challenge, 'unexpected error', describeError(err));
@@ -71,13 +75,15 @@ export async function runOverChallenges(opts: ChallengeRunOptions): Promise<Chal
         opts.logger.error({ challenge: entry.id, error: outcome.error }, 'malformed challenge');
         continue;
       }
-      running.push(limit(() => handleOne(entry.challenge)));
+      const task: Promise<void> = limit(() => handleOne(entry.challenge)).finally(() => inFlight.delete(task));
+      inFlight.add(task);
+      if (inFlight.size >= highWater) await Promise.race(inFlight);
     }
   } catch (err) {
     if (isRunFatal(err)) fatal ??= err;
     else sourceError = err;
   }
-  await Promise.all(running);
+  await Promise.all(inFlight);
 
   if (opts.only && !fatal && !sourceError) {
     for (const id of opts.only) {

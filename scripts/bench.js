@@ -1,0 +1,127 @@
+// npm run bench: speed and memory figures for the commands, printed as figures and ratios.
+// Never a pass/fail test: a slow machine prints slower numbers, nothing fails.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DateTime } from 'luxon';
+import { defaultSeed, makeChallenge, startSandbox } from '../dist/sandbox/index.js';
+import { decideWorkers } from '../dist/commands/scale-workers/decide.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const DAY = 86_400_000;
+
+/** The default seed plus `extra` challenges shaped like eval.ai's history: 95 % long ended. */
+function bigSeed(extra) {
+  const now = new Date();
+  const seed = defaultSeed(now);
+  for (let i = 0; i < extra; i++) {
+    const id = 100_000 + i;
+    const active = i % 20 === 0;
+    seed.challenges.set(
+      id,
+      makeChallenge(id, now, {
+        creatorTeamId: 5,
+        start_date: new Date(now.getTime() - (active ? 10 : 900) * DAY),
+        end_date: new Date(now.getTime() + (active ? 20 : -800) * DAY),
+        workers: active ? 0 : null,
+      }),
+    );
+  }
+  return seed;
+}
+
+function runChild(bin, args, env) {
+  const rusageFile = join(mkdtempSync(join(tmpdir(), 'bench-')), 'rusage.json');
+  const started = process.hrtime.bigint();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, 'scripts/measure-child.js'), join(ROOT, 'bin', `${bin}.js`), ...args], {
+      env: { PATH: process.env.PATH, ...env, BENCH_RUSAGE_FILE: rusageFile },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      resolve({ code, ms, stdout, ...JSON.parse(readFileSync(rusageFile, 'utf8')) });
+    });
+  });
+}
+
+async function benchScaleWorkers(extra) {
+  const sandbox = await startSandbox({ seed: bigSeed(extra), throttleRatePerMinute: false });
+  try {
+    const listed = [...sandbox.state.challenges.values()].filter((c) => !c.is_disabled).length;
+    const r = await runChild('scale-workers', ['--dry-run', '--json', '--log-level', 'warn', '--max-pages', '100000'], {
+      API_HOST_URL: sandbox.url,
+      AUTH_TOKEN: sandbox.tokens.staff,
+      ENV: 'prod',
+    });
+    const pages = sandbox.requests.filter((q) => q.path.startsWith('/api/challenges/challenge/all/')).length;
+    const metrics = sandbox.requests.filter((q) => q.path.includes('get_submission_metrics_by_pk')).length;
+    return { listed, pages, metrics, requests: sandbox.requests.length, upstreamRequests: pages + listed, ...r };
+  } finally {
+    await sandbox.close();
+  }
+}
+
+function benchDecide(iterations) {
+  const now = DateTime.utc();
+  const policy = { production: true, includeEc2: false };
+  const challenges = Array.from({ length: 1000 }, (_, i) => ({
+    id: i + 1,
+    title: `c${i}`,
+    startDate: now.minus({ days: 30 }),
+    endDate: i % 3 === 0 ? now.minus({ days: 1 }) : now.plus({ days: 5 }),
+    createdAt: now.minus({ days: 40 }),
+    approvedByAdmin: true,
+    published: true,
+    isDockerBased: false,
+    remoteEvaluation: i % 7 === 0,
+    usesEc2Worker: false,
+    workers: i % 2 ? 1 : null,
+  }));
+  const started = process.hrtime.bigint();
+  let starts = 0;
+  for (let i = 0; i < iterations; i++) {
+    if (decideWorkers(challenges[i % 1000], i % 4, policy, now).action === 'start') starts++;
+  }
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  return { iterations, ms, perSecond: Math.round((iterations / ms) * 1000), starts };
+}
+
+const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+
+console.log('evalai-autoscaler benchmark (figures from this machine; compare ratios, not absolutes)\n');
+const d = benchDecide(1_000_000);
+console.log(`decide (scale-workers, pure): ${fmt(d.iterations)} decisions in ${fmt(d.ms, 1)} ms = ${fmt(d.perSecond)} decisions/s`);
+
+console.log('\nscale-workers --dry-run, built bin as a child process, against the sandbox on 127.0.0.1:');
+console.log('challenges  pages  metrics calls  requests  upstream requests  ratio  wall ms  cpu ms  peak RSS MiB');
+const rows = [];
+for (const extra of [700, 10_000, 30_000]) {
+  const r = await benchScaleWorkers(extra);
+  rows.push(r);
+  console.log(
+    [
+      fmt(r.listed).padStart(10),
+      fmt(r.pages).padStart(6),
+      fmt(r.metrics).padStart(14),
+      fmt(r.requests).padStart(9),
+      fmt(r.upstreamRequests).padStart(18),
+      fmt(r.requests / r.upstreamRequests, 3).padStart(6),
+      fmt(r.ms).padStart(8),
+      fmt((r.userUs + r.systemUs) / 1000).padStart(7),
+      fmt(r.maxRssKb / 1024, 1).padStart(13),
+    ].join(' '),
+  );
+  if (r.code !== 0) console.log(`  (exit ${r.code})`);
+}
+const [small, , large] = rows;
+console.log(
+  `\nscaling from ${fmt(small.listed)} to ${fmt(large.listed)} challenges (x${fmt(large.listed / small.listed, 1)}): ` +
+    `wall time x${fmt(large.ms / small.ms, 2)}, peak RSS x${fmt(large.maxRssKb / small.maxRssKb, 2)}`,
+);
+console.log('"upstream requests" = pages + one metrics call per listed challenge, as auto_scale_workers.py makes.');
