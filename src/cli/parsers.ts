@@ -8,6 +8,15 @@ export function durationArg(value: string): number {
   return ms;
 }
 
+/** A duration that must carry its unit: for thresholds, a bare "14" (seconds) is far likelier a mistake than meant. */
+export function durationWithUnitArg(value: string): number {
+  const ms = parseDuration(value);
+  if (/^\s*\d+(\.\d+)?\s*$/.test(value) || ms === null || ms <= 0) {
+    throw new InvalidArgumentError('expected a duration with a unit, such as 14d, 36h or 2w');
+  }
+  return ms;
+}
+
 export function intArg(min: number, max: number) {
   return (value: string): number => {
     if (!/^\d+$/.test(value.trim())) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);

@@ -13,6 +13,11 @@ export type OutcomeStatus =
 export interface Outcome {
   challengeId: number;
   title?: string;
+  /**
+   * Set when the outcome is about one submission of the challenge (cancel-stale), not the challenge
+   * itself. A challenge may then have several outcomes; reports count challenges by distinct id.
+   */
+  submissionId?: number;
   /** The decided action ("start", "stop", "none", ...). */
   action: string;
   reason: string;

@@ -9,20 +9,30 @@ export interface RunReport {
   exitCode: number;
   /** Run-level problems: a page of the challenge list that could not be read, a rejected token. */
   errors: string[];
-  counts: Record<OutcomeStatus, number> & { challenges: number };
+  /**
+   * Per status, over the challenge outcomes; `challenges` is the number of distinct challenges.
+   * `submissions` (cancel-stale) counts the outcomes about single submissions, apart.
+   */
+  counts: Record<OutcomeStatus, number> & { challenges: number; submissions?: SubmissionCounts };
   /** Per action, how many were done (or planned in a dry run). */
   actions: Record<string, number>;
   outcomes: Outcome[];
 }
 
+export type SubmissionCounts = Record<OutcomeStatus, number> & { total: number };
+
 export function countOutcomes(outcomes: Outcome[]): Pick<RunReport, 'counts' | 'actions'> {
-  const counts = { challenges: outcomes.length, done: 0, planned: 0, unchanged: 0, skipped: 0, failed: 0 };
-  const actions: Record<string, number> = {};
+  const challenges = new Set(outcomes.map((o) => o.challengeId)).size;
+  const counts: RunReport['counts'] = { challenges, done: 0, planned: 0, unchanged: 0, skipped: 0, failed: 0 };
   for (const o of outcomes) {
-    counts[o.status]++;
-    if (o.status === 'done' || o.status === 'planned') actions[o.action] = (actions[o.action] ?? 0) + 1;
+    if (o.submissionId === undefined) counts[o.status]++;
+    else {
+      counts.submissions ??= { total: 0, done: 0, planned: 0, unchanged: 0, skipped: 0, failed: 0 };
+      counts.submissions.total++;
+      counts.submissions[o.status]++;
+    }
   }
-  return { counts, actions };
+  return { counts, actions: actionsOf(outcomes) };
 }
 
 /** One human line per challenge something happened to (all of them with verbose), then a summary. */
@@ -41,19 +51,33 @@ export function formatHuman(report: RunReport, verbose: boolean): string {
 export function formatOutcome(o: Outcome, dryRun: boolean): string {
   const tag = o.status === 'planned' ? (dryRun ? 'would ' : '') + o.action : o.status === 'done' ? o.action : o.status;
   const error = o.error ? `: ${o.error}` : '';
-  return `challenge ${challengeLabel({ id: o.challengeId, title: o.title })}: ${tag} - ${o.reason}${error}`;
+  const submission = o.submissionId === undefined ? '' : ` submission ${o.submissionId}:`;
+  return `challenge ${challengeLabel({ id: o.challengeId, title: o.title })}:${submission} ${tag} - ${o.reason}${error}`;
 }
 
 export function formatSummary(r: RunReport): string {
   const verb = r.dryRun ? 'would ' : '';
-  const acted = Object.entries(r.actions).map(([action, n]) => `${verb}${action} ${n}`);
+  const acted = (submissions: boolean) =>
+    Object.entries(actionsOf(r.outcomes.filter((o) => (o.submissionId !== undefined) === submissions))).map(([action, n]) => `${verb}${action} ${n}`);
   const parts = [
     `${r.counts.challenges} challenge${r.counts.challenges === 1 ? '' : 's'}`,
-    ...acted,
+    ...acted(false),
     `${r.counts.unchanged} unchanged`,
     `${r.counts.skipped} skipped`,
     `${r.counts.failed} failed`,
   ];
+  const s = r.counts.submissions;
+  const submissionPart = s
+    ? `; ${s.total} submission${s.total === 1 ? '' : 's'}: ${[...acted(true), ...(s.unchanged ? [`${s.unchanged} unchanged`] : []), `${s.skipped} skipped`, `${s.failed} failed`].join(', ')}`
+    : '';
   if (r.errors.length) parts.push(`${r.errors.length} run error${r.errors.length === 1 ? '' : 's'}`);
-  return `${r.command}${r.dryRun ? ' (dry run)' : ''}: ${parts.join(', ')}; exit ${r.exitCode}`;
+  return `${r.command}${r.dryRun ? ' (dry run)' : ''}: ${parts.join(', ')}${submissionPart}; exit ${r.exitCode}`;
+}
+
+function actionsOf(outcomes: Outcome[]): Record<string, number> {
+  const actions: Record<string, number> = {};
+  for (const o of outcomes) {
+    if (o.status === 'done' || o.status === 'planned') actions[o.action] = (actions[o.action] ?? 0) + 1;
+  }
+  return actions;
 }

@@ -96,6 +96,15 @@ export class Transport {
     return this.opts.baseUrl;
   }
 
+  /**
+   * Waits for the client-side pacer as a throttled call would, and counts one call. For calls that
+   * must follow each other without a pacing wait in between (a re-check and the cancel it guards):
+   * pace for both first, then send them with `throttled: false`.
+   */
+  async pace(): Promise<void> {
+    await this.opts.beforeThrottledCall?.();
+  }
+
   async request(spec: RequestSpec): Promise<Response> {
     const mutating = spec.method !== 'GET';
     if (mutating && !this.opts.allowWrites) {
