@@ -1,7 +1,10 @@
 import { Command } from 'commander';
 import type { CliIO } from './io.js';
 import { scaleWorkersCommand } from './commands/scale-workers.js';
-import { notImplementedCommand } from './commands/not-implemented.js';
+import { scaleEc2Command } from './commands/scale-ec2.js';
+import { scaleEksCommand } from './commands/scale-eks.js';
+import { cancelStaleCommand } from './commands/cancel-stale.js';
+import { stopIdleCommand } from './commands/stop-idle.js';
 import { sandboxCommand, demoCommand } from './commands/sandbox.js';
 
 export const VERSION = '0.1.0';
@@ -17,10 +20,10 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
       writeErr: (s) => io.stderr.write(s),
     });
   program.addCommand(scaleWorkersCommand(io, done));
-  program.addCommand(notImplementedCommand('scale-ec2', 'start/stop EC2 worker instances by pending submissions', io, done));
-  program.addCommand(notImplementedCommand('scale-eks', 'scale EKS nodegroups by pending submissions', io, done));
-  program.addCommand(notImplementedCommand('cancel-stale', 'cancel submissions stuck for weeks', io, done));
-  program.addCommand(notImplementedCommand('stop-idle', 'remove workers of ended or unapproved challenges', io, done));
+  program.addCommand(scaleEc2Command(io, done));
+  program.addCommand(scaleEksCommand(io, done));
+  program.addCommand(cancelStaleCommand(io, done));
+  program.addCommand(stopIdleCommand(io, done));
   program.addCommand(sandboxCommand(io, done));
   program.addCommand(demoCommand(io, done));
   return program;

@@ -1,0 +1,109 @@
+import { createHash } from 'node:crypto';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { EKSClient } from '@aws-sdk/client-eks';
+import { STSClient } from '@aws-sdk/client-sts';
+import type { Secrets } from '../runtime/secrets.js';
+
+/**
+ * Where a client's credentials come from: the SDK's default chain (environment, ~/.aws, SSO, the
+ * instance or task role), or explicit keys (a config-file entry, EKS_AWS_*, an assumed role).
+ */
+export type AwsCredentials =
+  | { kind: 'default' }
+  | {
+      kind: 'static';
+      accessKeyId: string;
+      secretAccessKey: string;
+      sessionToken?: string;
+      /** Where they come from, for logs: "config entry 12", "EKS_AWS_*", "role arn:aws:iam::…". Never a key. */
+      source: string;
+    };
+
+export const DEFAULT_CREDENTIALS: AwsCredentials = { kind: 'default' };
+
+export interface AwsClientsOptions {
+  /** Every key handed to a client is registered here, so it is scrubbed from all output. */
+  secrets: Secrets;
+  /** Connection and whole-request timeout of each AWS call. */
+  timeoutMs: number;
+}
+
+type Service = 'ec2' | 'eks' | 'sts';
+type AnyClient = EC2Client | EKSClient | STSClient;
+
+/**
+ * The only place SDK clients are built: one client per service, region and credentials, built on
+ * first use and reused for the rest of the run (a cron run may touch many challenges in one
+ * account). The endpoint is never set here: the SDK reads AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_EC2,
+ * AWS_ENDPOINT_URL_EKS, AWS_ENDPOINT_URL_STS, AWS_MAX_ATTEMPTS and the region itself, so an operator
+ * can aim every command at an emulator without a flag.
+ */
+export class AwsClients {
+  private readonly cache = new Map<string, AnyClient>();
+
+  constructor(private readonly opts: AwsClientsOptions) {
+    // The SDK prints a multi-line Node-version notice on stderr, which is pino JSON only.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  }
+
+  ec2(region: string | undefined, credentials: AwsCredentials = DEFAULT_CREDENTIALS): EC2Client {
+    return this.get('ec2', region, credentials, (config) => new EC2Client(config));
+  }
+
+  eks(region: string | undefined, credentials: AwsCredentials = DEFAULT_CREDENTIALS): EKSClient {
+    return this.get('eks', region, credentials, (config) => new EKSClient(config));
+  }
+
+  sts(region: string | undefined, credentials: AwsCredentials = DEFAULT_CREDENTIALS): STSClient {
+    return this.get('sts', region, credentials, (config) => new STSClient(config));
+  }
+
+  /** How many clients were built (tests check reuse). */
+  get size(): number {
+    return this.cache.size;
+  }
+
+  /** Closes the sockets of every client built. */
+  destroy(): void {
+    for (const client of this.cache.values()) client.destroy();
+    this.cache.clear();
+  }
+
+  private get<C extends AnyClient>(service: Service, region: string | undefined, credentials: AwsCredentials, build: (config: ClientConfig) => C): C {
+    const key = `${service}|${region ?? ''}|${credentialsKey(credentials)}`;
+    const cached = this.cache.get(key);
+    if (cached) return cached as C;
+    const config: ClientConfig = {
+      requestHandler: { connectionTimeout: this.opts.timeoutMs, requestTimeout: this.opts.timeoutMs, throwOnRequestTimeout: true },
+    };
+    if (region) config.region = region;
+    if (credentials.kind === 'static') {
+      this.opts.secrets.add(credentials.accessKeyId);
+      this.opts.secrets.add(credentials.secretAccessKey);
+      this.opts.secrets.add(credentials.sessionToken);
+      config.credentials = {
+        accessKeyId: credentials.accessKeyId,
+        secretAccessKey: credentials.secretAccessKey,
+        ...(credentials.sessionToken ? { sessionToken: credentials.sessionToken } : {}),
+      };
+    }
+    const client = build(config);
+    this.cache.set(key, client);
+    return client;
+  }
+}
+
+interface ClientConfig {
+  region?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  requestHandler: { connectionTimeout: number; requestTimeout: number; throwOnRequestTimeout: boolean };
+}
+
+/** Identifies credentials without keeping the secret in the cache key. */
+function credentialsKey(c: AwsCredentials): string {
+  if (c.kind === 'default') return 'default';
+  const digest = createHash('sha256').update(`${c.secretAccessKey}\0${c.sessionToken ?? ''}`).digest('hex').slice(0, 16);
+  return `static:${c.accessKeyId}:${digest}`;
+}
+
+export { registerAwsEnvSecrets } from './env-secrets.js';

@@ -1,0 +1,87 @@
+import type { Challenge } from '../../core/challenge.js';
+import type { Outcome } from '../../core/outcome.js';
+import { describePending } from '../../core/pending.js';
+import { runOverChallenges, type ChallengeRunResult } from '../../core/run-challenges.js';
+import type { RunContext } from '../../runtime/context.js';
+import { describeError } from '../../runtime/errors.js';
+import type { AwsClients } from '../../aws/clients.js';
+import { listChallenges } from '../../evalai/challenges.js';
+import { isRunFatal } from '../../evalai/errors.js';
+import { getPendingSubmissions } from '../../evalai/metrics.js';
+import { actOnEc2 } from './act.js';
+import { decideEc2, ec2NeedsPending, type Pending } from './decide.js';
+import { observeInstance, type Ec2Access, type Ec2Direct } from './observe.js';
+import type { ScaleEc2Policy } from './policy.js';
+
+export interface ScaleEc2Deps {
+  /** The AWS clients factory (tests pass one; otherwise one is built for the run). */
+  aws?: AwsClients;
+}
+
+/**
+ * scale-ec2: for every challenge of the list that uses an EC2 worker, observe the instance (and the
+ * pending count where it can matter), decide (pure), act (start/stop), report. Challenges without
+ * an EC2 worker are reported as skipped without any call.
+ */
+export async function runScaleEc2(ctx: RunContext, policy: ScaleEc2Policy, deps: ScaleEc2Deps = {}): Promise<ChallengeRunResult> {
+  const now = ctx.now();
+  const aws = policy.via === 'aws' ? (deps.aws ?? (await newAwsClients(ctx, policy))) : undefined;
+  const access: Ec2Access = { policy, transport: ctx.transport, ...(aws ? { direct: await directEc2(aws, policy) } : {}) };
+  try {
+    return await runOverChallenges({
+      source: listChallenges(ctx.transport, {}, { maxPages: ctx.maxPages }),
+      concurrency: ctx.concurrency,
+      only: ctx.only,
+      logger: ctx.logger,
+      handle: async (challenge: Challenge): Promise<Outcome> => {
+        if (!challenge.usesEc2Worker) {
+          const decision = decideEc2(challenge, 'unknown', 0, now);
+          return { challengeId: challenge.id, title: challenge.title, action: decision.action, reason: decision.reason, status: 'skipped' };
+        }
+        const observed = await observeInstance(access, challenge);
+        if (!observed.ok) {
+          const decision = decideEc2(challenge, 'unknown', 'unknown', now);
+          return { challengeId: challenge.id, title: challenge.title, action: decision.action, reason: 'the instance could not be described', facts: decision.facts, status: 'failed', error: observed.reason };
+        }
+        ctx.logger.debug({ challenge: challenge.id, instance: observed.instance.instanceId, state: observed.instance.state, via: observed.via }, 'instance observed');
+
+        let pending: Pending = 0;
+        let pendingError: string | undefined;
+        if (ec2NeedsPending(challenge, observed.instance, now)) {
+          try {
+            const count = await getPendingSubmissions(ctx.transport, challenge.id);
+            pending = count.total;
+            ctx.logger.debug({ challenge: challenge.id, pending: count.byStatus }, describePending(count));
+          } catch (err) {
+            if (isRunFatal(err)) throw err;
+            pending = 'unknown';
+            pendingError = describeError(err);
+          }
+        }
+        const decision = decideEc2(challenge, observed.instance, pending, now);
+        if (pendingError !== undefined) {
+          return { challengeId: challenge.id, title: challenge.title, action: decision.action, reason: decision.reason, facts: decision.facts, status: 'failed', error: pendingError };
+        }
+        return actOnEc2(access, challenge, decision, observed.instance.instanceId, ctx.dryRun);
+      },
+    });
+  } finally {
+    if (aws && !deps.aws) aws.destroy();
+  }
+}
+
+async function newAwsClients(ctx: RunContext, policy: ScaleEc2Policy): Promise<AwsClients> {
+  const { AwsClients } = await import('../../aws/clients.js');
+  return new AwsClients({ secrets: ctx.secrets, timeoutMs: policy.awsTimeoutMs });
+}
+
+/** One EC2 client (default credentials, --region or the SDK's region) for the whole run. */
+async function directEc2(aws: AwsClients, policy: ScaleEc2Policy): Promise<Ec2Direct> {
+  const ec2 = await import('../../aws/ec2.js');
+  const client = aws.ec2(policy.region);
+  return {
+    describe: (id) => ec2.describeInstance(client, id),
+    start: (id) => ec2.startInstance(client, id),
+    stop: (id) => ec2.stopInstance(client, id),
+  };
+}

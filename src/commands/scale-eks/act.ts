@@ -1,0 +1,33 @@
+import { updateNodegroupScaling, type NodegroupInfo } from '../../aws/eks.js';
+import { isAwsError } from '../../aws/errors.js';
+import type { Outcome } from '../../core/outcome.js';
+import { describeError } from '../../runtime/errors.js';
+import type { EksDecision } from './decide.js';
+import type { EksEnv, NodegroupTarget } from './observe.js';
+
+/**
+ * Writes the decided scaling config with UpdateNodegroupConfig; anything else needs no call. An
+ * update already in progress or throttling is reported as unchanged (the next run looks again).
+ */
+export async function actOnNodegroup(env: EksEnv, t: NodegroupTarget, nodegroup: NodegroupInfo, decision: EksDecision): Promise<Outcome> {
+  const base = {
+    challengeId: t.challengeId,
+    title: t.title,
+    action: decision.action,
+    reason: decision.reason,
+    facts: { ...t.facts, ...decision.facts },
+  };
+  if (decision.action === 'skip') return { ...base, status: 'skipped' };
+  if (decision.action === 'none' || !decision.target) return { ...base, status: 'unchanged' };
+  if (env.ctx.dryRun) return { ...base, status: 'planned' };
+  try {
+    const eks = env.aws.eks(t.region, t.credentials);
+    const updateId = await updateNodegroupScaling(eks, nodegroup.clusterName, nodegroup.nodegroupName, decision.target);
+    return { ...base, status: 'done', facts: { ...base.facts, updateId } };
+  } catch (err) {
+    if (isAwsError(err) && err.soft) {
+      return { ...base, status: 'unchanged', reason: `${decision.action} deferred: ${err.message}`, facts: { ...base.facts, deferred: decision.action, awsCode: err.code } };
+    }
+    return { ...base, status: 'failed', error: isAwsError(err) ? err.message : describeError(err), facts: { ...base.facts, ...(isAwsError(err) && err.code ? { awsCode: err.code } : {}) } };
+  }
+}
