@@ -15,5 +15,9 @@ export function addCommonOptions(cmd: Command): Command {
     .addOption(new Option('--concurrency <n>', 'challenges handled at a time (default 4)').argParser(intArg(1, 32)))
     .addOption(new Option('--max-pages <n>', 'refuse challenge lists longer than this many pages (default 1000)').argParser(intArg(1, 100_000)))
     .addOption(new Option('--rate-limit <n>', "calls a minute to EvalAI's user-throttled endpoints (default 50; the server allows 60)").argParser(intArg(1, 60)))
+    .addOption(new Option('--deadline <duration>', 'start no new work after this long; exit 5 if work was left (default 4m30s)').argParser(durationArg))
+    .addOption(new Option('--max-actions <n>', 'refuse more than this many changes in one run; exit 6 (default per command)').argParser(intArg(0, 100_000)))
+    .addOption(new Option('--state-dir <dir>', 'locks and status files (env EVALAI_AUTOSCALER_STATE_DIR; default ~/.local/state/evalai-autoscaler)'))
+    .addOption(new Option('--wait-lock <duration>', 'if another run holds the lock, wait this long for it instead of exiting 4').argParser(durationArg))
     .addOption(new Option('--log-level <level>', 'pino log level on stderr (env LOG_LEVEL; default info)'));
 }

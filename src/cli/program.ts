@@ -6,6 +6,7 @@ import { scaleEksCommand } from './commands/scale-eks.js';
 import { cancelStaleCommand } from './commands/cancel-stale.js';
 import { stopIdleCommand } from './commands/stop-idle.js';
 import { sandboxCommand, demoCommand } from './commands/sandbox.js';
+import { statusCommand } from './commands/status.js';
 
 export const VERSION = '0.1.0';
 
@@ -24,6 +25,7 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
   program.addCommand(scaleEksCommand(io, done));
   program.addCommand(cancelStaleCommand(io, done));
   program.addCommand(stopIdleCommand(io, done));
+  program.addCommand(statusCommand(io, done));
   program.addCommand(sandboxCommand(io, done));
   program.addCommand(demoCommand(io, done));
   return program;

@@ -2,23 +2,38 @@ import { ExitCode, type ExitCodeValue } from '../runtime/exit-codes.js';
 import { describeError } from '../runtime/errors.js';
 import type { ChallengeRunResult } from './run-challenges.js';
 
+export interface RunGuards {
+  /** Actions refused by --max-actions. */
+  refusedActions: number;
+}
+
 /**
  * 3 when nothing could be done (the token was rejected, or not even the first page of the challenge
- * list could be read); 1 when something failed but the rest was handled; 0 otherwise.
+ * list could be read); 6 when --max-actions refused actions; 5 when the deadline left work undone;
+ * 1 when something else failed but the rest was handled; 0 otherwise.
  */
-export function exitCodeFor(result: ChallengeRunResult): ExitCodeValue {
+export function exitCodeFor(result: ChallengeRunResult, guards: RunGuards = { refusedActions: 0 }): ExitCodeValue {
   if (result.fatal) return ExitCode.Unavailable;
   if (result.sourceError && result.entriesRead === 0) return ExitCode.Unavailable;
+  if (guards.refusedActions > 0) return ExitCode.MaxActions;
+  if (result.deadlineReached) return ExitCode.Deadline;
   if (result.sourceError || result.outcomes.some((o) => o.status === 'failed')) return ExitCode.Partial;
   return ExitCode.Ok;
 }
 
-export function runErrors(result: ChallengeRunResult): string[] {
+export function runErrors(result: ChallengeRunResult, guards: RunGuards = { refusedActions: 0 }, maxActions?: number): string[] {
   const errors: string[] = [];
   if (result.fatal) errors.push(`${describeError(result.fatal)}; the run stopped and took no further action`);
   if (result.sourceError) {
     const after = result.entriesRead > 0 ? `after ${result.entriesRead} challenges were read (those were handled)` : 'nothing could be read, so nothing was done';
     errors.push(`${describeError(result.sourceError)}; ${after}`);
+  }
+  if (guards.refusedActions > 0) {
+    errors.push(`--max-actions ${maxActions ?? ''} reached: ${guards.refusedActions} further action${guards.refusedActions === 1 ? ' was' : 's were'} refused; check the data before raising it`.replace('--max-actions  ', '--max-actions '));
+  }
+  if (result.deadlineReached) {
+    const listed = result.notReached ? `${result.notReached} listed challenge${result.notReached === 1 ? ' was' : 's were'} not started and the rest of the list was not read` : 'the rest of the list was not read';
+    errors.push(`deadline passed: ${listed}; they are handled by the next run`);
   }
   return errors;
 }

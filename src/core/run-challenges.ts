@@ -3,6 +3,7 @@ import type { Logger } from '../runtime/logger.js';
 import { describeError } from '../runtime/errors.js';
 import type { ChallengeEntry } from '../evalai/challenges.js';
 import { isRunFatal } from '../evalai/errors.js';
+import type { Deadline } from '../runtime/deadline.js';
 import type { Challenge } from './challenge.js';
 import { failedOutcome, type Outcome } from './outcome.js';
 
@@ -14,6 +15,10 @@ export interface ChallengeRunResult {
   entriesRead: number;
   /** An error after which nothing else can succeed (the token was rejected): the run stopped. */
   fatal?: unknown;
+  /** The deadline passed: no new challenge was started after it. */
+  deadlineReached?: boolean;
+  /** Challenges read from the list but not started because of the deadline. */
+  notReached?: number;
 }
 
 export interface ChallengeRunOptions {
@@ -24,6 +29,8 @@ export interface ChallengeRunOptions {
   only?: ReadonlySet<number>;
   handle: (challenge: Challenge) => Promise<Outcome>;
   logger: Logger;
+  /** Past it, no new challenge starts and the listing stops; what is in flight finishes. */
+  deadline?: Deadline;
 }
 
 /**
@@ -42,9 +49,16 @@ export async function runOverChallenges(opts: ChallengeRunOptions): Promise<Chal
   let fatal: unknown;
   let sourceError: unknown;
   let entriesRead = 0;
+  let deadlineReached = false;
+  let notReached = 0;
 
   const handleOne = async (challenge: Challenge): Promise<void> => {
     if (fatal) return;
+    if (opts.deadline?.expired()) {
+      deadlineReached = true;
+      notReached++;
+      return;
+    }
     try {
       const outcome = await opts.handle(challenge);
       outcomes.push(outcome);
@@ -66,6 +80,10 @@ export async function runOverChallenges(opts: ChallengeRunOptions): Promise<Chal
     for await (const entry of opts.source) {
       entriesRead++;
       if (fatal) break;
+      if (opts.deadline?.expired()) {
+        deadlineReached = true;
+        break;
+      }
       const id = entry.ok ? entry.challenge.id : entry.id;
       if (opts.only && (id === null || !opts.only.has(id))) continue;
       if (id !== null) seen.add(id);
@@ -85,7 +103,7 @@ export async function runOverChallenges(opts: ChallengeRunOptions): Promise<Chal
   }
   await Promise.all(inFlight);
 
-  if (opts.only && !fatal && !sourceError) {
+  if (opts.only && !fatal && !sourceError && !deadlineReached) {
     for (const id of opts.only) {
       if (!seen.has(id)) {
         outcomes.push(failedOutcome({ id }, 'not in the challenge list', `challenge ${id} is not in EvalAI's challenge list (unknown, or disabled)`));
@@ -93,5 +111,8 @@ export async function runOverChallenges(opts: ChallengeRunOptions): Promise<Chal
     }
   }
   outcomes.sort((a, b) => b.challengeId - a.challengeId);
-  return { outcomes, sourceError, fatal, entriesRead };
+  if (deadlineReached) {
+    opts.logger.warn({ notReached }, 'deadline passed: no new challenge was started after it');
+  }
+  return { outcomes, sourceError, fatal, entriesRead, deadlineReached, notReached };
 }

@@ -19,6 +19,10 @@ export interface CommonFlags {
   verbose?: boolean;
   challenge?: number[];
   rateLimit?: number;
+  stateDir?: string;
+  waitLock?: number;
+  deadline?: number;
+  maxActions?: number;
 }
 
 export interface EvalAIConfig {
@@ -40,6 +44,12 @@ export interface CommonConfig {
   only?: ReadonlySet<number>;
   /** Calls a minute to EvalAI's user-throttled endpoints (server budget: 60, shared per user). */
   rateLimitPerMinute: number;
+  /** How long to wait for another run's lock (0: exit at once). */
+  waitLockMs: number;
+  /** Past this, no new work starts. */
+  deadlineMs: number;
+  /** Mutating actions allowed in one run; undefined: the command's own default. */
+  maxActions?: number;
 }
 
 export const DEFAULTS = {
@@ -49,6 +59,18 @@ export const DEFAULTS = {
   maxPages: 1000,
   logLevel: 'info' as LogLevel,
   rateLimitPerMinute: 50,
+  waitLockMs: 0,
+  /** A little under five minutes: the usual cron interval. */
+  deadlineMs: 270_000,
+  /** A lock older than this is stale whatever its pid says. */
+  lockStaleAfterMs: 3_600_000,
+  /** After the deadline, in-flight work gets its request timeouts plus this long before the run is abandoned. */
+  hardDeadlineGraceMs: 5_000,
+  /**
+   * --max-actions per command: well above a normal run, far below a runaway one. A first
+   * cancel-stale run on an old deployment may legitimately find many stale submissions.
+   */
+  maxActions: { 'scale-workers': 50, 'scale-ec2': 20, 'scale-eks': 20, 'cancel-stale': 200, 'stop-idle': 50 } as Record<string, number>,
 };
 
 /** Layers, in one place: defaults <- environment <- flags. */
@@ -66,6 +88,9 @@ export function loadCommonConfig(flags: CommonFlags, env: Env): CommonConfig {
     maxPages: flags.maxPages ?? DEFAULTS.maxPages,
     only: flags.challenge && flags.challenge.length > 0 ? new Set(flags.challenge) : undefined,
     rateLimitPerMinute: flags.rateLimit ?? DEFAULTS.rateLimitPerMinute,
+    waitLockMs: flags.waitLock ?? DEFAULTS.waitLockMs,
+    deadlineMs: flags.deadline ?? DEFAULTS.deadlineMs,
+    maxActions: flags.maxActions,
   };
 }
 

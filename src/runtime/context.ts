@@ -1,6 +1,8 @@
 import { DateTime } from 'luxon';
 import type { Logger } from './logger.js';
 import type { Secrets } from './secrets.js';
+import type { ActionGuard } from './action-guard.js';
+import type { Deadline } from './deadline.js';
 import type { Transport } from '../evalai/transport.js';
 
 /** Everything a command's run() needs from the outside world, injected so tests can build one. */
@@ -13,6 +15,10 @@ export interface RunContext {
   concurrency: number;
   maxPages: number;
   only?: ReadonlySet<number>;
+  /** Past it, no new challenge is started (--deadline). */
+  deadline: Deadline;
+  /** Every mutating action claims its target here first: once per target, --max-actions in all. */
+  guard: ActionGuard;
 }
 
 export const systemClock = (): DateTime => DateTime.utc();

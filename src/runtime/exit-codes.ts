@@ -11,6 +11,12 @@ export const ExitCode = {
   Usage: 2,
   /** EvalAI unreachable or the token rejected: nothing could be done. */
   Unavailable: 3,
+  /** Another run of the same command and target holds the lock: this one did nothing. */
+  Locked: 4,
+  /** The --deadline passed: work in flight finished, the rest was not reached. */
+  Deadline: 5,
+  /** --max-actions was reached: further starts, stops, scales or cancels were refused. */
+  MaxActions: 6,
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];

@@ -8,6 +8,8 @@ import { runCancelStale } from '../../src/commands/cancel-stale/run.js';
 import type { Outcome } from '../../src/core/outcome.js';
 import { systemClock, type RunContext } from '../../src/runtime/context.js';
 import { ConfigError } from '../../src/runtime/errors.js';
+import { ActionGuard } from '../../src/runtime/action-guard.js';
+import { Deadline } from '../../src/runtime/deadline.js';
 import { Secrets } from '../../src/runtime/secrets.js';
 import { SEEDED, startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { silentLogger, testTransport } from '../evalai/fixtures.js';
@@ -25,10 +27,10 @@ beforeEach(async () => {
 });
 afterEach(() => sandbox.close());
 
-function run(opts: { token?: string; dryRun?: boolean; only?: number[]; includeQueued?: boolean; beforeThrottledCall?: () => Promise<void> } = {}) {
+function run(opts: { token?: string; dryRun?: boolean; maxActions?: number; only?: number[]; includeQueued?: boolean; beforeThrottledCall?: () => Promise<void> } = {}) {
   const dryRun = opts.dryRun ?? false;
   const { transport, sleeps } = testTransport(sandbox.url, opts.token ?? sandbox.tokens.staff, { allowWrites: !dryRun, beforeThrottledCall: opts.beforeThrottledCall });
-  const ctx: RunContext = { transport, logger: silentLogger, secrets: new Secrets(), now: systemClock, dryRun, concurrency: 4, maxPages: 10, only: opts.only ? new Set(opts.only) : undefined };
+  const ctx: RunContext = { transport, logger: silentLogger, secrets: new Secrets(), now: systemClock, dryRun, concurrency: 4, maxPages: 10, only: opts.only ? new Set(opts.only) : undefined, deadline: Deadline.never(), guard: new ActionGuard(opts.maxActions ?? 1000) };
   const result = runCancelStale(ctx, cancelStalePolicy({ includeQueued: opts.includeQueued }), { auditLogPath: auditPath });
   return { result, sleeps };
 }

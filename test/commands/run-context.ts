@@ -1,12 +1,16 @@
 import { DateTime } from 'luxon';
 import { pino } from 'pino';
 import type { RunContext } from '../../src/runtime/context.js';
+import { ActionGuard } from '../../src/runtime/action-guard.js';
+import { Deadline } from '../../src/runtime/deadline.js';
 import { Secrets } from '../../src/runtime/secrets.js';
 import { Transport } from '../../src/evalai/transport.js';
 
 export interface TestContextOptions {
   dryRun?: boolean;
   only?: number[];
+  deadline?: Deadline;
+  maxActions?: number;
   /** Log lines (pino JSON, scrubbed) land here. */
   logs?: string[];
 }
@@ -38,6 +42,8 @@ export function testContext(baseUrl: string, token: string, opts: TestContextOpt
     dryRun: opts.dryRun ?? false,
     concurrency: 4,
     maxPages: 10,
+    deadline: opts.deadline ?? Deadline.never(),
+    guard: new ActionGuard(opts.maxActions ?? 1000),
     ...(opts.only ? { only: new Set(opts.only) } : {}),
   };
 }

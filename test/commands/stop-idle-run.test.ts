@@ -2,6 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_STOP_IDLE_POLICY, type StopIdlePolicy } from '../../src/commands/stop-idle/policy.js';
 import { runStopIdle } from '../../src/commands/stop-idle/run.js';
 import { systemClock, type RunContext } from '../../src/runtime/context.js';
+import { ActionGuard } from '../../src/runtime/action-guard.js';
+import { Deadline } from '../../src/runtime/deadline.js';
 import { Secrets } from '../../src/runtime/secrets.js';
 import { SEEDED, startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { silentLogger, testTransport } from '../evalai/fixtures.js';
@@ -13,10 +15,10 @@ beforeEach(async () => {
 });
 afterEach(() => sandbox.close());
 
-function run(opts: { dryRun?: boolean; only?: number[]; policy?: Partial<StopIdlePolicy> } = {}) {
+function run(opts: { dryRun?: boolean; maxActions?: number; only?: number[]; policy?: Partial<StopIdlePolicy> } = {}) {
   const dryRun = opts.dryRun ?? false;
   const { transport } = testTransport(sandbox.url, sandbox.tokens.staff, { allowWrites: !dryRun });
-  const ctx: RunContext = { transport, logger: silentLogger, secrets: new Secrets(), now: systemClock, dryRun, concurrency: 4, maxPages: 10, only: opts.only ? new Set(opts.only) : undefined };
+  const ctx: RunContext = { transport, logger: silentLogger, secrets: new Secrets(), now: systemClock, dryRun, concurrency: 4, maxPages: 10, only: opts.only ? new Set(opts.only) : undefined, deadline: Deadline.never(), guard: new ActionGuard(opts.maxActions ?? 1000) };
   return runStopIdle(ctx, { ...DEFAULT_STOP_IDLE_POLICY, ...opts.policy });
 }
 

@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export interface BinResult {
@@ -11,6 +14,9 @@ export interface BinResult {
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
+/** Locks and status files of the bins run by this test process: never the developer's own. */
+export const TEST_STATE_DIR = mkdtempSync(join(tmpdir(), 'evalai-autoscaler-state-'));
+
 /**
  * Runs a built bin the way cron does: a child process with only the given environment (plus PATH),
  * no stdin, and returns its exit code, stdout and stderr. `npm test` builds dist/ first.
@@ -18,7 +24,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export function runBin(name: string, args: string[], env: Record<string, string | undefined>, timeoutMs = 30_000): Promise<BinResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [`${ROOT}bin/${name}.js`, ...args], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, EVALAI_AUTOSCALER_STATE_DIR: TEST_STATE_DIR, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
       cwd: ROOT,
     });

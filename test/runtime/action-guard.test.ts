@@ -30,3 +30,15 @@ describe('Deadline', () => {
   });
   it('never() never expires', () => expect(Deadline.never().expired()).toBe(false));
 });
+
+describe('withHardDeadline', () => {
+  it('passes a result through', async () => {
+    const { withHardDeadline } = await import('../../src/runtime/watchdog.js');
+    await expect(withHardDeadline(Promise.resolve(7), 1_000)).resolves.toBe(7);
+  });
+  it('abandons work that never settles, with exit 5', async () => {
+    const { withHardDeadline } = await import('../../src/runtime/watchdog.js');
+    const never = new Promise<never>(() => undefined);
+    await expect(withHardDeadline(never, 20)).rejects.toMatchObject({ exitCode: 5, message: expect.stringMatching(/^abandoned: /) });
+  });
+});

@@ -1,3 +1,4 @@
+import { refusedByGuard } from '../../core/claim.js';
 import type { Challenge } from '../../core/challenge.js';
 import type { Decision, Outcome } from '../../core/outcome.js';
 import type { Submission } from '../../core/submission.js';
@@ -38,6 +39,8 @@ export interface CancelContext {
 export async function cancelCandidate(c: CancelContext, listed: Submission, decision: Decision<SubmissionAction>): Promise<Outcome> {
   const { ctx, challenge, policy } = c;
   const base = { challengeId: challenge.id, title: challenge.title, submissionId: listed.id, action: 'cancel' };
+  const refused = refusedByGuard(ctx.guard, `submission:${listed.id}`, { ...base, reason: decision.reason, facts: decision.facts });
+  if (refused) return refused;
   if (c.ctx.dryRun || !c.audit) return { ...base, reason: decision.reason, facts: decision.facts, status: 'planned' };
   const audit = c.audit;
 

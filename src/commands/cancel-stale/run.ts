@@ -35,6 +35,7 @@ export async function runCancelStale(ctx: RunContext, policy: CancelStalePolicy,
     const result = await runOverChallenges({
       source: listChallenges(ctx.transport, {}, { maxPages: ctx.maxPages }),
       concurrency: ctx.concurrency,
+      deadline: ctx.deadline,
       only: ctx.only,
       logger: ctx.logger,
       handle: async (challenge: Challenge): Promise<Outcome> => {

@@ -1,5 +1,6 @@
 import { isAwsError } from '../../aws/errors.js';
 import type { Challenge } from '../../core/challenge.js';
+import { refusedByGuard, type ActOptions } from '../../core/claim.js';
 import type { Decision, Outcome } from '../../core/outcome.js';
 import { describeError } from '../../runtime/errors.js';
 import { manageEc2Instance } from '../../evalai/ec2.js';
@@ -18,12 +19,14 @@ export async function actOnEc2(
   challenge: Challenge,
   decision: Decision<Ec2DecisionAction>,
   instanceId: string | undefined,
-  dryRun: boolean,
+  opts: ActOptions,
 ): Promise<Outcome> {
   const base = { challengeId: challenge.id, title: challenge.title, action: decision.action, reason: decision.reason, facts: decision.facts };
   if (decision.action === 'skip') return { ...base, status: 'skipped' };
   if (decision.action === 'none') return { ...base, status: 'unchanged' };
-  if (dryRun) return { ...base, status: 'planned' };
+  const refused = refusedByGuard(opts.guard, `challenge:${challenge.id}`, base);
+  if (refused) return refused;
+  if (opts.dryRun) return { ...base, status: 'planned' };
   const action = decision.action;
   try {
     if (!access.direct) {

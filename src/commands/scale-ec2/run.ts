@@ -31,6 +31,7 @@ export async function runScaleEc2(ctx: RunContext, policy: ScaleEc2Policy, deps:
     return await runOverChallenges({
       source: listChallenges(ctx.transport, {}, { maxPages: ctx.maxPages }),
       concurrency: ctx.concurrency,
+      deadline: ctx.deadline,
       only: ctx.only,
       logger: ctx.logger,
       handle: async (challenge: Challenge): Promise<Outcome> => {
@@ -62,7 +63,7 @@ export async function runScaleEc2(ctx: RunContext, policy: ScaleEc2Policy, deps:
         if (pendingError !== undefined) {
           return { challengeId: challenge.id, title: challenge.title, action: decision.action, reason: decision.reason, facts: decision.facts, status: 'failed', error: pendingError };
         }
-        return actOnEc2(access, challenge, decision, observed.instance.instanceId, ctx.dryRun);
+        return actOnEc2(access, challenge, decision, observed.instance.instanceId, ctx);
       },
     });
   } finally {

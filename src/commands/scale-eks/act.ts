@@ -1,5 +1,6 @@
 import { updateNodegroupScaling, type NodegroupInfo } from '../../aws/eks.js';
 import { isAwsError } from '../../aws/errors.js';
+import { refusedByGuard } from '../../core/claim.js';
 import type { Outcome } from '../../core/outcome.js';
 import { describeError } from '../../runtime/errors.js';
 import type { EksDecision } from './decide.js';
@@ -19,6 +20,8 @@ export async function actOnNodegroup(env: EksEnv, t: NodegroupTarget, nodegroup:
   };
   if (decision.action === 'skip') return { ...base, status: 'skipped' };
   if (decision.action === 'none' || !decision.target) return { ...base, status: 'unchanged' };
+  const refused = refusedByGuard(env.ctx.guard, `challenge:${t.challengeId}`, base);
+  if (refused) return refused;
   if (env.ctx.dryRun) return { ...base, status: 'planned' };
   try {
     const eks = env.aws.eks(t.region, t.credentials);

@@ -69,19 +69,25 @@ async function runTargets(env: EksEnv, all: Target[], preset: Outcome[], missing
   const limit = pLimit(ctx.concurrency);
   const outcomes: Outcome[] = [...preset];
   let fatal: unknown;
+  let notReached = 0;
 
   await Promise.all(
     targets.map((t) =>
       limit(async () => {
         if (fatal) return;
+        if (ctx.deadline.expired()) {
+          notReached++;
+          return;
+        }
         try {
           const outcome = await handle(env, t);
           outcomes.push(outcome);
           ctx.logger.info({ challenge: outcome.challengeId, action: outcome.action, status: outcome.status, reason: outcome.reason, error: outcome.error, ...outcome.facts }, 'decision');
         } catch (err) {
           if (isRunFatal(err)) {
+            // Queued targets see `fatal` and return at once (clearing p-limit's queue instead would
+            // leave their promises unsettled forever).
             fatal ??= err;
-            limit.clearQueue();
             return;
           }
           const outcome = failedOutcome({ id: t.id }, 'unexpected error', describeError(err));
@@ -92,14 +98,15 @@ async function runTargets(env: EksEnv, all: Target[], preset: Outcome[], missing
     ),
   );
 
-  if (only && !fatal) {
+  if (notReached) ctx.logger.warn({ notReached }, 'deadline passed: no new challenge was started after it');
+  if (only && !fatal && !notReached) {
     const known = new Set([...all.map((t) => t.id), ...preset.map((o) => o.challengeId)]);
     for (const id of only) {
       if (!known.has(id)) outcomes.push(failedOutcome({ id }, missing, `challenge ${id} is ${missing}`));
     }
   }
   outcomes.sort((a, b) => b.challengeId - a.challengeId);
-  return { outcomes, entriesRead: all.length + preset.length, ...(fatal ? { fatal } : {}) };
+  return { outcomes, entriesRead: all.length + preset.length, ...(fatal ? { fatal } : {}), ...(notReached ? { deadlineReached: true, notReached } : {}) };
 }
 
 async function handle(env: EksEnv, t: Target): Promise<Outcome> {

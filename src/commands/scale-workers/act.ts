@@ -1,4 +1,5 @@
 import type { Challenge } from '../../core/challenge.js';
+import { refusedByGuard, type ActOptions } from '../../core/claim.js';
 import type { Decision, Outcome } from '../../core/outcome.js';
 import { describeError } from '../../runtime/errors.js';
 import { isRunFatal } from '../../evalai/errors.js';
@@ -11,12 +12,14 @@ export async function actOnWorkers(
   transport: Transport,
   challenge: Challenge,
   decision: Decision<WorkerDecisionAction>,
-  dryRun: boolean,
+  opts: ActOptions,
 ): Promise<Outcome> {
   const base = { challengeId: challenge.id, title: challenge.title, action: decision.action, reason: decision.reason, facts: decision.facts };
   if (decision.action === 'skip') return { ...base, status: 'skipped' };
   if (decision.action === 'none') return { ...base, status: 'unchanged' };
-  if (dryRun) return { ...base, status: 'planned' };
+  const refused = refusedByGuard(opts.guard, `challenge:${challenge.id}`, base);
+  if (refused) return refused;
+  if (opts.dryRun) return { ...base, status: 'planned' };
   try {
     const result = await manageWorker(transport, challenge.id, decision.action);
     if (result.ok) return { ...base, status: 'done' };

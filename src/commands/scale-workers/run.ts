@@ -20,6 +20,7 @@ export async function runScaleWorkers(ctx: RunContext, policy: ScaleWorkersPolic
   return runOverChallenges({
     source: listChallenges(ctx.transport, {}, { maxPages: ctx.maxPages }),
     concurrency: ctx.concurrency,
+    deadline: ctx.deadline,
     only: ctx.only,
     logger: ctx.logger,
     handle: async (challenge: Challenge): Promise<Outcome> => {
@@ -40,7 +41,7 @@ export async function runScaleWorkers(ctx: RunContext, policy: ScaleWorkersPolic
       if (observationError !== undefined) {
         return { challengeId: challenge.id, title: challenge.title, action: decision.action, reason: decision.reason, facts: decision.facts, status: 'failed', error: observationError };
       }
-      return actOnWorkers(ctx.transport, challenge, decision, ctx.dryRun);
+      return actOnWorkers(ctx.transport, challenge, decision, ctx);
     },
   });
 }

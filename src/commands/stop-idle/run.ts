@@ -20,6 +20,7 @@ export async function runStopIdle(ctx: RunContext, policy: StopIdlePolicy): Prom
   return runOverChallenges({
     source: listChallenges(ctx.transport, {}, { maxPages: ctx.maxPages }),
     concurrency: ctx.concurrency,
+    deadline: ctx.deadline,
     only: ctx.only,
     logger: ctx.logger,
     handle: async (challenge: Challenge): Promise<Outcome> => {
@@ -42,7 +43,7 @@ export async function runStopIdle(ctx: RunContext, policy: StopIdlePolicy): Prom
         // The worker is kept, and the run counts a failure: an unreadable count needs a human.
         return { challengeId: challenge.id, title: challenge.title, action: decision.action, reason: decision.reason, facts: decision.facts, status: 'failed', error: observationError };
       }
-      return actOnIdleWorker(ctx.transport, challenge, decision, ctx.dryRun);
+      return actOnIdleWorker(ctx.transport, challenge, decision, ctx);
     },
   });
 }

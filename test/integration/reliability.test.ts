@@ -1,0 +1,137 @@
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SEEDED, startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { runTargetKey } from '../../src/runtime/run-target.js';
+import { runBin } from './harness.js';
+
+let sandbox: Sandbox;
+let stateDir: string;
+beforeEach(async () => {
+  sandbox = await startSandbox();
+  stateDir = mkdtempSync(join(tmpdir(), 'state-'));
+});
+afterEach(() => sandbox.close());
+
+const env = (extra: Record<string, string | undefined> = {}) => ({
+  API_HOST_URL: sandbox.url,
+  AUTH_TOKEN: sandbox.tokens.staff,
+  ENV: 'prod',
+  EVALAI_AUTOSCALER_STATE_DIR: stateDir,
+  ...extra,
+});
+const puts = () => sandbox.requests.filter((r) => r.method === 'PUT');
+const lockPath = () => join(stateDir, `${runTargetKey('scale-workers', sandbox.url)}.lock`);
+const statusPath = () => join(stateDir, `${runTargetKey('scale-workers', sandbox.url)}.status.json`);
+
+describe('overlapping runs: one lock per command and target', () => {
+  it('a second run exits 4 at once with a one-line reason, and does nothing', async () => {
+    writeFileSync(lockPath(), JSON.stringify({ pid: process.pid, host: hostname(), startedAt: new Date().toISOString() }));
+    const r = await runBin('scale-workers', [], env());
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(new RegExp(`^scale-workers: another scale-workers run \\(pid ${process.pid} on .*\\) holds the lock .*; this run did nothing$`, 'm'));
+    expect(sandbox.requests).toHaveLength(0);
+  });
+
+  it('a lock left by a dead process is recovered', async () => {
+    writeFileSync(lockPath(), JSON.stringify({ pid: 999_999_999, host: hostname(), startedAt: new Date().toISOString() }));
+    const r = await runBin('scale-workers', [], env());
+    expect(r.code).toBe(0);
+    expect(puts().length).toBeGreaterThan(0);
+    expect(existsSync(lockPath())).toBe(false);
+  });
+
+  it('--wait-lock waits for the other run to finish', async () => {
+    writeFileSync(lockPath(), JSON.stringify({ pid: process.pid, host: hostname(), startedAt: new Date().toISOString() }));
+    setTimeout(() => writeFileSync(lockPath(), ''), 0); // garbage: its writer "died mid-write"
+    const r = await runBin('scale-workers', ['--wait-lock', '5s'], env());
+    expect(r.code).toBe(0);
+  });
+
+  it('a dry run takes no lock and leaves no status (it changes nothing)', async () => {
+    writeFileSync(lockPath(), JSON.stringify({ pid: process.pid, host: hostname(), startedAt: new Date().toISOString() }));
+    const r = await runBin('scale-workers', ['--dry-run'], env());
+    expect(r.code).toBe(0);
+    expect(existsSync(statusPath())).toBe(false);
+  });
+});
+
+describe('--deadline', () => {
+  it('past it no new challenge starts, what is in flight finishes, the rest is reported, exit 5', async () => {
+    sandbox.fault({ path: /get_submission_metrics_by_pk/, fault: { kind: 'latency', ms: 150 } });
+    const r = await runBin('scale-workers', ['--deadline', '400ms', '--concurrency', '1'], env());
+    expect(r.code).toBe(5);
+    expect(r.stdout).toMatch(/error: deadline passed: .*the rest of the list was not read; they are handled by the next run/);
+    const metrics = sandbox.requests.filter((q) => q.path.includes('metrics'));
+    // Every metrics call that started was answered (in-flight work finished), and far fewer than a full run.
+    expect(metrics.every((q) => q.status === 200)).toBe(true);
+    expect(metrics.length).toBeLessThan(10);
+  });
+});
+
+describe('--max-actions', () => {
+  it('refuses actions beyond the cap, says so, exits 6', async () => {
+    const r = await runBin('scale-workers', ['--max-actions', '2'], env());
+    expect(r.code).toBe(6);
+    expect(puts()).toHaveLength(2);
+    expect(r.stdout).toMatch(/failed - .*refused: --max-actions 2 reached in this run/);
+    expect(r.stdout).toMatch(/error: --max-actions 2 reached: \d+ further actions were refused; check the data before raising it/);
+  });
+
+  it('a dry run shows the same refusals', async () => {
+    const r = await runBin('scale-workers', ['--dry-run', '--max-actions', '2'], env());
+    expect(r.code).toBe(6);
+    expect(puts()).toHaveLength(0);
+    expect(r.stdout).toMatch(/would start 2|would stop 2|would start 1, would stop 1/);
+  });
+
+  it('a bad metrics answer cannot start everything: huge counts everywhere still stop at the cap', async () => {
+    sandbox.fault({ path: /get_submission_metrics_by_pk/, fault: { kind: 'transform', fn: (b) => ({ ...(b as object), submitted: 1_000_000 }) } });
+    const r = await runBin('scale-workers', ['--max-actions', '3'], env());
+    expect(r.code).toBe(6);
+    expect(puts()).toHaveLength(3);
+  });
+});
+
+describe('status files: alerting on a cron job that stopped', () => {
+  it('each run writes its status atomically; a failed run keeps the last success time', async () => {
+    const ok = await runBin('scale-workers', [], env());
+    expect(ok.code).toBe(0);
+    const first = JSON.parse(readFileSync(statusPath(), 'utf8'));
+    expect(first).toMatchObject({ command: 'scale-workers', target: sandbox.url, outcome: 'ok', exitCode: 0 });
+    expect(first.lastSuccessAt).toBe(first.finishedAt);
+    expect(first.counts).toMatchObject({ challenges: 322, failed: 0, 'action:start': expect.any(Number) });
+
+    const token = sandbox.tokens.staff;
+    const staffEnv = env();
+    sandbox.state.users.find((u) => u.id === SEEDED.users.staff)!.tokenState = 'expired';
+    const failed = await runBin('scale-workers', [], staffEnv);
+    expect(failed.code).toBe(3);
+    const second = JSON.parse(readFileSync(statusPath(), 'utf8'));
+    expect(second).toMatchObject({ outcome: 'failed', exitCode: 3, lastSuccessAt: first.lastSuccessAt });
+    expect(second.message).toMatch(/rejected the token/);
+    expect(readFileSync(statusPath(), 'utf8')).not.toContain(token);
+  });
+
+  it('`evalai-autoscaler status` prints the table, and --max-age exits 1 for a stale command', async () => {
+    await runBin('scale-workers', [], env());
+    const table = await runBin('evalai-autoscaler', ['status'], env());
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/^command\s+target\s+outcome\s+exit\s+finished\s+last success$/m);
+    expect(table.stdout).toMatch(/^scale-workers\s+http:\/\/127\.0\.0\.1:\d+\s+ok\s+0\s+/m);
+
+    const fresh = await runBin('evalai-autoscaler', ['status', '--max-age', '10m'], env());
+    expect(fresh.code).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const stale = await runBin('evalai-autoscaler', ['status', '--max-age', '10ms'], env());
+    expect(stale.code).toBe(1);
+    expect(stale.stderr).toMatch(/^stale: scale-workers \(http:\/\/127\.0\.0\.1:\d+\) last succeeded .* ago, more than 0 s$/m);
+  });
+
+  it('`status --max-age` with no run ever recorded exits 1', async () => {
+    const r = await runBin('evalai-autoscaler', ['status', '--max-age', '1h'], env());
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/no runs recorded in /);
+  });
+});
