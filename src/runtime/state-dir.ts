@@ -9,13 +9,18 @@ import { expandHome, type Env } from './config.js';
  * $XDG_STATE_HOME/evalai-autoscaler, else ~/.local/state/evalai-autoscaler. Created if missing.
  */
 export function resolveStateDir(flag: string | undefined, env: Env): string {
-  const dir = expandHome(
-    flag ?? env.EVALAI_AUTOSCALER_STATE_DIR ?? join(env.XDG_STATE_HOME ?? join(env.HOME ?? homedir(), '.local', 'state'), 'evalai-autoscaler'),
-  );
+  const dir = stateDirPath(flag, env);
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (err) {
     throw new ConfigError(`cannot create the state directory ${dir} (${(err as NodeJS.ErrnoException).code ?? 'error'}); set --state-dir`);
   }
   return dir;
+}
+
+/** The state directory's path, without creating it. */
+export function stateDirPath(flag: string | undefined, env: Env): string {
+  return expandHome(
+    flag ?? env.EVALAI_AUTOSCALER_STATE_DIR ?? join(env.XDG_STATE_HOME ?? join(env.HOME ?? homedir(), '.local', 'state'), 'evalai-autoscaler'),
+  );
 }

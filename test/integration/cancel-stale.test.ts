@@ -17,7 +17,7 @@ beforeEach(async () => {
 });
 afterEach(() => sandbox.close());
 
-const env = (extra: Record<string, string | undefined> = {}) => ({ API_HOST_URL: sandbox.url, AUTH_TOKEN: sandbox.tokens.staff, HOME: home, ...extra });
+const env = (extra: Record<string, string | undefined> = {}) => ({ API_HOST_URL: sandbox.url, AUTH_TOKEN: sandbox.tokens.staff, HOME: home, EVALAI_AUTOSCALER_STATE_DIR: undefined, ...extra });
 const puts = () => sandbox.requests.filter((r) => r.method === 'PUT');
 const cancelledIds = () => puts().filter((r) => r.status === 200).map((r) => Number((r.body as Record<string, string>).submission)).sort();
 

@@ -135,3 +135,14 @@ describe('status files: alerting on a cron job that stopped', () => {
     expect(r.stdout).toMatch(/no runs recorded in /);
   });
 });
+
+describe('status --command', () => {
+  it('checks only the named commands', async () => {
+    await runBin('scale-workers', [], env());
+    const other = await runBin('evalai-autoscaler', ['status', '--command', 'cancel-stale', '--max-age', '1h'], env());
+    expect(other.code).toBe(1); // cancel-stale never ran here
+    const mine = await runBin('evalai-autoscaler', ['status', '--command', 'scale-workers', '--max-age', '1h'], env());
+    expect(mine.code).toBe(0);
+    expect(mine.stdout).not.toMatch(/cancel-stale/);
+  });
+});

@@ -24,7 +24,7 @@ export function cancelStaleCommand(io: CliIO, done: (code: number) => void): Com
     const { auditLogPath } = await import('../../commands/cancel-stale/audit-log.js');
     const { runCancelStale } = await import('../../commands/cancel-stale/run.js');
     const policy = cancelStalePolicy({ olderThanMs: flags.olderThan, days: flags.days, includeQueued: flags.includeQueued });
-    const auditLog = auditLogPath(flags.auditLog, io.env);
+    const auditLog = auditLogPath(flags.auditLog, io.env, flags.stateDir);
     done(await runCommand({ name: 'cancel-stale', flags, io, run: (ctx) => runCancelStale(ctx, policy, { auditLogPath: auditLog }) }));
   });
   return cmd;

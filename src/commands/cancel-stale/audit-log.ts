@@ -1,7 +1,7 @@
 import { closeSync, fdatasyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { expandHome, type Env } from '../../runtime/config.js';
+import { stateDirPath } from '../../runtime/state-dir.js';
 import { ConfigError } from '../../runtime/errors.js';
 import type { AuditIntent, AuditResult } from './notice.js';
 
@@ -9,16 +9,13 @@ export const AUDIT_LOG_NAME = 'cancel-stale-audit.jsonl';
 
 /**
  * Where the audit log goes: --audit-log, else CANCEL_STALE_AUDIT_LOG, else `cancel-stale-audit.jsonl`
- * in the state directory (EVALAI_AUTOSCALER_STATE_DIR, else $XDG_STATE_HOME/evalai-autoscaler, else
- * ~/.local/state/evalai-autoscaler), so a cron job finds the same file whatever its working directory.
+ * in the state directory (--state-dir, EVALAI_AUTOSCALER_STATE_DIR, ...: see src/runtime/state-dir.ts),
+ * so a cron job finds the same file whatever its working directory.
  */
-export function auditLogPath(flag: string | undefined, env: Env): string {
+export function auditLogPath(flag: string | undefined, env: Env, stateDirFlag?: string): string {
   const explicit = flag ?? env.CANCEL_STALE_AUDIT_LOG;
   if (explicit) return expandHome(explicit);
-  const stateDir = env.EVALAI_AUTOSCALER_STATE_DIR
-    ? expandHome(env.EVALAI_AUTOSCALER_STATE_DIR)
-    : join(env.XDG_STATE_HOME ?? join(env.HOME ?? homedir(), '.local', 'state'), 'evalai-autoscaler');
-  return join(stateDir, AUDIT_LOG_NAME);
+  return join(stateDirPath(stateDirFlag, env), AUDIT_LOG_NAME);
 }
 
 export interface AuditLog {
