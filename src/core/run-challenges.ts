@@ -5,6 +5,7 @@ import type { ChallengeEntry } from '../evalai/challenges.js';
 import { isRunFatal } from '../evalai/errors.js';
 import type { Deadline } from '../runtime/deadline.js';
 import type { Challenge } from './challenge.js';
+import { logOutcome } from './log-outcome.js';
 import { failedOutcome, type Outcome } from './outcome.js';
 
 export interface ChallengeRunResult {
@@ -62,7 +63,7 @@ export async function runOverChallenges(opts: ChallengeRunOptions): Promise<Chal
     try {
       const outcome = await opts.handle(challenge);
       outcomes.push(outcome);
-      opts.logger.info({ challenge: challenge.id, action: outcome.action, status: outcome.status, reason: outcome.reason, error: outcome.error, ...outcome.facts }, 'decision');
+      logOutcome(opts.logger, outcome);
     } catch (err) {
       if (isRunFatal(err)) {
         // Queued handlers see `fatal` and return at once (clearing p-limit's queue instead would

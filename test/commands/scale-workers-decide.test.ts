@@ -33,6 +33,11 @@ describe('decideWorkers: the decision table', () => {
     expect(d.reason).toMatch(reason);
   });
 
+  it('a count that was not read (needsPending said no) is recorded as such, not as 0', () => {
+    const d = decideWorkers(aChallenge({ workers: null, ...ended(900) }), 'not read', prod, NOW);
+    expect(d).toEqual({ action: 'none', reason: 'ended, no worker', facts: { pending: 'not read', workers: null, ended: true } });
+  });
+
   it('an end date exactly now counts as ended (the server refuses stop from then on)', () => {
     const d = decideWorkers(aChallenge({ workers: 1, endDate: NOW }), 0, prod, NOW);
     expect(d.action).toBe('none');

@@ -60,7 +60,7 @@ describe('scale-ec2 (the built bin)', () => {
   });
 
   it('starts and stops with PUTs to the slashed paths; a second run has nothing left but the deferred stop', async () => {
-    const r = await runBin('scale-ec2', [], env());
+    const r = await runBin('scale-ec2', ['--log-level', 'debug'], env());
     expect(r.code).toBe(1);
     expect(puts().sort()).toEqual(
       [

@@ -38,7 +38,7 @@ describe('scale-workers (the built bin, as cron runs it)', () => {
   });
 
   it('starts and stops what the decision table says, and nothing else', async () => {
-    const r = await runBin('scale-workers', [], env());
+    const r = await runBin('scale-workers', ['--log-level', 'debug'], env());
     expect(r.code).toBe(0);
     const sent = puts();
     expect(sent).toContain(workerPut(SEEDED.activePendingNoWorker, 'start'));
@@ -54,6 +54,7 @@ describe('scale-workers (the built bin, as cron runs it)', () => {
     expect(r.stdout).toMatch(/^scale-workers: 322 challenges, start \d+, stop \d+, .* 0 failed; exit 0$/m);
     const decision = r.logs.find((l) => l.msg === 'decision' && l.challenge === SEEDED.endedDrainingWorker);
     expect(decision?.reason).toMatch(/draining/);
+    expect(decision?.level).toBe(20); // unchanged: debug, so thousands of ended challenges stay out of the info log
     expectNoSecret(r);
 
     // A second run finds nothing left to do.

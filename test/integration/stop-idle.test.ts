@@ -29,7 +29,7 @@ describe('stop-idle (the built bin, as cron runs it)', () => {
   });
 
   it('deletes idle workers, keeps draining ones', async () => {
-    const r = await runBin('stop-idle', [], env());
+    const r = await runBin('stop-idle', ['--log-level', 'debug'], env());
     expect(r.code).toBe(0);
     expect(puts()).toContain(workerPut(SEEDED.endedIdleWorker, 'delete'));
     expect(puts()).toContain(workerPut(SEEDED.unapprovedOldWorker, 'delete'));

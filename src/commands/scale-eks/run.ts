@@ -1,4 +1,5 @@
 import pLimit from 'p-limit';
+import { logOutcome } from '../../core/log-outcome.js';
 import { failedOutcome, type Outcome } from '../../core/outcome.js';
 import type { ChallengeRunResult } from '../../core/run-challenges.js';
 import type { RunContext } from '../../runtime/context.js';
@@ -82,7 +83,7 @@ async function runTargets(env: EksEnv, all: Target[], preset: Outcome[], missing
         try {
           const outcome = await handle(env, t);
           outcomes.push(outcome);
-          ctx.logger.info({ challenge: outcome.challengeId, action: outcome.action, status: outcome.status, reason: outcome.reason, error: outcome.error, ...outcome.facts }, 'decision');
+          logOutcome(ctx.logger, outcome);
         } catch (err) {
           if (isRunFatal(err)) {
             // Queued targets see `fatal` and return at once (clearing p-limit's queue instead would

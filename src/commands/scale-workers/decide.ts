@@ -6,8 +6,11 @@ import type { ScaleWorkersPolicy } from './policy.js';
 
 export type WorkerDecisionAction = 'start' | 'stop' | 'none' | 'skip';
 
-/** The pending count, or `unknown` when the metrics could not be read or were malformed. */
-export type Pending = number | 'unknown';
+/**
+ * The pending count; `unknown` when the metrics could not be read or were malformed; `not read`
+ * when needsPending() said no count could change the decision (it then counts as 0).
+ */
+export type Pending = number | 'unknown' | 'not read';
 
 /**
  * The decision for one challenge: a pure function of the challenge, its pending count, the policy
@@ -21,6 +24,7 @@ export function decideWorkers(challenge: Challenge, pending: Pending, policy: Sc
 
   const workers = challenge.workers ?? 0;
   const facts = { pending, workers: challenge.workers, ended: hasEnded(challenge.endDate, now) };
+  if (pending === 'not read') pending = 0;
   const up = `${workers} worker${workers === 1 ? '' : 's'} up`;
 
   if (facts.ended) {

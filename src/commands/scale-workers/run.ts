@@ -24,7 +24,7 @@ export async function runScaleWorkers(ctx: RunContext, policy: ScaleWorkersPolic
     only: ctx.only,
     logger: ctx.logger,
     handle: async (challenge: Challenge): Promise<Outcome> => {
-      let pending: Pending = 0;
+      let pending: Pending = 'not read';
       let observationError: string | undefined;
       if (needsPending(challenge, policy, now)) {
         try {
