@@ -34,6 +34,11 @@ export interface Decision<A extends string = string> {
   facts?: Record<string, unknown>;
 }
 
+/** The decision taken without a trustworthy observation: nothing done, and the challenge failed. */
+export function observationFailed(challenge: { id: number; title?: string }, decision: Decision, error: string): Outcome {
+  return { challengeId: challenge.id, title: challenge.title, action: decision.action, reason: decision.reason, facts: decision.facts, status: 'failed', error };
+}
+
 export function failedOutcome(challenge: { id: number | null; title?: string }, reason: string, error: string, action = 'none'): Outcome {
   return { challengeId: challenge.id ?? 0, title: challenge.title, action, reason, status: 'failed', error };
 }

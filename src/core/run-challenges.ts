@@ -1,7 +1,8 @@
 import pLimit from 'p-limit';
 import type { Logger } from '../runtime/logger.js';
 import { describeError } from '../runtime/errors.js';
-import type { ChallengeEntry } from '../evalai/challenges.js';
+import { listChallenges, type ChallengeEntry } from '../evalai/challenges.js';
+import type { RunContext } from '../runtime/context.js';
 import { isRunFatal } from '../evalai/errors.js';
 import type { Deadline } from '../runtime/deadline.js';
 import type { Challenge } from './challenge.js';
@@ -32,6 +33,18 @@ export interface ChallengeRunOptions {
   logger: Logger;
   /** Past it, no new challenge starts and the listing stops; what is in flight finishes. */
   deadline?: Deadline;
+}
+
+/** runOverChallenges over EvalAI's whole challenge list (`all/all/all`), with the run's settings. */
+export function runOverChallengeList(ctx: RunContext, handle: (challenge: Challenge) => Promise<Outcome>): Promise<ChallengeRunResult> {
+  return runOverChallenges({
+    source: listChallenges(ctx.transport, {}, { maxPages: ctx.maxPages }),
+    concurrency: ctx.concurrency,
+    deadline: ctx.deadline,
+    only: ctx.only,
+    logger: ctx.logger,
+    handle,
+  });
 }
 
 /**

@@ -133,25 +133,30 @@ export function parseBaseUrl(value: string | undefined): string {
  */
 export function loadToken(flagFile: string | undefined, env: Env, warnings: string[]): string {
   const file = flagFile ?? env.AUTH_TOKEN_FILE;
-  if (file) {
-    const path = expandHome(file);
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
-      throw new ConfigError(`cannot read the token file ${path} (${code})`);
-    }
-    const token = text.trim();
-    if (!token) throw new ConfigError(`the token file ${path} is empty`);
-    if (/\s/.test(token)) throw new ConfigError(`the token file ${path} holds more than one word; it must hold only the token`);
-    warnIfShared(path, 'the token file', warnings);
-    return token;
-  }
+  if (file) return readTokenFile(file, 'the token file', warnings);
   const token = env.AUTH_TOKEN?.trim();
   if (!token || token === 'None') {
     throw new ConfigError('AUTH_TOKEN is not set: export AUTH_TOKEN (or AUTH_TOKEN_FILE, or pass --auth-token-file)');
   }
+  return token;
+}
+
+/**
+ * A file that holds one token and nothing else (`what` names it in errors: "the token file"). Its
+ * path may start with `~`; a file readable by group or others gets a warning.
+ */
+export function readTokenFile(file: string, what: string, warnings: string[]): string {
+  const path = expandHome(file);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read ${what} ${path} (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})`);
+  }
+  const token = text.trim();
+  if (!token) throw new ConfigError(`${what} ${path} is empty`);
+  if (/\s/.test(token)) throw new ConfigError(`${what} ${path} holds more than one word; it must hold only the token`);
+  warnIfShared(path, what, warnings);
   return token;
 }
 

@@ -1,4 +1,4 @@
-import { refusedByGuard } from '../../core/claim.js';
+import { refusedByGuard } from '../../core/carry-out.js';
 import type { Challenge } from '../../core/challenge.js';
 import type { Decision, Outcome } from '../../core/outcome.js';
 import type { Submission } from '../../core/submission.js';

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Challenge } from '../../core/challenge.js';
 import type { Outcome } from '../../core/outcome.js';
-import { runOverChallenges, type ChallengeRunResult } from '../../core/run-challenges.js';
+import { runOverChallengeList, type ChallengeRunResult } from '../../core/run-challenges.js';
 import type { Submission } from '../../core/submission.js';
 import type { RunContext } from '../../runtime/context.js';
 import { formatDuration } from '../../runtime/duration.js';
-import { listChallenges } from '../../evalai/challenges.js';
 import { cancelCandidate, type CancelContext } from './act.js';
 import { openAuditLog } from './audit-log.js';
 import { decideSubmission } from './decide.js';
@@ -32,25 +31,18 @@ export async function runCancelStale(ctx: RunContext, policy: CancelStalePolicy,
   ctx.logger.info({ run: runId, auditLog: audit?.path, thresholdSeconds: policy.thresholdMs / 1000, statuses: policy.statuses }, 'cancel-stale policy');
 
   try {
-    const result = await runOverChallenges({
-      source: listChallenges(ctx.transport, {}, { maxPages: ctx.maxPages }),
-      concurrency: ctx.concurrency,
-      deadline: ctx.deadline,
-      only: ctx.only,
-      logger: ctx.logger,
-      handle: async (challenge: Challenge): Promise<Outcome> => {
-        const observation = await observeChallenge(ctx, challenge, policy, observeState);
-        const { candidates, outcomes, notStale, problems } = triage(challenge, observation, policy, ctx);
-        // Recorded as they happen: if the run stops (token rejected), what was done is still reported.
-        submissionOutcomes.push(...outcomes);
-        const cancelCtx: CancelContext = { ctx, challenge, policy, audit, runId, recheck: { byId: true } };
-        for (const { submission, decision } of candidates) {
-          const outcome = await cancelCandidate(cancelCtx, submission, decision);
-          logSubmission(ctx, outcome);
-          submissionOutcomes.push(outcome);
-        }
-        return challengeOutcome(challenge, observation, policy, { stale: candidates.length, untrusted: outcomes.length, notStale, problems }, represented);
-      },
+    const result = await runOverChallengeList(ctx, async (challenge: Challenge): Promise<Outcome> => {
+      const observation = await observeChallenge(ctx, challenge, policy, observeState);
+      const { candidates, outcomes, notStale, problems } = triage(challenge, observation, policy, ctx);
+      // Recorded as they happen: if the run stops (token rejected), what was done is still reported.
+      submissionOutcomes.push(...outcomes);
+      const cancelCtx: CancelContext = { ctx, challenge, policy, audit, runId, recheck: { byId: true } };
+      for (const { submission, decision } of candidates) {
+        const outcome = await cancelCandidate(cancelCtx, submission, decision);
+        logSubmission(ctx, outcome);
+        submissionOutcomes.push(outcome);
+      }
+      return challengeOutcome(challenge, observation, policy, { stale: candidates.length, untrusted: outcomes.length, notStale, problems }, represented);
     });
     const outcomes = [...result.outcomes.filter((o) => o.status === 'failed' || !represented.has(o.challengeId)), ...submissionOutcomes];
     outcomes.sort((a, b) => b.challengeId - a.challengeId || (a.submissionId ?? 0) - (b.submissionId ?? 0));

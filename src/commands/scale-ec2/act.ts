@@ -1,6 +1,6 @@
 import { isAwsError } from '../../aws/errors.js';
 import type { Challenge } from '../../core/challenge.js';
-import { refusedByGuard, type ActOptions } from '../../core/claim.js';
+import { carryOut, type ActOptions } from '../../core/carry-out.js';
 import type { Decision, Outcome } from '../../core/outcome.js';
 import { describeError } from '../../runtime/errors.js';
 import { manageEc2Instance } from '../../evalai/ec2.js';
@@ -22,27 +22,24 @@ export async function actOnEc2(
   opts: ActOptions,
 ): Promise<Outcome> {
   const base = { challengeId: challenge.id, title: challenge.title, action: decision.action, reason: decision.reason, facts: decision.facts };
-  if (decision.action === 'skip') return { ...base, status: 'skipped' };
-  if (decision.action === 'none') return { ...base, status: 'unchanged' };
-  const refused = refusedByGuard(opts.guard, `challenge:${challenge.id}`, base);
-  if (refused) return refused;
-  if (opts.dryRun) return { ...base, status: 'planned' };
-  const action = decision.action;
-  try {
-    if (!access.direct) {
-      const result = await manageEc2Instance(access.transport, challenge.id, action);
-      if (result.ok) return { ...base, status: 'done', facts: { ...base.facts, evalai: result.message } };
-      if (result.soft) return { ...base, status: 'unchanged', reason: result.reason, facts: { ...base.facts, deferred: action, refusal: result.kind } };
-      return { ...base, status: 'failed', error: result.reason, facts: { ...base.facts, refusal: result.kind, ...(result.awsCode ? { awsCode: result.awsCode } : {}) } };
+  const action = decision.action as 'start' | 'stop';
+  return carryOut(base, `challenge:${challenge.id}`, opts, async () => {
+    try {
+      if (!access.direct) {
+        const result = await manageEc2Instance(access.transport, challenge.id, action);
+        if (result.ok) return { ...base, status: 'done', facts: { ...base.facts, evalai: result.message } };
+        if (result.soft) return { ...base, status: 'unchanged', reason: result.reason, facts: { ...base.facts, deferred: action, refusal: result.kind } };
+        return { ...base, status: 'failed', error: result.reason, facts: { ...base.facts, refusal: result.kind, ...(result.awsCode ? { awsCode: result.awsCode } : {}) } };
+      }
+      if (!instanceId) return { ...base, status: 'failed', error: 'internal error: no instance id to act on' };
+      const change = action === 'start' ? await access.direct.start(instanceId) : await access.direct.stop(instanceId);
+      return { ...base, status: 'done', facts: { ...base.facts, previousState: change.previousState, currentState: change.currentState } };
+    } catch (err) {
+      if (isRunFatal(err)) throw err;
+      if (isAwsError(err) && err.soft) {
+        return { ...base, status: 'unchanged', reason: `${action} deferred: ${err.message}`, facts: { ...base.facts, deferred: action, awsCode: err.code } };
+      }
+      return { ...base, status: 'failed', error: describeError(err), facts: { ...base.facts, ...(isAwsError(err) && err.code ? { awsCode: err.code } : {}) } };
     }
-    if (!instanceId) return { ...base, status: 'failed', error: 'internal error: no instance id to act on' };
-    const change = action === 'start' ? await access.direct.start(instanceId) : await access.direct.stop(instanceId);
-    return { ...base, status: 'done', facts: { ...base.facts, previousState: change.previousState, currentState: change.currentState } };
-  } catch (err) {
-    if (isRunFatal(err)) throw err;
-    if (isAwsError(err) && err.soft) {
-      return { ...base, status: 'unchanged', reason: `${action} deferred: ${err.message}`, facts: { ...base.facts, deferred: action, awsCode: err.code } };
-    }
-    return { ...base, status: 'failed', error: describeError(err), facts: { ...base.facts, ...(isAwsError(err) && err.code ? { awsCode: err.code } : {}) } };
-  }
+  });
 }

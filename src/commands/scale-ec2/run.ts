@@ -1,15 +1,11 @@
 import type { Challenge } from '../../core/challenge.js';
-import type { Outcome } from '../../core/outcome.js';
-import { describePending } from '../../core/pending.js';
-import { runOverChallenges, type ChallengeRunResult } from '../../core/run-challenges.js';
+import { observePending } from '../../core/observe-pending.js';
+import { observationFailed, type Outcome } from '../../core/outcome.js';
+import { runOverChallengeList, type ChallengeRunResult } from '../../core/run-challenges.js';
 import type { RunContext } from '../../runtime/context.js';
-import { describeError } from '../../runtime/errors.js';
 import type { AwsClients } from '../../aws/clients.js';
-import { listChallenges } from '../../evalai/challenges.js';
-import { isRunFatal } from '../../evalai/errors.js';
-import { getPendingSubmissions } from '../../evalai/metrics.js';
 import { actOnEc2 } from './act.js';
-import { decideEc2, ec2NeedsPending, type Pending } from './decide.js';
+import { decideEc2, ec2NeedsPending } from './decide.js';
 import { observeInstance, type Ec2Access, type Ec2Direct } from './observe.js';
 import type { ScaleEc2Policy } from './policy.js';
 
@@ -28,43 +24,22 @@ export async function runScaleEc2(ctx: RunContext, policy: ScaleEc2Policy, deps:
   const aws = policy.via === 'aws' ? (deps.aws ?? (await newAwsClients(ctx, policy))) : undefined;
   const access: Ec2Access = { policy, transport: ctx.transport, ...(aws ? { direct: await directEc2(aws, policy) } : {}) };
   try {
-    return await runOverChallenges({
-      source: listChallenges(ctx.transport, {}, { maxPages: ctx.maxPages }),
-      concurrency: ctx.concurrency,
-      deadline: ctx.deadline,
-      only: ctx.only,
-      logger: ctx.logger,
-      handle: async (challenge: Challenge): Promise<Outcome> => {
-        if (!challenge.usesEc2Worker) {
-          const decision = decideEc2(challenge, 'unknown', 0, now);
-          return { challengeId: challenge.id, title: challenge.title, action: decision.action, reason: decision.reason, status: 'skipped' };
-        }
-        const observed = await observeInstance(access, challenge);
-        if (!observed.ok) {
-          const decision = decideEc2(challenge, 'unknown', 'unknown', now);
-          return { challengeId: challenge.id, title: challenge.title, action: decision.action, reason: 'the instance could not be described', facts: decision.facts, status: 'failed', error: observed.reason };
-        }
-        ctx.logger.debug({ challenge: challenge.id, instance: observed.instance.instanceId, state: observed.instance.state, via: observed.via }, 'instance observed');
+    return await runOverChallengeList(ctx, async (challenge: Challenge): Promise<Outcome> => {
+      if (!challenge.usesEc2Worker) {
+        const decision = decideEc2(challenge, 'unknown', 0, now);
+        return { challengeId: challenge.id, title: challenge.title, action: decision.action, reason: decision.reason, status: 'skipped' };
+      }
+      const observed = await observeInstance(access, challenge);
+      if (!observed.ok) {
+        const decision = decideEc2(challenge, 'unknown', 'unknown', now);
+        return { challengeId: challenge.id, title: challenge.title, action: decision.action, reason: 'the instance could not be described', facts: decision.facts, status: 'failed', error: observed.reason };
+      }
+      ctx.logger.debug({ challenge: challenge.id, instance: observed.instance.instanceId, state: observed.instance.state, via: observed.via }, 'instance observed');
 
-        let pending: Pending = 0;
-        let pendingError: string | undefined;
-        if (ec2NeedsPending(challenge, observed.instance, now)) {
-          try {
-            const count = await getPendingSubmissions(ctx.transport, challenge.id);
-            pending = count.total;
-            ctx.logger.debug({ challenge: challenge.id, pending: count.byStatus }, describePending(count));
-          } catch (err) {
-            if (isRunFatal(err)) throw err;
-            pending = 'unknown';
-            pendingError = describeError(err);
-          }
-        }
-        const decision = decideEc2(challenge, observed.instance, pending, now);
-        if (pendingError !== undefined) {
-          return { challengeId: challenge.id, title: challenge.title, action: decision.action, reason: decision.reason, facts: decision.facts, status: 'failed', error: pendingError };
-        }
-        return actOnEc2(access, challenge, decision, observed.instance.instanceId, ctx);
-      },
+      const observedPending = ec2NeedsPending(challenge, observed.instance, now) ? await observePending(ctx, challenge.id) : { pending: 0 };
+      const decision = decideEc2(challenge, observed.instance, observedPending.pending, now);
+      if (observedPending.error !== undefined) return observationFailed(challenge, decision, observedPending.error);
+      return actOnEc2(access, challenge, decision, observed.instance.instanceId, ctx);
     });
   } finally {
     if (aws && !deps.aws) aws.destroy();

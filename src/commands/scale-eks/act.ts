@@ -1,6 +1,6 @@
 import { updateNodegroupScaling, type NodegroupInfo } from '../../aws/eks.js';
 import { isAwsError } from '../../aws/errors.js';
-import { refusedByGuard } from '../../core/claim.js';
+import { carryOut } from '../../core/carry-out.js';
 import type { Outcome } from '../../core/outcome.js';
 import { describeError } from '../../runtime/errors.js';
 import type { EksDecision } from './decide.js';
@@ -18,19 +18,18 @@ export async function actOnNodegroup(env: EksEnv, t: NodegroupTarget, nodegroup:
     reason: decision.reason,
     facts: { ...t.facts, ...decision.facts },
   };
-  if (decision.action === 'skip') return { ...base, status: 'skipped' };
-  if (decision.action === 'none' || !decision.target) return { ...base, status: 'unchanged' };
-  const refused = refusedByGuard(env.ctx.guard, `challenge:${t.challengeId}`, base);
-  if (refused) return refused;
-  if (env.ctx.dryRun) return { ...base, status: 'planned' };
-  try {
-    const eks = env.aws.eks(t.region, t.credentials);
-    const updateId = await updateNodegroupScaling(eks, nodegroup.clusterName, nodegroup.nodegroupName, decision.target);
-    return { ...base, status: 'done', facts: { ...base.facts, updateId } };
-  } catch (err) {
-    if (isAwsError(err) && err.soft) {
-      return { ...base, status: 'unchanged', reason: `${decision.action} deferred: ${err.message}`, facts: { ...base.facts, deferred: decision.action, awsCode: err.code } };
+  const target = decision.target;
+  if (!target) return { ...base, status: decision.action === 'skip' ? 'skipped' : 'unchanged' };
+  return carryOut(base, `challenge:${t.challengeId}`, env.ctx, async () => {
+    try {
+      const eks = env.aws.eks(t.region, t.credentials);
+      const updateId = await updateNodegroupScaling(eks, nodegroup.clusterName, nodegroup.nodegroupName, target);
+      return { ...base, status: 'done', facts: { ...base.facts, updateId } };
+    } catch (err) {
+      if (isAwsError(err) && err.soft) {
+        return { ...base, status: 'unchanged', reason: `${decision.action} deferred: ${err.message}`, facts: { ...base.facts, deferred: decision.action, awsCode: err.code } };
+      }
+      return { ...base, status: 'failed', error: isAwsError(err) ? err.message : describeError(err), facts: { ...base.facts, ...(isAwsError(err) && err.code ? { awsCode: err.code } : {}) } };
     }
-    return { ...base, status: 'failed', error: isAwsError(err) ? err.message : describeError(err), facts: { ...base.facts, ...(isAwsError(err) && err.code ? { awsCode: err.code } : {}) } };
-  }
+  });
 }

@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import type { AwsCredentials } from '../../aws/clients.js';
 import { DEFAULT_CROSS_ACCOUNT_ROLE } from '../../aws/sts.js';
-import { expandHome, warnIfShared, type Env } from '../../runtime/config.js';
+import { type Env, readTokenFile } from '../../runtime/config.js';
 import { ConfigError } from '../../runtime/errors.js';
 import type { EksSource, ScaleEksPolicy } from './policy.js';
 
@@ -83,20 +82,7 @@ export function resolveScaleEksSettings(flags: ScaleEksSettingsFlags, env: Env, 
 /** LAMBDA_AUTH_TOKEN_FILE (kept out of the crontab and `ps`), else LAMBDA_AUTH_TOKEN. */
 function loadLambdaToken(env: Env, warnings: string[]): string {
   const file = nonEmpty(env.LAMBDA_AUTH_TOKEN_FILE);
-  if (file) {
-    const path = expandHome(file);
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (err) {
-      throw new ConfigError(`cannot read LAMBDA_AUTH_TOKEN_FILE ${path} (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})`);
-    }
-    const token = text.trim();
-    if (!token) throw new ConfigError(`LAMBDA_AUTH_TOKEN_FILE ${path} is empty`);
-    if (/\s/.test(token)) throw new ConfigError(`LAMBDA_AUTH_TOKEN_FILE ${path} holds more than one word; it must hold only the token`);
-    warnIfShared(path, 'the Lambda token file', warnings);
-    return token;
-  }
+  if (file) return readTokenFile(file, 'LAMBDA_AUTH_TOKEN_FILE', warnings);
   const token = nonEmpty(env.LAMBDA_AUTH_TOKEN);
   if (!token) throw new ConfigError('--source lambda needs LAMBDA_AUTH_TOKEN (or LAMBDA_AUTH_TOKEN_FILE)');
   if (/\s/.test(token)) throw new ConfigError('LAMBDA_AUTH_TOKEN must be a single word');

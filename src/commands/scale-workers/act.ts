@@ -1,31 +1,15 @@
 import type { Challenge } from '../../core/challenge.js';
-import { refusedByGuard, type ActOptions } from '../../core/claim.js';
+import { carryOut, type ActOptions } from '../../core/carry-out.js';
 import type { Decision, Outcome } from '../../core/outcome.js';
-import { describeError } from '../../runtime/errors.js';
-import { isRunFatal } from '../../evalai/errors.js';
 import { manageWorker } from '../../evalai/workers.js';
 import type { Transport } from '../../evalai/transport.js';
 import type { WorkerDecisionAction } from './decide.js';
 
 /** Carries out a start or stop through manage_worker; anything else needs no call. */
-export async function actOnWorkers(
-  transport: Transport,
-  challenge: Challenge,
-  decision: Decision<WorkerDecisionAction>,
-  opts: ActOptions,
-): Promise<Outcome> {
+export async function actOnWorkers(transport: Transport, challenge: Challenge, decision: Decision<WorkerDecisionAction>, opts: ActOptions): Promise<Outcome> {
   const base = { challengeId: challenge.id, title: challenge.title, action: decision.action, reason: decision.reason, facts: decision.facts };
-  if (decision.action === 'skip') return { ...base, status: 'skipped' };
-  if (decision.action === 'none') return { ...base, status: 'unchanged' };
-  const refused = refusedByGuard(opts.guard, `challenge:${challenge.id}`, base);
-  if (refused) return refused;
-  if (opts.dryRun) return { ...base, status: 'planned' };
-  try {
-    const result = await manageWorker(transport, challenge.id, decision.action);
-    if (result.ok) return { ...base, status: 'done' };
-    return { ...base, status: 'failed', error: `EvalAI answered Failure: ${result.error}` };
-  } catch (err) {
-    if (isRunFatal(err)) throw err;
-    return { ...base, status: 'failed', error: describeError(err) };
-  }
+  return carryOut(base, `challenge:${challenge.id}`, opts, async () => {
+    const result = await manageWorker(transport, challenge.id, decision.action as 'start' | 'stop');
+    return result.ok ? { ...base, status: 'done' } : { ...base, status: 'failed', error: `EvalAI answered Failure: ${result.error}` };
+  });
 }

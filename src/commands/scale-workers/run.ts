@@ -1,14 +1,10 @@
 import type { Challenge } from '../../core/challenge.js';
-import type { Outcome } from '../../core/outcome.js';
-import { describePending } from '../../core/pending.js';
-import { runOverChallenges } from '../../core/run-challenges.js';
+import { observePending } from '../../core/observe-pending.js';
+import { observationFailed, type Outcome } from '../../core/outcome.js';
+import { runOverChallengeList } from '../../core/run-challenges.js';
 import type { RunContext } from '../../runtime/context.js';
-import { describeError } from '../../runtime/errors.js';
-import { listChallenges } from '../../evalai/challenges.js';
-import { isRunFatal } from '../../evalai/errors.js';
-import { getPendingSubmissions } from '../../evalai/metrics.js';
 import { actOnWorkers } from './act.js';
-import { decideWorkers, needsPending, type Pending } from './decide.js';
+import { decideWorkers, needsPending } from './decide.js';
 import type { ScaleWorkersPolicy } from './policy.js';
 
 /**
@@ -17,31 +13,10 @@ import type { ScaleWorkersPolicy } from './policy.js';
  */
 export async function runScaleWorkers(ctx: RunContext, policy: ScaleWorkersPolicy) {
   const now = ctx.now();
-  return runOverChallenges({
-    source: listChallenges(ctx.transport, {}, { maxPages: ctx.maxPages }),
-    concurrency: ctx.concurrency,
-    deadline: ctx.deadline,
-    only: ctx.only,
-    logger: ctx.logger,
-    handle: async (challenge: Challenge): Promise<Outcome> => {
-      let pending: Pending = 'not read';
-      let observationError: string | undefined;
-      if (needsPending(challenge, policy, now)) {
-        try {
-          const count = await getPendingSubmissions(ctx.transport, challenge.id);
-          pending = count.total;
-          ctx.logger.debug({ challenge: challenge.id, pending: count.byStatus }, describePending(count));
-        } catch (err) {
-          if (isRunFatal(err)) throw err;
-          pending = 'unknown';
-          observationError = describeError(err);
-        }
-      }
-      const decision = decideWorkers(challenge, pending, policy, now);
-      if (observationError !== undefined) {
-        return { challengeId: challenge.id, title: challenge.title, action: decision.action, reason: decision.reason, facts: decision.facts, status: 'failed', error: observationError };
-      }
-      return actOnWorkers(ctx.transport, challenge, decision, ctx);
-    },
+  return runOverChallengeList(ctx, async (challenge: Challenge): Promise<Outcome> => {
+    const observed = needsPending(challenge, policy, now) ? await observePending(ctx, challenge.id) : undefined;
+    const decision = decideWorkers(challenge, observed ? observed.pending : 'not read', policy, now);
+    if (observed?.error !== undefined) return observationFailed(challenge, decision, observed.error);
+    return actOnWorkers(ctx.transport, challenge, decision, ctx);
   });
 }

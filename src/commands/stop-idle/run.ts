@@ -1,14 +1,10 @@
 import type { Challenge } from '../../core/challenge.js';
-import type { Outcome } from '../../core/outcome.js';
-import { describePending } from '../../core/pending.js';
-import { runOverChallenges, type ChallengeRunResult } from '../../core/run-challenges.js';
+import { observePending } from '../../core/observe-pending.js';
+import { observationFailed, type Outcome } from '../../core/outcome.js';
+import { runOverChallengeList, type ChallengeRunResult } from '../../core/run-challenges.js';
 import type { RunContext } from '../../runtime/context.js';
-import { describeError } from '../../runtime/errors.js';
-import { listChallenges } from '../../evalai/challenges.js';
-import { isRunFatal } from '../../evalai/errors.js';
-import { getPendingSubmissions } from '../../evalai/metrics.js';
 import { actOnIdleWorker } from './act.js';
-import { decideIdle, needsPending, type Pending } from './decide.js';
+import { decideIdle, needsPending } from './decide.js';
 import type { StopIdlePolicy } from './policy.js';
 
 /**
@@ -17,33 +13,12 @@ import type { StopIdlePolicy } from './policy.js';
  * delete, or stop for unapproved challenges that have not ended with --action stop), report.
  */
 export async function runStopIdle(ctx: RunContext, policy: StopIdlePolicy): Promise<ChallengeRunResult> {
-  return runOverChallenges({
-    source: listChallenges(ctx.transport, {}, { maxPages: ctx.maxPages }),
-    concurrency: ctx.concurrency,
-    deadline: ctx.deadline,
-    only: ctx.only,
-    logger: ctx.logger,
-    handle: async (challenge: Challenge): Promise<Outcome> => {
-      const now = ctx.now();
-      let pending: Pending | undefined;
-      let observationError: string | undefined;
-      if (needsPending(challenge, policy, now)) {
-        try {
-          const count = await getPendingSubmissions(ctx.transport, challenge.id);
-          pending = count.total;
-          ctx.logger.debug({ challenge: challenge.id, pending: count.byStatus }, describePending(count));
-        } catch (err) {
-          if (isRunFatal(err)) throw err;
-          pending = 'unknown';
-          observationError = describeError(err);
-        }
-      }
-      const decision = decideIdle(challenge, pending, policy, now);
-      if (observationError !== undefined) {
-        // The worker is kept, and the run counts a failure: an unreadable count needs a human.
-        return { challengeId: challenge.id, title: challenge.title, action: decision.action, reason: decision.reason, facts: decision.facts, status: 'failed', error: observationError };
-      }
-      return actOnIdleWorker(ctx.transport, challenge, decision, ctx);
-    },
+  return runOverChallengeList(ctx, async (challenge: Challenge): Promise<Outcome> => {
+    const now = ctx.now();
+    const observed = needsPending(challenge, policy, now) ? await observePending(ctx, challenge.id) : undefined;
+    const decision = decideIdle(challenge, observed?.pending, policy, now);
+    // An unreadable count keeps the worker, and the run counts a failure: it needs a human.
+    if (observed?.error !== undefined) return observationFailed(challenge, decision, observed.error);
+    return actOnIdleWorker(ctx.transport, challenge, decision, ctx);
   });
 }

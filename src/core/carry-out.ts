@@ -1,0 +1,47 @@
+import type { ActionGuard } from '../runtime/action-guard.js';
+import { describeError } from '../runtime/errors.js';
+import { isRunFatal } from '../evalai/errors.js';
+import type { Outcome } from './outcome.js';
+
+/** How an act function carries out a decision: for real or as a plan, and under the run's guard. */
+export interface ActOptions {
+  dryRun: boolean;
+  guard: ActionGuard;
+}
+
+/** The no-change actions every command's decisions share. */
+const NO_CHANGE: Record<string, Outcome['status']> = { skip: 'skipped', none: 'unchanged' };
+
+/**
+ * The part of acting that every command shares: a `skip` or `none` needs no call; a change first
+ * claims its target on the run's guard (a dry run too, so `--dry-run` shows what the cap would
+ * refuse), then is planned in a dry run or carried out by `change`. An error from `change` fails
+ * this challenge only, except one that ends the run (a rejected token).
+ */
+export async function carryOut(
+  base: Omit<Outcome, 'status'>,
+  target: string,
+  opts: ActOptions,
+  change: () => Promise<Outcome>,
+): Promise<Outcome> {
+  const unchanged = NO_CHANGE[base.action];
+  if (unchanged) return { ...base, status: unchanged };
+  const refused = refusedByGuard(opts.guard, target, base);
+  if (refused) return refused;
+  if (opts.dryRun) return { ...base, status: 'planned' };
+  try {
+    return await change();
+  } catch (err) {
+    if (isRunFatal(err)) throw err;
+    return { ...base, status: 'failed', error: describeError(err) };
+  }
+}
+
+/**
+ * Claims one action on the run's guard before it is carried out (or planned). Returns the failed
+ * outcome when the guard refuses, else null.
+ */
+export function refusedByGuard(guard: ActionGuard, target: string, base: Omit<Outcome, 'status'>): Outcome | null {
+  const claim = guard.claim(target, base.action);
+  return claim.ok ? null : { ...base, status: 'failed', error: claim.reason };
+}
