@@ -67,6 +67,21 @@ async function benchScaleWorkers(extra) {
   }
 }
 
+async function benchCancelStale(extra) {
+  const sandbox = await startSandbox({ seed: bigSeed(extra), throttleRatePerMinute: false });
+  try {
+    const listed = [...sandbox.state.challenges.values()].filter((c) => !c.is_disabled).length;
+    const r = await runChild('cancel-stale', ['--dry-run', '--json', '--log-level', 'warn', '--max-pages', '100000'], {
+      API_HOST_URL: sandbox.url,
+      AUTH_TOKEN: sandbox.tokens.staff,
+    });
+    const listings = sandbox.requests.filter((q) => /\/api\/jobs\/challenge\/\d+\/submission\/$/.test(q.path)).length;
+    return { listed, listings, upstreamListings: 3 * listed, requests: sandbox.requests.length, ...r };
+  } finally {
+    await sandbox.close();
+  }
+}
+
 function benchDecide(iterations) {
   const now = DateTime.utc();
   const policy = { production: true, includeEc2: false };
@@ -125,3 +140,21 @@ console.log(
     `wall time x${fmt(large.ms / small.ms, 2)}, peak RSS x${fmt(large.maxRssKb / small.maxRssKb, 2)}`,
 );
 console.log('"upstream requests" = pages + one metrics call per listed challenge, as auto_scale_workers.py makes.');
+
+console.log('\ncancel-stale --dry-run: submission listings (throttled, 60/min shared) vs upstream\'s 3 per challenge:');
+console.log('challenges  listings  upstream listings  ratio  upstream minimum time at 60/min  wall ms  peak RSS MiB');
+for (const extra of [700, 10_000]) {
+  const c = await benchCancelStale(extra);
+  console.log(
+    [
+      fmt(c.listed).padStart(10),
+      fmt(c.listings).padStart(9),
+      fmt(c.upstreamListings).padStart(18),
+      fmt(c.listings / c.upstreamListings, 4).padStart(6),
+      `${fmt(c.upstreamListings / 60, 0)} min`.padStart(32),
+      fmt(c.ms).padStart(8),
+      fmt(c.maxRssKb / 1024, 1).padStart(13),
+    ].join(' '),
+  );
+  if (c.code !== 0) console.log(`  (exit ${c.code})`);
+}
