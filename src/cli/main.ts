@@ -24,7 +24,9 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     return code;
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return ExitCode.Ok;
+      // --help and --version succeed; help shown because no command was given is a usage error.
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return ExitCode.Ok;
+      if (err.code === 'commander.help' && err.exitCode === 0) return ExitCode.Ok; // `evalai-autoscaler help`
       return ExitCode.Usage;
     }
     if (err instanceof ConfigError) {

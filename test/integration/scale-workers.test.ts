@@ -163,3 +163,18 @@ describe('scale-workers (the built bin, as cron runs it)', () => {
     expectNoSecret(r);
   });
 });
+
+describe('evalai-autoscaler (the umbrella bin)', () => {
+  it.each([
+    [['--help'], 0],
+    [['help'], 0],
+    [['--version'], 0],
+    [['scale-workers', '--help'], 0],
+    [[], 2],
+    [['bogus'], 2],
+  ])('%j exits %d', async (args, code) => {
+    const r = await runBin('evalai-autoscaler', args, {});
+    expect(r.code).toBe(code);
+    if (code === 2) expect(r.stderr).not.toBe('');
+  });
+});
