@@ -28,8 +28,9 @@ describe('decideNodegroup: the decision table', () => {
     ['ended, nothing pending: scale to 0', obs(sc(1, 1, 2), 0, { ended: true }), cap(2), 'scale-down', sc(0, 0, 2), /ended, nothing pending/],
     ['ended with pending: draining, nodes kept', obs(sc(1, 2, 2), 3, { ended: true }), cap(2), 'none', undefined, /draining: ended with 3 pending submissions; 2 nodes kept/],
     ['ended with pending, no nodes: nothing (no scale-up after the end)', obs(sc(0, 0, 1), 3, { ended: true }), cap(2), 'none', undefined, /draining/],
-    ['disabled: scale to 0 even with pending', obs(sc(1, 2, 2), 5, { disabled: true }), cap(2), 'scale-down', sc(0, 0, 2), /challenge disabled: 2 nodes -> 0/],
-    ['disabled, pending unknown: scale to 0', obs(sc(1, 1, 2), 'unknown', { disabled: true }), cap(2), 'scale-down', sc(0, 0, 2), /disabled/],
+    ['disabled, nothing pending: scale to 0', obs(sc(1, 2, 2), 0, { disabled: true }), cap(2), 'scale-down', sc(0, 0, 2), /challenge disabled, nothing pending: 2 nodes -> 0/],
+    ['disabled with pending: draining, nodes kept', obs(sc(1, 2, 2), 5, { disabled: true }), cap(2), 'none', undefined, /draining: disabled with 5 pending submissions; 2 nodes kept/],
+    ['disabled, pending unknown: nothing', obs(sc(1, 1, 2), 'unknown', { disabled: true }), cap(2), 'none', undefined, /pending submissions unknown/],
     ['pending unknown: nothing', obs(sc(1, 1, 2), 'unknown'), cap(2), 'none', undefined, /pending submissions unknown/],
     ['unbounded maxSize from upstream, scale-up clamps it', obs(sc(1, 1, 40), 3), cap(4), 'scale-up', sc(1, 3, 4), /-> 3/],
     ['unbounded maxSize, busy: clamp it', obs(sc(1, 3, 40), 2), cap(4), 'clamp', sc(1, 3, 4), /maxSize 40 above the cap: set to 4/],
@@ -77,8 +78,8 @@ describe('decideNodegroup: the decision table', () => {
                     expect(t.desiredSize).toBeLessThanOrEqual(t.maxSize);
                     expect(t.maxSize).toBeGreaterThanOrEqual(1);
                     expect(t.maxSize).toBeLessThanOrEqual(caps.maxSize);
-                    // Never fewer nodes while submissions are pending and the challenge is live.
-                    if (!disabled && pending !== 'unknown' && pending > 0) expect(t.desiredSize).toBeGreaterThanOrEqual(desired);
+                    // Never fewer nodes while submissions are pending (disabled or not), nor when that is unknown.
+                    if (pending === 'unknown' || pending > 0) expect(t.desiredSize).toBeGreaterThanOrEqual(desired);
                     // Never more nodes after the end.
                     if (ended) expect(t.desiredSize).toBeLessThanOrEqual(desired);
                   }

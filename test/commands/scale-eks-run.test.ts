@@ -94,7 +94,7 @@ describe('scale-eks with the upstream config file', () => {
       facts: expect.objectContaining({ cluster: cluster(SEEDED.eksWithNodegroup), region: 'eu-west-1', credentials: `config entry "${SEEDED.eksWithNodegroup}"`, updateId: 'update-1' }),
     });
     expect(o.get(SEEDED.eksNodegroupUnknown)).toMatchObject({ action: 'scale-down', status: 'done', reason: 'no pending submissions: 2 nodes -> 0' });
-    expect(o.get(SEEDED.disabledWithWorker)).toMatchObject({ action: 'scale-down', status: 'done', reason: 'challenge disabled: 1 node -> 0' });
+    expect(o.get(SEEDED.disabledWithWorker)).toMatchObject({ action: 'none', status: 'unchanged', reason: 'draining: disabled with 1 pending submission; 1 node kept until they finish' });
     expect(o.get(SEEDED.dockerNoCluster)).toMatchObject({ status: 'failed', reason: "the evaluation cluster could not be read with the entry's auth_token", error: expect.stringMatching(/does not exist/) });
     expect(o.get(SEEDED.activePendingNoWorker)).toMatchObject({ action: 'skip', status: 'skipped', reason: 'not docker-based: evaluated without an EKS cluster' });
     expect(o.get(SEEDED.eksEndedLongAgo)).toMatchObject({ status: 'failed', error: expect.stringMatching(/EvalAI rejected the auth_token of config entry "318".*put a fresh host token in the config file/) });
@@ -106,15 +106,16 @@ describe('scale-eks with the upstream config file', () => {
       expect.arrayContaining([
         { clusterName: cluster(SEEDED.eksWithNodegroup), nodegroupName: 'ng-315', scalingConfig: { minSize: 1, desiredSize: 3, maxSize: 3 } },
         { clusterName: cluster(SEEDED.eksNodegroupUnknown), nodegroupName: 'ng-316', scalingConfig: { minSize: 0, desiredSize: 0, maxSize: 2 } },
-        { clusterName: cluster(SEEDED.disabledWithWorker), nodegroupName: 'ng-320', scalingConfig: { minSize: 0, desiredSize: 0, maxSize: 1 } },
       ]),
     );
-    expect(updates()).toHaveLength(3);
+    expect(updates()).toHaveLength(2);
     // ListNodegroups only where no nodegroup is configured.
     expect(eksMock.commandCalls(ListNodegroupsCommand).map((c) => c.args[0].input)).toEqual([{ clusterName: cluster(SEEDED.eksWithNodegroup) }]);
   });
 
   it('uses the entry\'s keys and region, else EKS_AWS_*; one client per credentials and region', async () => {
+    // Nothing pending on the disabled challenge: its nodegroup is scaled down too.
+    for (const s of sandbox.state.submissions.values()) if (s.challenge_phase === SEEDED.disabledWithWorker * 10 + 1) s.status = 'finished';
     await runScaleEks(testContext(sandbox.url, sandbox.tokens.staff), filePolicy(configFile(config())), { aws });
     const used = await Promise.all(
       eksMock.commandCalls(UpdateNodegroupConfigCommand).map(async (c) => {
@@ -250,11 +251,16 @@ describe('scale-eks with LAMBDA_AUTH_TOKEN (autoscale endpoints)', () => {
     expect(result.outcomes[0]).toMatchObject({ status: 'failed', reason: expect.stringMatching(/cross-account role arn:aws:iam::123456789012:role\/evalai-autoscale-crossaccount could not be assumed/), error: expect.stringMatching(/access denied/) });
   });
 
-  it('disabled: scaled to 0 whatever is pending', async () => {
+  it('disabled: draining while submissions are pending, scaled to 0 once none are', async () => {
     describeAs(SEEDED.eksWithNodegroup, 'evalai-sandbox-315-nodegroup', { minSize: 1, desiredSize: 2, maxSize: 4 });
     sandbox.state.challenges.get(SEEDED.eksWithNodegroup)!.is_disabled = true;
+    const draining = await runScaleEks(ctx({ only: [SEEDED.eksWithNodegroup] }), lambdaPolicy(), { aws });
+    expect(draining.outcomes[0]).toMatchObject({ action: 'none', status: 'unchanged', reason: 'draining: disabled with 4 pending submissions; 2 nodes kept until they finish' });
+    expect(updates()).toEqual([]);
+
+    for (const s of sandbox.state.submissions.values()) if (s.challenge_phase === SEEDED.eksWithNodegroup * 10 + 1) s.status = 'finished';
     const result = await runScaleEks(ctx({ only: [SEEDED.eksWithNodegroup] }), lambdaPolicy(), { aws });
-    expect(result.outcomes[0]).toMatchObject({ action: 'scale-down', status: 'done' });
+    expect(result.outcomes[0]).toMatchObject({ action: 'scale-down', status: 'done', reason: 'challenge disabled, nothing pending: 2 nodes -> 0' });
     expect(updates()).toEqual([{ clusterName: cluster(SEEDED.eksWithNodegroup), nodegroupName: 'evalai-sandbox-315-nodegroup', scalingConfig: { minSize: 0, desiredSize: 0, maxSize: 4 } }]);
   });
 

@@ -58,10 +58,11 @@ export function chooseNodegroup(cluster: string, named: string | null | undefine
 /**
  * The decision for one challenge's nodegroup: a pure function of the observation and the caps.
  * As upstream (auto_scale_eks_nodes.py and its Lambda): scale up to min(pending, cap) when pending
- * exceeds the current desired size; scale to 0 (minSize 0) when nothing is pending or the challenge
- * is disabled. Unlike upstream: an ended challenge with pending submissions keeps its nodes
- * (draining); maxSize is never left above the cap (contract §6 row 30); every target keeps
- * minSize <= desiredSize <= maxSize and maxSize >= 1, as EKS requires.
+ * exceeds the current desired size; scale to 0 (minSize 0) when nothing is pending. Unlike
+ * upstream: an ended or disabled challenge with pending submissions keeps its nodes (draining:
+ * never scaled to 0 while its pending count is above zero or unknown); maxSize is never left above
+ * the cap (contract §6 row 30); every target keeps minSize <= desiredSize <= maxSize and
+ * maxSize >= 1, as EKS requires.
  */
 export function decideNodegroup(obs: NodegroupObservation, caps: EksCaps): EksDecision {
   const cur = obs.current;
@@ -98,11 +99,10 @@ export function decideNodegroup(obs: NodegroupObservation, caps: EksCaps): EksDe
     return { action: 'scale-down', reason: `${why}: ${nodes} -> 0`, facts: { ...facts, target }, target };
   };
 
-  if (obs.disabled) return scaleDown('challenge disabled');
   if (obs.pending === 'unknown') return { action: 'none', reason: `pending submissions unknown: nothing done (${nodes})`, facts };
-  if (obs.pending === 0) return scaleDown(obs.ended ? 'ended, nothing pending' : 'no pending submissions');
-  if (obs.ended) {
-    return { action: 'none', reason: `draining: ended with ${plural(obs.pending)}; ${nodes} kept until they finish`, facts };
+  if (obs.pending === 0) return scaleDown(obs.disabled ? 'challenge disabled, nothing pending' : obs.ended ? 'ended, nothing pending' : 'no pending submissions');
+  if (obs.disabled || obs.ended) {
+    return { action: 'none', reason: `draining: ${obs.disabled ? 'disabled' : 'ended'} with ${plural(obs.pending)}; ${nodes} kept until they finish`, facts };
   }
 
   const wanted = Math.min(obs.pending, desiredCap);

@@ -56,7 +56,8 @@ const failed = (challengeId: number, title: string | undefined, reason: string, 
 /**
  * Config-file mode, as auto_scale_eks_nodes.py: the entry's host token reads the challenge and its
  * evaluation_cluster (host only), the run's staff token reads the metrics. A challenge EvalAI says
- * was removed (disabled) is scaled down like a disabled one.
+ * was removed is treated as disabled; its pending count is read all the same (metrics by pk count
+ * disabled challenges), so its nodes drain instead of being scaled away under running evaluations.
  */
 export async function observeFromEntry(env: EksEnv, entry: EksConfigEntry): Promise<Observed> {
   const { ctx, policy } = env;
@@ -79,16 +80,14 @@ export async function observeFromEntry(env: EksEnv, entry: EksConfigEntry): Prom
     if (skip) return { outcome: { challengeId: id, title, action: skip.action, reason: skip.reason, status: 'skipped' } };
   }
 
-  let pending: Pending = 'unknown';
-  if (!disabled) {
-    try {
-      const count = await getPendingSubmissions(ctx.transport, id);
-      pending = count.total;
-      ctx.logger.debug({ challenge: id, pending: count.byStatus }, describePending(count));
-    } catch (err) {
-      if (isRunFatal(err)) throw err;
-      return failed(id, title, 'pending submissions unknown: nothing done', describeError(err));
-    }
+  let pending: Pending;
+  try {
+    const count = await getPendingSubmissions(ctx.transport, id);
+    pending = count.total;
+    ctx.logger.debug({ challenge: id, pending: count.byStatus }, describePending(count));
+  } catch (err) {
+    if (isRunFatal(err)) throw err;
+    return failed(id, title, 'pending submissions unknown: nothing done', describeError(err));
   }
 
   let clusterName: string;
@@ -143,16 +142,15 @@ export async function observeFromMeta(env: EksEnv, pk: number, token: string): P
   if (skip) return { outcome: { challengeId: pk, action: skip.action, reason: skip.reason, status: 'skipped' } };
   const clusterName = meta.clusterName!;
 
-  let pending: Pending = 'unknown';
-  if (!meta.isDisabled) {
-    try {
-      const count = await getPendingSubmissionCount(ctx.transport, pk, token);
-      pending = count.total;
-      ctx.logger.debug({ challenge: pk, pending: count.byStatus }, describePending(count));
-    } catch (err) {
-      if (isRunFatal(err)) throw err;
-      return failed(pk, undefined, 'pending submissions unknown: nothing done', describeError(err));
-    }
+  // Read for a disabled challenge too: it drains like an ended one.
+  let pending: Pending;
+  try {
+    const count = await getPendingSubmissionCount(ctx.transport, pk, token);
+    pending = count.total;
+    ctx.logger.debug({ challenge: pk, pending: count.byStatus }, describePending(count));
+  } catch (err) {
+    if (isRunFatal(err)) throw err;
+    return failed(pk, undefined, 'pending submissions unknown: nothing done', describeError(err));
   }
 
   const region = meta.awsRegion ?? policy.defaultRegion ?? LAMBDA_DEFAULT_REGION;

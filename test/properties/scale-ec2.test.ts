@@ -1,0 +1,23 @@
+import { afterAll, beforeAll, it, vi } from 'vitest';
+import { restoreAwsMocks } from './harness/aws-fake.js';
+import { checkProperty, runs } from './harness/property.js';
+import { startInfra, type Infra } from './harness/sandbox-world.js';
+import { property, scheduleArb } from './scale-ec2.property.js';
+
+vi.mock('../../src/runtime/rate-limit.js', async (orig) => (await import('./harness/virtual-pacer.js')).withVirtualClock(await orig()));
+
+let infra: Infra;
+beforeAll(async () => {
+  infra = await startInfra();
+  // Should any AWS call escape the SDK mocks, it would land on the trap (invariant 5).
+  process.env.AWS_ENDPOINT_URL = infra.trap.url;
+});
+afterAll(async () => {
+  delete process.env.AWS_ENDPOINT_URL;
+  restoreAwsMocks();
+  await infra.close();
+});
+
+it('scale-ec2: the five invariants hold under random fault schedules (through EvalAI and through EC2)', async () => {
+  await checkProperty(property(() => infra), scheduleArb, runs(200));
+}, 600_000);

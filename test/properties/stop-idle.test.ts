@@ -1,0 +1,16 @@
+import { afterAll, beforeAll, it, vi } from 'vitest';
+import { checkProperty, runs } from './harness/property.js';
+import { startInfra, type Infra } from './harness/sandbox-world.js';
+import { property, scheduleArb } from './stop-idle.property.js';
+
+vi.mock('../../src/runtime/rate-limit.js', async (orig) => (await import('./harness/virtual-pacer.js')).withVirtualClock(await orig()));
+
+let infra: Infra;
+beforeAll(async () => {
+  infra = await startInfra();
+});
+afterAll(() => infra.close());
+
+it('stop-idle: the five invariants hold under random fault schedules', async () => {
+  await checkProperty(property(() => infra), scheduleArb, runs(200));
+}, 600_000);
