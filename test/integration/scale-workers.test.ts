@@ -178,3 +178,14 @@ describe('evalai-autoscaler (the umbrella bin)', () => {
     if (code === 2) expect(r.stderr).not.toBe('');
   });
 });
+
+describe('the README\'s first command: evalai-autoscaler demo', () => {
+  it('runs scale-workers dry, then for real, against its own sandbox, and exits 0', async () => {
+    const r = await runBin('evalai-autoscaler', ['demo'], {});
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^scale-workers \(dry run\): 322 challenges, would start \d+, would stop \d+, .*; exit 0$/m);
+    expect(r.stdout).toMatch(/^scale-workers: 322 challenges, start \d+, stop \d+, .*; exit 0$/m);
+    expect(r.stdout).toMatch(/PUT \/api\/challenges\/\d+\/manage_worker\/start\/ -> 200/);
+    expect(r.stdout).not.toContain('sandbox-staff-token');
+  });
+});
