@@ -25,7 +25,10 @@ export function runErrors(result: ChallengeRunResult, guards: RunGuards = { refu
   const errors: string[] = [];
   if (result.fatal) errors.push(`${describeError(result.fatal)}; the run stopped and took no further action`);
   if (result.sourceError) {
-    const after = result.entriesRead > 0 ? `after ${result.entriesRead} challenges were read (those were handled)` : 'nothing could be read, so nothing was done';
+    const after =
+      result.entriesRead > 0
+        ? `after ${result.entriesRead} challenges were read (those were handled)`
+        : 'nothing could be read, so nothing was changed; check API_HOST_URL and that EvalAI is up (what stays running meanwhile: docs/operations.md)';
     errors.push(`${describeError(result.sourceError)}; ${after}`);
   }
   if (guards.refusedActions > 0) {

@@ -125,6 +125,7 @@ describe('scale-workers (the built bin, as cron runs it)', () => {
     const r = await runBin('scale-workers', ['--retries', '0'], env({ API_HOST_URL: 'http://127.0.0.1:9' }));
     expect(r.code).toBe(3);
     expect(r.stdout).toMatch(/EvalAI unreachable at http:\/\/127\.0\.0\.1:9: connection refused/);
+    expect(r.stdout).toMatch(/nothing was changed; check API_HOST_URL and that EvalAI is up/);
   });
 
   it.each([
