@@ -35,7 +35,8 @@ export function runErrors(result: ChallengeRunResult, guards: RunGuards = { refu
     errors.push(`--max-actions ${maxActions ?? ''} reached: ${guards.refusedActions} further action${guards.refusedActions === 1 ? ' was' : 's were'} refused; check the data before raising it`.replace('--max-actions  ', '--max-actions '));
   }
   if (result.deadlineReached) {
-    const listed = result.notReached ? `${result.notReached} listed challenge${result.notReached === 1 ? ' was' : 's were'} not started and the rest of the list was not read` : 'the rest of the list was not read';
+    const n = result.notReached ?? 0;
+    const listed = n ? `work on ${n} listed challenge${n === 1 ? '' : 's'} (or submissions) was not started, and the rest of the list was not read` : 'the rest of the list was not read';
     errors.push(`deadline passed: ${listed}; they are handled by the next run`);
   }
   return errors;

@@ -27,10 +27,10 @@ beforeEach(async () => {
 });
 afterEach(() => sandbox.close());
 
-function run(opts: { token?: string; dryRun?: boolean; maxActions?: number; only?: number[]; includeQueued?: boolean; beforeThrottledCall?: () => Promise<void> } = {}) {
+function run(opts: { token?: string; dryRun?: boolean; maxActions?: number; deadline?: Deadline; only?: number[]; includeQueued?: boolean; beforeThrottledCall?: () => Promise<void> } = {}) {
   const dryRun = opts.dryRun ?? false;
   const { transport, sleeps } = testTransport(sandbox.url, opts.token ?? sandbox.tokens.staff, { allowWrites: !dryRun, beforeThrottledCall: opts.beforeThrottledCall });
-  const ctx: RunContext = { transport, logger: silentLogger, secrets: new Secrets(), now: systemClock, dryRun, concurrency: 4, maxPages: 10, only: opts.only ? new Set(opts.only) : undefined, deadline: Deadline.never(), guard: new ActionGuard(opts.maxActions ?? 1000) };
+  const ctx: RunContext = { transport, logger: silentLogger, secrets: new Secrets(), now: systemClock, dryRun, concurrency: 4, maxPages: 10, only: opts.only ? new Set(opts.only) : undefined, deadline: opts.deadline ?? Deadline.never(), guard: new ActionGuard(opts.maxActions ?? 1000) };
   const result = runCancelStale(ctx, cancelStalePolicy({ includeQueued: opts.includeQueued }), { auditLogPath: auditPath });
   return { result, sleeps };
 }
@@ -55,6 +55,18 @@ function challengesWithCandidates(): Map<number, Set<string>> {
 }
 
 describe('cancel-stale against the sandbox', () => {
+  it('past the deadline no new cancellation starts, even within a challenge; the rest waits for the next run', async () => {
+    const puts = () => sandbox.requests.filter((r) => r.method === 'PUT' && r.status === 200).length;
+    // A deadline that passes as soon as one cancellation went through.
+    const deadline = Object.assign(Deadline.never(), { expired: () => puts() >= 1 });
+    const result = await run({ only: [SEEDED.staleSubmissions], deadline }).result;
+    expect(puts()).toBe(1);
+    expect(result.deadlineReached).toBe(true);
+    expect(result.notReached).toBeGreaterThanOrEqual(4);
+    const { exitCodeFor } = await import('../../src/core/exit.js');
+    expect(exitCodeFor(result)).toBe(5);
+  });
+
   it('metrics first: lists only the statuses that have submissions, only for challenges that have any (dry run changes nothing)', async () => {
     const { result } = run({ dryRun: true });
     const r = await result;

@@ -28,6 +28,7 @@ export async function runCancelStale(ctx: RunContext, policy: CancelStalePolicy,
   const submissionOutcomes: Outcome[] = [];
   /** Challenges fully described by their submission outcomes: their challenge outcome is dropped. */
   const represented = new Set<number>();
+  let notReached = 0;
   ctx.logger.info({ run: runId, auditLog: audit?.path, thresholdSeconds: policy.thresholdMs / 1000, statuses: policy.statuses }, 'cancel-stale policy');
 
   try {
@@ -38,6 +39,11 @@ export async function runCancelStale(ctx: RunContext, policy: CancelStalePolicy,
       submissionOutcomes.push(...outcomes);
       const cancelCtx: CancelContext = { ctx, challenge, policy, audit, runId, recheck: { byId: true } };
       for (const { submission, decision } of candidates) {
+        if (ctx.deadline.expired()) {
+          // Past the deadline no new cancellation starts; the next run finds these again.
+          notReached++;
+          continue;
+        }
         const outcome = await cancelCandidate(cancelCtx, submission, decision);
         logSubmission(ctx, outcome);
         submissionOutcomes.push(outcome);
@@ -46,7 +52,8 @@ export async function runCancelStale(ctx: RunContext, policy: CancelStalePolicy,
     });
     const outcomes = [...result.outcomes.filter((o) => o.status === 'failed' || !represented.has(o.challengeId)), ...submissionOutcomes];
     outcomes.sort((a, b) => b.challengeId - a.challengeId || (a.submissionId ?? 0) - (b.submissionId ?? 0));
-    return { ...result, outcomes };
+    if (notReached) ctx.logger.warn({ notReached }, 'deadline passed: stale submissions left for the next run');
+    return { ...result, outcomes, ...(notReached ? { deadlineReached: true, notReached: (result.notReached ?? 0) + notReached } : {}) };
   } finally {
     audit?.close();
   }

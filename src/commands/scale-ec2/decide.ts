@@ -6,8 +6,11 @@ import type { Decision } from '../../core/outcome.js';
 
 export type Ec2DecisionAction = 'start' | 'stop' | 'none' | 'skip';
 
-/** The pending count, or `unknown` when it could not be read (never acted on). */
-export type Pending = number | 'unknown';
+/**
+ * The pending count; `unknown` when it could not be read (never acted on); `not read` when
+ * ec2NeedsPending() said no count could change the decision (treated as unknown if it ever could).
+ */
+export type Pending = number | 'unknown' | 'not read';
 
 /** The challenge's instance as observed, or `unknown` when it could not be described at all. */
 export type InstanceView = { instanceId: string; state: Ec2StateName } | 'unknown';
@@ -18,14 +21,15 @@ export type InstanceView = { instanceId: string; state: Ec2StateName } | 'unknow
  * ended and stopped; stop when running and nothing pending), minus its defect: an ended challenge
  * with pending submissions keeps its instance (draining) instead of having its evaluation killed.
  */
-export function decideEc2(challenge: Challenge, instance: InstanceView, pending: Pending, now: DateTime): Decision<Ec2DecisionAction> {
+export function decideEc2(challenge: Challenge, instance: InstanceView, observed: Pending, now: DateTime): Decision<Ec2DecisionAction> {
+  const pending = observed === 'not read' ? 'unknown' : observed;
   if (!challenge.usesEc2Worker) return { action: 'skip', reason: 'does not use an EC2 worker' };
   const ended = hasEnded(challenge.endDate, now);
   if (instance === 'unknown') {
-    return { action: 'none', reason: 'instance state unknown: nothing done', facts: { pending, ended } };
+    return { action: 'none', reason: 'instance state unknown: nothing done', facts: { pending: observed, ended } };
   }
   const { instanceId, state } = instance;
-  const facts = { instanceId, state, pending, ended };
+  const facts = { instanceId, state, pending: observed, ended };
   const plural = (n: number) => `${n} pending submission${n === 1 ? '' : 's'}`;
 
   switch (state) {

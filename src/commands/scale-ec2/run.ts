@@ -26,7 +26,7 @@ export async function runScaleEc2(ctx: RunContext, policy: ScaleEc2Policy, deps:
   try {
     return await runOverChallengeList(ctx, async (challenge: Challenge): Promise<Outcome> => {
       if (!challenge.usesEc2Worker) {
-        const decision = decideEc2(challenge, 'unknown', 0, now);
+        const decision = decideEc2(challenge, 'unknown', 'not read', now);
         return { challengeId: challenge.id, title: challenge.title, action: decision.action, reason: decision.reason, status: 'skipped' };
       }
       const observed = await observeInstance(access, challenge);
@@ -36,7 +36,7 @@ export async function runScaleEc2(ctx: RunContext, policy: ScaleEc2Policy, deps:
       }
       ctx.logger.debug({ challenge: challenge.id, instance: observed.instance.instanceId, state: observed.instance.state, via: observed.via }, 'instance observed');
 
-      const observedPending = ec2NeedsPending(challenge, observed.instance, now) ? await observePending(ctx, challenge.id) : { pending: 0 };
+      const observedPending = ec2NeedsPending(challenge, observed.instance, now) ? await observePending(ctx, challenge.id) : { pending: 'not read' as const, error: undefined };
       const decision = decideEc2(challenge, observed.instance, observedPending.pending, now);
       if (observedPending.error !== undefined) return observationFailed(challenge, decision, observedPending.error);
       return actOnEc2(access, challenge, decision, observed.instance.instanceId, ctx);
