@@ -1,3 +1,5 @@
+import { NETWORK_REASONS } from '../runtime/network-errors.js';
+
 /**
  * AWS SDK errors -> one clear reason each. Commands never look at SDK exception classes: they get an
  * `AwsError` with a `kind` to branch on, the AWS error code for the log, and a sentence a human reads.
@@ -81,16 +83,6 @@ const BY_CODE: Record<string, Classified> = {
   Unavailable: { kind: 'aws-error', explain: (m) => `AWS unavailable (${m}); look again next run` },
 };
 
-const NETWORK: Record<string, string> = {
-  ECONNREFUSED: 'connection refused',
-  ECONNRESET: 'connection reset',
-  EPIPE: 'connection closed',
-  ENOTFOUND: 'host not found',
-  EAI_AGAIN: 'DNS lookup failed',
-  ETIMEDOUT: 'connection timed out',
-  EHOSTUNREACH: 'host unreachable',
-  ENETUNREACH: 'network unreachable',
-};
 
 /**
  * Turns anything an SDK call threw into an AwsError. `operation` names the call ("EKS
@@ -104,9 +96,9 @@ export function toAwsError(err: unknown, operation: string, subject?: string): A
   const message = shorten(typeof e.message === 'string' ? e.message : String(err));
   const about = subject ? `${subject}: ` : '';
 
-  if (nodeCode && NETWORK[nodeCode]) {
+  if (nodeCode && NETWORK_REASONS[nodeCode]) {
     const where = typeof e.address === 'string' ? ` at ${e.address}${typeof e.port === 'number' ? `:${e.port}` : ''}` : '';
-    return new AwsError('unreachable', operation, nodeCode, `${about}AWS endpoint unreachable${where}: ${NETWORK[nodeCode]} (check AWS_ENDPOINT_URL and the network)`);
+    return new AwsError('unreachable', operation, nodeCode, `${about}AWS endpoint unreachable${where}: ${NETWORK_REASONS[nodeCode]} (check AWS_ENDPOINT_URL and the network)`);
   }
   if (name === 'TimeoutError' || nodeCode === 'ETIMEDOUT' || /timed? ?out/i.test(name)) {
     return new AwsError('timeout', operation, name || nodeCode, `${about}no answer from AWS in time`);

@@ -1,5 +1,6 @@
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import type { Logger } from '../runtime/logger.js';
+import { NETWORK_REASONS } from '../runtime/network-errors.js';
 import { EvalAIError } from './errors.js';
 import { errorForStatus } from './status-errors.js';
 import { retryAfterMs, backoffMs } from './retry-policy.js';
@@ -47,17 +48,6 @@ export interface Response {
   text: string;
 }
 
-const NETWORK_REASONS: Record<string, string> = {
-  ECONNREFUSED: 'connection refused',
-  ECONNRESET: 'connection reset',
-  EPIPE: 'connection closed',
-  ENOTFOUND: 'host not found',
-  EAI_AGAIN: 'DNS lookup failed',
-  ETIMEDOUT: 'connection timed out',
-  EHOSTUNREACH: 'host unreachable',
-  ENETUNREACH: 'network unreachable',
-  ERR_SOCKET_CONNECTION_TIMEOUT: 'connection timed out',
-};
 
 /** Network errors after which the server cannot have acted on the request. */
 const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
