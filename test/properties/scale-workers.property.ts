@@ -3,7 +3,7 @@ import { stateFromSeed } from '../../src/sandbox/index.js';
 import { listEntry, metricsOf, pendingProblem } from './harness/observations.js';
 import type { CommandProperty, Schedule } from './harness/property.js';
 import { smallSeed, type Infra } from './harness/sandbox-world.js';
-import { anyFaultArb, commonKnobsArb, listFaultArb, metricsFaultArb, mutationFaultArb, rec, type FaultSpec } from './harness/schedule.js';
+import { commonKnobsArb, manageWorkerFaultsArb, rec } from './harness/schedule.js';
 
 /** Ended, quiet and active background challenges, every ECS case, two EC2 ones, the odd ones. */
 const IDS = [1, 41, 42, 290, 301, 302, 303, 304, 305, 306, 307, 308, 309, 319, 320, 321, 322, 323];
@@ -22,15 +22,7 @@ export interface ScaleWorkersSchedule extends Schedule {
 export const scheduleArb: fc.Arbitrary<ScaleWorkersSchedule> = rec<ScaleWorkersSchedule>(
   {
     knobs: commonKnobsArb(LISTED),
-    faults: fc.array(
-      fc.oneof(
-        { arbitrary: listFaultArb(LISTED), weight: 3 },
-        { arbitrary: metricsFaultArb(LISTED), weight: 3 },
-        { arbitrary: mutationFaultArb('manage_worker', LISTED), weight: 2 },
-        { arbitrary: anyFaultArb(), weight: 1 },
-      ) as fc.Arbitrary<FaultSpec>,
-      { maxLength: 5 },
-    ),
+    faults: manageWorkerFaultsArb(LISTED),
     env: fc.constantFrom('prod' as const, 'dev' as const),
     includeEc2: fc.boolean(),
     workers: fc.uniqueArray(rec<{ id: number; workers: number | null }>({ id: fc.constantFrom(...LISTED), workers: fc.constantFrom(null, 0, 1, 2) }), { maxLength: 3, selector: (w) => w.id }),

@@ -3,7 +3,7 @@ import { stateFromSeed } from '../../src/sandbox/index.js';
 import { listEntry, metricsOf, pendingProblem } from './harness/observations.js';
 import type { CommandProperty, Schedule } from './harness/property.js';
 import { smallSeed, type Infra } from './harness/sandbox-world.js';
-import { anyFaultArb, commonKnobsArb, listFaultArb, metricsFaultArb, mutationFaultArb, rec, type FaultSpec } from './harness/schedule.js';
+import { commonKnobsArb, manageWorkerFaultsArb, rec } from './harness/schedule.js';
 
 const DAY_MS = 86_400_000;
 
@@ -31,15 +31,7 @@ export interface StopIdleSchedule extends Schedule {
 export const scheduleArb: fc.Arbitrary<StopIdleSchedule> = rec<StopIdleSchedule>(
   {
     knobs: commonKnobsArb(LISTED),
-    faults: fc.array(
-      fc.oneof(
-        { arbitrary: listFaultArb(LISTED), weight: 3 },
-        { arbitrary: metricsFaultArb(LISTED), weight: 3 },
-        { arbitrary: mutationFaultArb('manage_worker', LISTED), weight: 2 },
-        { arbitrary: anyFaultArb(), weight: 1 },
-      ) as fc.Arbitrary<FaultSpec>,
-      { maxLength: 5 },
-    ),
+    faults: manageWorkerFaultsArb(LISTED),
     grace: fc.constantFrom('1d' as const, '2d' as const, '4d' as const),
     unapprovedAfter: fc.constantFrom('2d' as const, '20d' as const),
     action: fc.option(fc.constantFrom('delete' as const, 'stop' as const), { nil: undefined }),

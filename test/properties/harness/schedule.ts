@@ -257,3 +257,19 @@ export function commonFlags(k: CommonKnobs): string[] {
   if (k.only) flags.push('--challenge', k.only.join(','));
   return flags;
 }
+
+/**
+ * The fault mix of the commands that read the list and the metrics and then call manage_worker
+ * (scale-workers, stop-idle): up to five faults at those endpoints, and now and then anywhere.
+ */
+export function manageWorkerFaultsArb(listed: readonly number[]): fc.Arbitrary<FaultSpec[]> {
+  return fc.array(
+    fc.oneof(
+      { arbitrary: listFaultArb(listed), weight: 3 },
+      { arbitrary: metricsFaultArb(listed), weight: 3 },
+      { arbitrary: mutationFaultArb('manage_worker', listed), weight: 2 },
+      { arbitrary: anyFaultArb(), weight: 1 },
+    ) as fc.Arbitrary<FaultSpec>,
+    { maxLength: 5 },
+  );
+}
