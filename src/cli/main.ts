@@ -42,8 +42,23 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
   }
 }
 
-/** Entry used by the bin files: the only place that exits the process. */
+/**
+ * Entry used by the bin files: the only place that exits the process. Whatever reads stdout and
+ * stderr (a pipe, a slow reader, a file) gets all of it before the process ends, and a reader that
+ * went away or a full disk never crashes the run.
+ */
 export async function runMain(argv: string[]): Promise<never> {
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
   const code = await main(argv);
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
   process.exit(code);
+}
+
+/** Resolves once everything written to `stream` so far has been handed to the operating system. */
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  if (stream.destroyed || !stream.writable) return Promise.resolve();
+  return new Promise((resolve) => {
+    stream.once('error', () => resolve());
+    stream.write('', () => resolve());
+  });
 }

@@ -8,6 +8,18 @@ export function durationArg(value: string): number {
   return ms;
 }
 
+/**
+ * A duration that becomes a timer, with an upper bound well inside Node's timer limit (about 24.8
+ * days): past that a timer fires at once, which would end the run before it starts.
+ */
+export function durationUpToArg(max: string, maxMs: number) {
+  return (value: string): number => {
+    const ms = durationArg(value);
+    if (ms > maxMs) throw new InvalidArgumentError(`at most ${max}`);
+    return ms;
+  };
+}
+
 /** A duration that must carry its unit: for thresholds, a bare "14" (seconds) is far likelier a mistake than meant. */
 export function durationWithUnitArg(value: string): number {
   const ms = parseDuration(value);

@@ -1,10 +1,12 @@
-import { ExitCode, type ExitCodeValue } from '../runtime/exit-codes.js';
+import { ExitCode, signalExitCode, type ExitCodeValue } from '../runtime/exit-codes.js';
 import { describeError } from '../runtime/errors.js';
 import type { ChallengeRunResult } from './run-challenges.js';
 
 export interface RunGuards {
   /** Actions refused by --max-actions. */
   refusedActions: number;
+  /** The signal that stopped the run early (SIGTERM, SIGINT). */
+  interruptedBy?: NodeJS.Signals;
 }
 
 /**
@@ -15,6 +17,7 @@ export interface RunGuards {
 export function exitCodeFor(result: ChallengeRunResult, guards: RunGuards = { refusedActions: 0 }): ExitCodeValue {
   if (result.fatal) return ExitCode.Unavailable;
   if (result.sourceError && result.entriesRead === 0) return ExitCode.Unavailable;
+  if (guards.interruptedBy) return signalExitCode(guards.interruptedBy);
   if (guards.refusedActions > 0) return ExitCode.MaxActions;
   if (result.deadlineReached) return ExitCode.Deadline;
   if (result.sourceError || result.outcomes.some((o) => o.status === 'failed')) return ExitCode.Partial;
@@ -34,10 +37,14 @@ export function runErrors(result: ChallengeRunResult, guards: RunGuards = { refu
   if (guards.refusedActions > 0) {
     errors.push(`--max-actions ${maxActions ?? ''} reached: ${guards.refusedActions} further action${guards.refusedActions === 1 ? ' was' : 's were'} refused; check the data before raising it`.replace('--max-actions  ', '--max-actions '));
   }
-  if (result.deadlineReached) {
+  if (guards.interruptedBy) {
+    const n = result.notReached ?? 0;
+    errors.push(`interrupted by ${guards.interruptedBy}: no new work was started after it${n ? ` (${n} listed challenge${n === 1 ? '' : 's'} not started)` : ''}; the next run resumes where this one stopped`);
+  } else if (result.deadlineReached) {
     const n = result.notReached ?? 0;
     const listed = n ? `work on ${n} listed challenge${n === 1 ? '' : 's'} (or submissions) was not started, and the rest of the list was not read` : 'the rest of the list was not read';
-    errors.push(`deadline passed: ${listed}; they are handled by the next run`);
+    errors.push(`deadline passed: ${listed}; the next run starts with them`);
   }
   return errors;
 }
+

@@ -17,6 +17,8 @@ export interface RunReport {
   /** Per action, how many were done (or planned in a dry run). */
   actions: Record<string, number>;
   outcomes: Outcome[];
+  /** Log lines that could not be written (a full disk, a closed pipe): the work went on. */
+  logLinesDropped?: { lines: number; error: string };
 }
 
 export type SubmissionCounts = Record<OutcomeStatus, number> & { total: number };
@@ -71,7 +73,8 @@ export function formatSummary(r: RunReport): string {
     ? `; ${s.total} submission${s.total === 1 ? '' : 's'}: ${[...acted(true), ...(s.unchanged ? [`${s.unchanged} unchanged`] : []), `${s.skipped} skipped`, `${s.failed} failed`].join(', ')}`
     : '';
   if (r.errors.length) parts.push(`${r.errors.length} run error${r.errors.length === 1 ? '' : 's'}`);
-  return `${r.command}${r.dryRun ? ' (dry run)' : ''}: ${parts.join(', ')}${submissionPart}; exit ${r.exitCode}`;
+  const dropped = r.logLinesDropped ? `; ${r.logLinesDropped.lines} log line${r.logLinesDropped.lines === 1 ? '' : 's'} could not be written (${r.logLinesDropped.error})` : '';
+  return `${r.command}${r.dryRun ? ' (dry run)' : ''}: ${parts.join(', ')}${submissionPart}${dropped}; exit ${r.exitCode}`;
 }
 
 function actionsOf(outcomes: Outcome[]): Record<string, number> {

@@ -62,8 +62,10 @@ export const DEFAULTS = {
   waitLockMs: 0,
   /** A little under five minutes: the usual cron interval. */
   deadlineMs: 270_000,
-  /** A lock older than this is stale whatever its pid says. */
-  lockStaleAfterMs: 3_600_000,
+  /** After SIGTERM or SIGINT, what is in flight gets this long before it is recorded as unknown. */
+  signalGraceMs: 10_000,
+  /** A holder's lock goes stale this long after its own watchdog would have ended it. */
+  lockMarginMs: 60_000,
   /** After the deadline, in-flight work gets its request timeouts plus this long before the run is abandoned. */
   hardDeadlineGraceMs: 5_000,
   /**

@@ -17,6 +17,8 @@ export interface RunContext {
   only?: ReadonlySet<number>;
   /** Past it, no new challenge is started (--deadline). */
   deadline: Deadline;
+  /** The previous run stopped early after this challenge: this run starts after it (fairness). */
+  resumeAfter?: number;
   /** Every mutating action claims its target here first: once per target, --max-actions in all. */
   guard: ActionGuard;
 }

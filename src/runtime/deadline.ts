@@ -1,11 +1,27 @@
 /**
- * The run's deadline (--deadline): past it no new work starts; what is in flight finishes.
+ * When the run stops starting work, and when it gives up on what is in flight.
+ *
+ * - `expired()`: past the --deadline, or after SIGTERM/SIGINT (`interrupt`): no new work starts;
+ *   what is in flight finishes.
+ * - `abandoned`: settles when in-flight work is no longer waited for (the grace after a signal, or
+ *   the watchdog after the deadline). The runner then records what was in flight as unknown and
+ *   returns, so the report, the status file and the lock are still handled.
  */
 export class Deadline {
+  private interruptSignal: NodeJS.Signals | undefined;
+  private abandonReason: string | undefined;
+  private resolveAbandoned: (reason: string) => void = () => undefined;
+  /** Settles with the reason once in-flight work is given up on. Never rejects. */
+  readonly abandoned: Promise<string>;
+
   constructor(
     readonly atMs: number,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.abandoned = new Promise<string>((resolve) => {
+      this.resolveAbandoned = resolve;
+    });
+  }
 
   static after(ms: number, now: () => number = Date.now): Deadline {
     return new Deadline(now() + ms, now);
@@ -16,10 +32,30 @@ export class Deadline {
   }
 
   expired(): boolean {
-    return this.now() >= this.atMs;
+    return this.interruptSignal !== undefined || this.now() >= this.atMs;
   }
 
   remainingMs(): number {
-    return Math.max(0, this.atMs - this.now());
+    return this.interruptSignal !== undefined ? 0 : Math.max(0, this.atMs - this.now());
+  }
+
+  /** A signal asked the run to stop: nothing new starts from now on. */
+  interrupt(signal: NodeJS.Signals): void {
+    this.interruptSignal ??= signal;
+  }
+
+  get interruptedBy(): NodeJS.Signals | undefined {
+    return this.interruptSignal;
+  }
+
+  /** In-flight work is no longer waited for. */
+  abandon(reason: string): void {
+    if (this.abandonReason !== undefined) return;
+    this.abandonReason = reason;
+    this.resolveAbandoned(reason);
+  }
+
+  get abandonedBecause(): string | undefined {
+    return this.abandonReason;
   }
 }

@@ -17,6 +17,15 @@ export const ExitCode = {
   Deadline: 5,
   /** --max-actions was reached: further starts, stops, scales or cancels were refused. */
   MaxActions: 6,
+  /** SIGINT stopped the run: in-flight work finished or was recorded, nothing new started (128 + 2). */
+  Interrupted: 130,
+  /** SIGTERM stopped the run, as SIGINT does (128 + 15). */
+  Terminated: 143,
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** 128 + the signal's number, as a shell reports a process ended by it. */
+export function signalExitCode(signal: NodeJS.Signals): ExitCodeValue {
+  return signal === 'SIGINT' ? ExitCode.Interrupted : ExitCode.Terminated;
+}

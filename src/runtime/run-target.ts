@@ -1,12 +1,56 @@
 import { createHash } from 'node:crypto';
+import { realpathSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { resolve } from 'node:path';
 
 /**
  * The name of what a run acts on, for its lock and status files: the command, the EvalAI host, and
- * a short hash of everything that tells two targets apart (base URL, a config file path).
+ * a short hash of everything that tells two targets apart (the server, a config file).
  * `scale-workers@eval.ai-1a2b3c4d`.
+ *
+ * Spellings of one server give one key: the host's case, a default port written out or left
+ * implicit, `localhost` / `127.x.x.x` / `::1`, a trailing slash. Still told apart (documented in
+ * docs/operations.md): two DNS names of one machine, a name and its IP address, and two schemes
+ * on the same port.
  */
-export function runTargetKey(command: string, baseUrl: string, extra = ''): string {
-  const host = new URL(baseUrl).host.replace(/[^A-Za-z0-9.-]/g, '_');
-  const hash = createHash('sha256').update(`${baseUrl}\n${extra}`).digest('hex').slice(0, 8);
-  return `${command}@${host}-${hash}`;
+export function runTargetKey(command: string, baseUrl: string, scope: RunScope = {}): string {
+  const url = new URL(baseUrl);
+  const host = url.hostname.toLowerCase();
+  const parts = [serverIdentity(url), scope.configFile === undefined ? '' : `file:${canonicalPath(scope.configFile)}`, scope.mode ?? ''];
+  const hash = createHash('sha256')
+    .update(parts.join('\n'))
+    .digest('hex')
+    .slice(0, 8);
+  return `${command}@${host.replace(/[^A-Za-z0-9.-]/g, '_')}-${hash}`;
+}
+
+/** What besides the server tells two targets of a command apart. */
+export interface RunScope {
+  /** A config file the run reads its targets from (compared by canonical path). */
+  configFile?: string;
+  /** A mode that reaches other targets (scale-eks's `lambda` source). */
+  mode?: string;
+}
+
+/** host:port/path, with the loopback names folded and the scheme's default port made explicit. */
+export function serverIdentity(url: URL): string {
+  const host = isLoopback(url.hostname) ? 'loopback' : url.hostname.toLowerCase().replace(/\.$/, '');
+  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+  return `${host}:${port}${url.pathname.replace(/\/+$/, '')}`;
+}
+
+function isLoopback(hostname: string): boolean {
+  const h = hostname.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
+  if (h === 'localhost' || h.endsWith('.localhost') || h === '::1' || h === '0:0:0:0:0:0:0:1') return true;
+  return isIP(h) === 4 && h.startsWith('127.');
+}
+
+/** The same file however it was named: absolute, and through symlinks when it exists. */
+function canonicalPath(path: string): string {
+  const abs = resolve(path);
+  try {
+    return realpathSync(abs);
+  } catch {
+    return abs;
+  }
 }

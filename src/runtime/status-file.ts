@@ -1,5 +1,6 @@
-import { readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { z } from 'zod';
 
 /** What a run leaves behind for an operator's alerting: one small JSON file per command and target. */
 export interface RunStatus {
@@ -7,32 +8,74 @@ export interface RunStatus {
   target: string;
   startedAt: string;
   finishedAt: string | null;
-  outcome: 'running' | 'ok' | 'partial' | 'failed';
+  outcome: 'running' | 'ok' | 'partial' | 'failed' | 'interrupted';
   exitCode: number | null;
   counts: Record<string, number>;
-  /** The last run that exited 0; carried over from earlier files when this run did not. */
+  /** The last full run (not limited by --challenge) that exited 0; carried over from earlier files. */
   lastSuccessAt: string | null;
   message?: string;
+  /** The run was limited to some challenges (--challenge): it says nothing of the others. */
+  scoped?: boolean;
+  /** Where the next run resumes (the run stopped early after this challenge). */
+  resumeAfter?: number;
 }
 
 export const STATUS_SUFFIX = '.status.json';
 
-export function readStatus(path: string): RunStatus | null {
+const isoTime = z.string().refine((s) => Number.isFinite(Date.parse(s)), 'not a time');
+const statusSchema = z.object({
+  command: z.string(),
+  target: z.string(),
+  startedAt: isoTime,
+  finishedAt: isoTime.nullable(),
+  outcome: z.enum(['running', 'ok', 'partial', 'failed', 'interrupted']),
+  exitCode: z.number().int().nullable(),
+  counts: z.record(z.string(), z.number()),
+  lastSuccessAt: isoTime.nullable(),
+  message: z.string().optional(),
+  scoped: z.boolean().optional(),
+  resumeAfter: z.number().int().positive().optional(),
+});
+
+/** A status file as read: its content, or what is wrong with it (it is never silently ignored). */
+export type StatusRead = { ok: true; path: string; status: RunStatus } | { ok: false; path: string; problem: string };
+
+export function readStatus(path: string): StatusRead | null {
+  let text: string;
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as RunStatus;
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? null : { ok: false, path, problem: `unreadable (${code ?? 'error'})` };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
   } catch {
-    return null;
+    return { ok: false, path, problem: text.trim() === '' ? 'empty' : 'not JSON (truncated or corrupt)' };
+  }
+  const parsed = statusSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    return { ok: false, path, problem: `not a status file: ${issue.path.length ? issue.path.join('.') : 'the whole file'}: ${issue.message}` };
+  }
+  return { ok: true, path, status: parsed.data as RunStatus };
+}
+
+/** Written to a temporary file then renamed: a reader never sees half a file, and no temp file stays behind. */
+export function writeStatus(path: string, status: RunStatus): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, JSON.stringify(status, null, 2) + '\n', { mode: 0o644 });
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
   }
 }
 
-/** Written to a temporary file then renamed: a reader never sees half a file. */
-export function writeStatus(path: string, status: RunStatus): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(status, null, 2) + '\n', { mode: 0o644 });
-  renameSync(tmp, path);
-}
-
-export function listStatuses(dir: string): RunStatus[] {
+/** Every status file in the state directory, readable or not; none when the directory does not exist. */
+export function listStatuses(dir: string): StatusRead[] {
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -43,5 +86,11 @@ export function listStatuses(dir: string): RunStatus[] {
     .filter((n) => n.endsWith(STATUS_SUFFIX))
     .sort()
     .map((n) => readStatus(join(dir, n)))
-    .filter((s): s is RunStatus => s !== null);
+    .filter((s): s is StatusRead => s !== null);
+}
+
+/** The target key of a status file's name (`scale-workers@eval.ai-1a2b3c4d`). */
+export function targetOfStatusFile(path: string): string {
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  return name.slice(0, -STATUS_SUFFIX.length);
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SEEDED, startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { runTargetKey } from '../../src/runtime/run-target.js';
+import { lockHolder } from '../../src/runtime/lock.js';
 import { runBin } from './harness.js';
 
 let sandbox: Sandbox;
@@ -23,11 +24,17 @@ const env = (extra: Record<string, string | undefined> = {}) => ({
 });
 const puts = () => sandbox.requests.filter((r) => r.method === 'PUT');
 const lockPath = () => join(stateDir, `${runTargetKey('scale-workers', sandbox.url)}.lock`);
+/** A lock generation file as a holder writes it. */
+const holdLock = (pid: number, extra: Record<string, unknown> = {}) =>
+  writeFileSync(
+    `${lockPath()}.0`,
+    JSON.stringify({ pid, host: hostname(), startedAt: new Date().toISOString(), staleAt: new Date(Date.now() + 600_000).toISOString(), nonce: 'test', ...extra }),
+  );
 const statusPath = () => join(stateDir, `${runTargetKey('scale-workers', sandbox.url)}.status.json`);
 
 describe('overlapping runs: one lock per command and target', () => {
   it('a second run exits 4 at once with a one-line reason, and does nothing', async () => {
-    writeFileSync(lockPath(), JSON.stringify({ pid: process.pid, host: hostname(), startedAt: new Date().toISOString() }));
+    holdLock(process.pid);
     const r = await runBin('scale-workers', [], env());
     expect(r.code).toBe(4);
     expect(r.stderr).toMatch(new RegExp(`^scale-workers: another scale-workers run \\(pid ${process.pid} on .*\\) holds the lock .*; this run did nothing$`, 'm'));
@@ -35,22 +42,24 @@ describe('overlapping runs: one lock per command and target', () => {
   });
 
   it('a lock left by a dead process is recovered', async () => {
-    writeFileSync(lockPath(), JSON.stringify({ pid: 999_999_999, host: hostname(), startedAt: new Date().toISOString() }));
+    holdLock(999_999_999);
     const r = await runBin('scale-workers', [], env());
     expect(r.code).toBe(0);
     expect(puts().length).toBeGreaterThan(0);
-    expect(existsSync(lockPath())).toBe(false);
+    expect(lockHolder(lockPath())).toBeNull();
+    expect(existsSync(`${lockPath()}.0`)).toBe(false);
   });
 
   it('--wait-lock waits for the other run to finish', async () => {
-    writeFileSync(lockPath(), JSON.stringify({ pid: process.pid, host: hostname(), startedAt: new Date().toISOString() }));
-    setTimeout(() => writeFileSync(lockPath(), ''), 0); // garbage: its writer "died mid-write"
-    const r = await runBin('scale-workers', ['--wait-lock', '5s'], env());
+    holdLock(process.pid);
+    // The holder lets go while the second run waits (it only ever waits: the order is fixed).
+    setTimeout(() => holdLock(process.pid, { released: true }), 0);
+    const r = await runBin('scale-workers', ['--wait-lock', '30s'], env());
     expect(r.code).toBe(0);
   });
 
   it('a dry run takes no lock and leaves no status (it changes nothing)', async () => {
-    writeFileSync(lockPath(), JSON.stringify({ pid: process.pid, host: hostname(), startedAt: new Date().toISOString() }));
+    holdLock(process.pid);
     const r = await runBin('scale-workers', ['--dry-run'], env());
     expect(r.code).toBe(0);
     expect(existsSync(statusPath())).toBe(false);
@@ -62,7 +71,7 @@ describe('--deadline', () => {
     sandbox.fault({ path: /get_submission_metrics_by_pk/, fault: { kind: 'latency', ms: 150 } });
     const r = await runBin('scale-workers', ['--deadline', '400ms', '--concurrency', '1'], env());
     expect(r.code).toBe(5);
-    expect(r.stdout).toMatch(/error: deadline passed: .*the rest of the list was not read; they are handled by the next run/);
+    expect(r.stdout).toMatch(/error: deadline passed: .*the rest of the list was not read; the next run starts with them/);
     const metrics = sandbox.requests.filter((q) => q.path.includes('metrics'));
     // Every metrics call that started was answered (in-flight work finished), and far fewer than a full run.
     expect(metrics.every((q) => q.status === 200)).toBe(true);
@@ -118,7 +127,7 @@ describe('status files: alerting on a cron job that stopped', () => {
     await runBin('scale-workers', [], env());
     const table = await runBin('evalai-autoscaler', ['status'], env());
     expect(table.code).toBe(0);
-    expect(table.stdout).toMatch(/^command\s+target\s+outcome\s+exit\s+finished\s+last success$/m);
+    expect(table.stdout).toMatch(/^command\s+target\s+outcome\s+exit\s+finished\s+last success\s+key \(for --forget\)$/m);
     expect(table.stdout).toMatch(/^scale-workers\s+http:\/\/127\.0\.0\.1:\d+\s+ok\s+0\s+/m);
 
     const fresh = await runBin('evalai-autoscaler', ['status', '--max-age', '10m'], env());

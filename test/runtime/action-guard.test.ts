@@ -31,14 +31,37 @@ describe('Deadline', () => {
   it('never() never expires', () => expect(Deadline.never().expired()).toBe(false));
 });
 
-describe('withHardDeadline', () => {
-  it('passes a result through', async () => {
-    const { withHardDeadline } = await import('../../src/runtime/watchdog.js');
-    await expect(withHardDeadline(Promise.resolve(7), 1_000)).resolves.toBe(7);
+describe('Deadline: signals and abandonment', () => {
+  it('a signal expires it at once and is remembered', () => {
+    const d = Deadline.after(60_000);
+    d.interrupt('SIGTERM');
+    d.interrupt('SIGINT');
+    expect(d.expired()).toBe(true);
+    expect(d.remainingMs()).toBe(0);
+    expect(d.interruptedBy).toBe('SIGTERM');
   });
-  it('abandons work that never settles, with exit 5', async () => {
-    const { withHardDeadline } = await import('../../src/runtime/watchdog.js');
+  it('abandoned settles once, with the first reason', async () => {
+    const d = Deadline.never();
+    d.abandon('first');
+    d.abandon('second');
+    await expect(d.abandoned).resolves.toBe('first');
+  });
+});
+
+describe('withAbandonment', () => {
+  it('passes a result through', async () => {
+    const { withAbandonment } = await import('../../src/runtime/watchdog.js');
+    await expect(withAbandonment(Promise.resolve(7), Deadline.never())).resolves.toBe(7);
+  });
+  it('gives up on work that ignores an abandoned deadline: exit 5, or 143 after SIGTERM', async () => {
+    const { withAbandonment } = await import('../../src/runtime/watchdog.js');
     const never = new Promise<never>(() => undefined);
-    await expect(withHardDeadline(never, 20)).rejects.toMatchObject({ exitCode: 5, message: expect.stringMatching(/^abandoned: /) });
+    const d = Deadline.never();
+    d.abandon('abandoned 300 s after it started');
+    await expect(withAbandonment(never, d)).rejects.toMatchObject({ exitCode: 5, message: expect.stringMatching(/^abandoned 300 s after it started; /) });
+    const s = Deadline.never();
+    s.interrupt('SIGTERM');
+    s.abandon('SIGTERM received and the 10 s grace ran out');
+    await expect(withAbandonment(never, s)).rejects.toMatchObject({ exitCode: 143 });
   });
 });

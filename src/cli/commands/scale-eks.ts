@@ -29,7 +29,7 @@ export function scaleEksCommand(io: CliIO, done: (code: number) => void): Comman
         flags,
         io,
         evalaiToken: settings.evalaiToken,
-        lockTarget: settings.policy.source.kind === 'file' ? `file:${settings.policy.source.path}` : 'lambda',
+        scope: settings.policy.source.kind === 'file' ? { configFile: settings.policy.source.path } : { mode: 'lambda' },
         run: (ctx) => {
           registerAwsEnvSecrets(io.env, ctx.secrets);
           if (settings.policy.source.kind === 'lambda') ctx.secrets.add(settings.policy.source.token);
