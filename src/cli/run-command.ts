@@ -101,6 +101,8 @@ export async function runCommand<F extends CommonFlags>(spec: CommandSpec<F>): P
   };
 
   const deadline = Deadline.after(common.deadlineMs);
+  const maxActions = common.maxActions ?? DEFAULTS.maxActions[spec.name] ?? 50;
+  const guard = new ActionGuard(maxActions);
   const signals = io.signals ?? process;
   const timers: NodeJS.Timeout[] = [setTimeout(() => deadline.abandon(`abandoned ${Math.round(hardMs / 1000)} s after it started (deadline plus request timeouts)`), hardMs)];
   let signalsSeen = 0;
@@ -108,6 +110,7 @@ export async function runCommand<F extends CommonFlags>(spec: CommandSpec<F>): P
     if (++signalsSeen === 1) {
       logger.warn({ signal, graceMs: DEFAULTS.signalGraceMs }, `${signal} received: no new work starts; what is in flight gets ${DEFAULTS.signalGraceMs / 1000} s, then the report is written`);
       deadline.interrupt(signal);
+      guard.halt(`${signal} received before it was carried out; the next run decides again`);
       timers.push(setTimeout(() => deadline.abandon(`${signal} received and the ${DEFAULTS.signalGraceMs / 1000} s grace ran out`), DEFAULTS.signalGraceMs));
       return;
     }
@@ -137,8 +140,8 @@ export async function runCommand<F extends CommonFlags>(spec: CommandSpec<F>): P
       allowWrites: !common.dryRun,
       beforeThrottledCall: () => pacer.take(),
       sleep: io.sleep,
+      halted: () => guard.haltedBecause,
     });
-    const maxActions = common.maxActions ?? DEFAULTS.maxActions[spec.name] ?? 50;
     const ctx: RunContext = {
       transport,
       logger,
@@ -149,7 +152,7 @@ export async function runCommand<F extends CommonFlags>(spec: CommandSpec<F>): P
       maxPages: common.maxPages,
       only: common.only,
       deadline,
-      guard: new ActionGuard(maxActions),
+      guard,
       ...(!scoped && previous?.resumeAfter !== undefined ? { resumeAfter: previous.resumeAfter } : {}),
     };
 

@@ -1,5 +1,5 @@
 import type { ActionGuard } from '../runtime/action-guard.js';
-import { describeError } from '../runtime/errors.js';
+import { describeError, HaltedError } from '../runtime/errors.js';
 import { isRunFatal } from '../evalai/errors.js';
 import type { Outcome } from './outcome.js';
 
@@ -33,6 +33,7 @@ export async function carryOut(
     return await change();
   } catch (err) {
     if (isRunFatal(err)) throw err;
+    if (err instanceof HaltedError) return { ...base, status: 'skipped', reason: `${base.action} not carried out: ${err.why}` };
     return { ...base, status: 'failed', error: describeError(err) };
   }
 }
@@ -43,5 +44,8 @@ export async function carryOut(
  */
 export function refusedByGuard(guard: ActionGuard, target: string, base: Omit<Outcome, 'status'>): Outcome | null {
   const claim = guard.claim(target, base.action);
-  return claim.ok ? null : { ...base, status: 'failed', error: claim.reason };
+  if (claim.ok) return null;
+  // Halted by a signal: the action was not taken, which is no failure of the challenge.
+  if (claim.halted) return { ...base, status: 'skipped', reason: `${base.action} not carried out: ${claim.reason}` };
+  return { ...base, status: 'failed', error: claim.reason };
 }

@@ -1,5 +1,6 @@
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import type { Logger } from '../runtime/logger.js';
+import { HaltedError } from '../runtime/errors.js';
 import { NETWORK_REASONS } from '../runtime/network-errors.js';
 import { EvalAIError } from './errors.js';
 import { errorForStatus } from './status-errors.js';
@@ -23,6 +24,8 @@ export interface TransportOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Called before each attempt of a call to a user-throttled endpoint (client-side pacing). */
   beforeThrottledCall?: () => Promise<void>;
+  /** Set once the run was told to stop: no mutating call leaves the process after that. */
+  halted?: () => string | undefined;
 }
 
 export interface RequestSpec {
@@ -103,6 +106,8 @@ export class Transport {
     const maxAttempts = Math.max(1, this.opts.maxAttempts);
     for (let attempt = 1; ; attempt++) {
       if (spec.throttled && this.opts.beforeThrottledCall) await this.opts.beforeThrottledCall();
+      const halted = mutating ? this.opts.halted?.() : undefined;
+      if (halted !== undefined) throw new HaltedError(halted);
       const started = Date.now();
       let res: AxiosResponse<string>;
       try {

@@ -3,15 +3,27 @@
  * submission) per run, and at most `maxActions` in all, so a bad metrics answer cannot start a
  * hundred instances or cancel a thousand submissions.
  */
-export type Claim = { ok: true } | { ok: false; reason: string };
+export type Claim = { ok: true } | { ok: false; reason: string; halted?: boolean };
 
 export class ActionGuard {
   private readonly claimed = new Map<string, string>();
   private refusedCount = 0;
+  private haltReason: string | undefined;
 
   constructor(readonly maxActions: number) {}
 
+  /** From now on no action is carried out (a signal came): each claim is refused with `reason`. */
+  halt(reason: string): void {
+    this.haltReason ??= reason;
+  }
+
+  /** Why actions are no longer carried out, once halted. */
+  get haltedBecause(): string | undefined {
+    return this.haltReason;
+  }
+
   claim(target: string, action: string): Claim {
+    if (this.haltReason !== undefined) return { ok: false, reason: this.haltReason, halted: true };
     const previous = this.claimed.get(target);
     if (previous !== undefined) {
       return { ok: false, reason: `${target} was already acted on in this run (${previous})` };

@@ -19,6 +19,14 @@ export class ConfigError extends RunError {
   }
 }
 
+/** A change that was not sent because the run was told to stop (a signal): provably nothing happened. */
+export class HaltedError extends Error {
+  constructor(readonly why: string) {
+    super(`not sent: ${why}`);
+    this.name = 'HaltedError';
+  }
+}
+
 /** The one-line text of any thrown value, without stack or nested request objects. */
 export function describeError(err: unknown): string {
   if (err instanceof Error) return err.message;

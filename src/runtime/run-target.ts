@@ -15,7 +15,7 @@ import { resolve } from 'node:path';
  */
 export function runTargetKey(command: string, baseUrl: string, scope: RunScope = {}): string {
   const url = new URL(baseUrl);
-  const host = url.hostname.toLowerCase();
+  const host = isLoopback(url.hostname) ? 'localhost' : url.hostname.toLowerCase().replace(/\.$/, '');
   const parts = [serverIdentity(url), scope.configFile === undefined ? '' : `file:${canonicalPath(scope.configFile)}`, scope.mode ?? ''];
   const hash = createHash('sha256')
     .update(parts.join('\n'))

@@ -7,6 +7,8 @@ import type { Reply } from './reply.js';
 
 export type Fault =
   | { kind: 'latency'; ms: number }
+  /** Holds the request until `open` settles, then answers it normally (tests that need a call in flight). */
+  | { kind: 'gate'; open: Promise<void> }
   | { kind: 'status'; status: number; body?: string | object; contentType?: string; headers?: Record<string, string> }
   | { kind: 'html'; status: number }
   | { kind: 'malformed-json' }
@@ -34,6 +36,7 @@ export type WrappingFault = Extract<Fault, { kind: 'transform' | 'foreign-next' 
 
 export interface FaultPlan {
   latencyMs: number;
+  gates: Promise<void>[];
   terminal: TerminalFault | null;
   wrappers: WrappingFault[];
 }
@@ -65,13 +68,18 @@ export class FaultBook {
 
   /** Counts this request against every matching rule and returns the faults to apply. */
   plan(method: string, path: string): FaultPlan {
-    const plan: FaultPlan = { latencyMs: 0, terminal: null, wrappers: [] };
+    const plan: FaultPlan = { latencyMs: 0, gates: [], terminal: null, wrappers: [] };
     for (const active of this.rules) {
       if (!matches(active.rule, method, path)) continue;
       active.seen += 1;
       if (active.seen <= (active.rule.skip ?? 0)) continue;
       if (active.applied >= (active.rule.times ?? Infinity)) continue;
       const fault = active.rule.fault;
+      if (fault.kind === 'gate') {
+        active.applied += 1;
+        plan.gates.push(fault.open);
+        continue;
+      }
       if (fault.kind !== 'latency' && fault.kind !== 'transform' && fault.kind !== 'foreign-next' && fault.kind !== 'looping-next') {
         if (plan.terminal) continue; // The first terminal fault wins; later ones keep their budget.
         plan.terminal = fault;

@@ -187,6 +187,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     requests.push(record);
     const plan = faults.plan(parsed.method, parsed.path);
     if (plan.latencyMs > 0) await delay(plan.latencyMs);
+    if (plan.gates.length) await Promise.all(plan.gates);
     if (closed) return;
     const terminal = plan.terminal;
     if (terminal?.kind === 'reset') {

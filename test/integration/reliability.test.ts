@@ -41,6 +41,13 @@ describe('overlapping runs: one lock per command and target', () => {
     expect(sandbox.requests).toHaveLength(0);
   });
 
+  it('the same server spelled another way (localhost for 127.0.0.1) is the same lock', async () => {
+    holdLock(process.pid);
+    const r = await runBin('scale-workers', [], env({ API_HOST_URL: sandbox.url.replace('127.0.0.1', 'localhost') }));
+    expect(r.code).toBe(4);
+    expect(sandbox.requests).toHaveLength(0);
+  });
+
   it('a lock left by a dead process is recovered', async () => {
     holdLock(999_999_999);
     const r = await runBin('scale-workers', [], env());
@@ -76,6 +83,21 @@ describe('--deadline', () => {
     // Every metrics call that started was answered (in-flight work finished), and far fewer than a full run.
     expect(metrics.every((q) => q.status === 200)).toBe(true);
     expect(metrics.length).toBeLessThan(10);
+  });
+});
+
+describe('fairness: a run resumes where the last one stopped', () => {
+  it('reads the place from the status file, starts after it, and clears it once the whole list was handled', async () => {
+    writeFileSync(
+      statusPath(),
+      JSON.stringify({ command: 'scale-workers', target: sandbox.url, startedAt: new Date().toISOString(), finishedAt: new Date().toISOString(), outcome: 'partial', exitCode: 5, counts: {}, lastSuccessAt: null, resumeAfter: 310 }),
+    );
+    const r = await runBin('scale-workers', [], env());
+    expect(r.code).toBe(0);
+    expect(r.logs.find((l) => l.msg === 'run started')).toMatchObject({ resumeAfter: 310 });
+    const status = JSON.parse(readFileSync(statusPath(), 'utf8'));
+    expect(status.outcome).toBe('ok');
+    expect(status.resumeAfter).toBeUndefined();
   });
 });
 
