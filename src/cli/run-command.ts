@@ -10,7 +10,7 @@ import { ExitCode, signalExitCode } from '../runtime/exit-codes.js';
 import { acquireLock, lockFileOf } from '../runtime/lock.js';
 import { fdLogSink, streamLogSink, type LogSink } from '../runtime/log-stream.js';
 import { withAbandonment } from '../runtime/watchdog.js';
-import { createLogger, type Logger } from '../runtime/logger.js';
+import { createLogger } from '../runtime/logger.js';
 import { createPacer } from '../runtime/rate-limit.js';
 import { runTargetKey, type RunScope } from '../runtime/run-target.js';
 import { Secrets } from '../runtime/secrets.js';
