@@ -25,6 +25,8 @@ export interface PoolDecision {
   moves: Move[];
   /** Hosts to launch now (they enter `launching`). */
   launches: { count: number; reason: string };
+  /** Hosts moved to terminating because they hold no jobs: asked again right before the terminate. */
+  recheck: string[];
   /** Hosts already `terminating` whose instance is still alive: TerminateInstances again. */
   retryTerminate: Array<{ hostId: string; reason: string }>;
   /** Null when the demand is unknown. */
@@ -61,6 +63,7 @@ export function decide(input: DecideInput): PoolDecision {
   const moves: Move[] = [];
   const movedThisTick = new Set<string>();
   const retryTerminate: PoolDecision['retryTerminate'] = [];
+  const recheck: string[] = [];
   const move = (index: number, to: HostState, reason: string): void => {
     const r = transition(hosts[index]!, to, reason, now);
     hosts[index] = r.host;
@@ -74,6 +77,7 @@ export function decide(input: DecideInput): PoolDecision {
     if (!step) return;
     if ('retry' in step) retryTerminate.push({ hostId: h.id, reason: step.retry });
     else move(i, step.to, step.reason);
+    if ('idle' in step && step.idle) recheck.push(h.id);
   });
 
   const countingBefore = input.hosts.filter((h) => isCounting(h.state) && !gone(h)).length;
@@ -137,13 +141,16 @@ export function decide(input: DecideInput): PoolDecision {
   hosts.forEach((h, i) => {
     if (h.state !== 'draining' || movedThisTick.has(h.id)) return;
     const idle = idleReason(h, demand);
-    if (idle) move(i, 'terminating', `draining and ${idle}`);
+    if (idle) {
+      move(i, 'terminating', `draining and ${idle}`);
+      recheck.push(h.id);
+    }
   });
 
-  return { moves, launches, retryTerminate, desired, countingBefore, countingAfter: counting, why, history };
+  return { moves, launches, recheck, retryTerminate, desired, countingBefore, countingAfter: counting, why, history };
 }
 
-type Step = { to: HostState; reason: string } | { retry: string } | null;
+type Step = { to: HostState; reason: string; idle?: boolean } | { retry: string } | null;
 
 function gone(h: Host): boolean {
   return h.cloud === 'shutting-down' || h.cloud === 'terminated';
@@ -183,7 +190,7 @@ function hostRule(h: Host, demand: Demand, policy: PoolPolicy, now: number): Ste
         return { to: 'terminating', reason: `unhealthy timeout: unhealthy for ${formatDuration(age)}, more than ${formatDuration(policy.unhealthyTimeoutMs)}: terminated whatever it holds` };
       }
       const idle = idleReason(h, demand);
-      return idle ? { to: 'terminating', reason: `unhealthy and ${idle}` } : null;
+      return idle ? { to: 'terminating', reason: `unhealthy and ${idle}`, idle: true } : null;
     }
   }
 }

@@ -15,6 +15,7 @@ export interface Host extends Stateful {
   lifecycle?: 'spot' | 'on-demand';
   zone?: string;
   privateIp?: string;
+  publicIp?: string;
   /** Absent when no probe is configured. */
   probe?: ProbeResult;
 }

@@ -232,3 +232,22 @@ describe('decide: invariants under random pools', () => {
     );
   });
 });
+
+describe('decide: which terminations are asked again right before', () => {
+  it('those resting on "no jobs", not the timeouts or orphans', () => {
+    const out = run(
+      [
+        ...readyHosts(1),
+        host('idle', 'draining', { probe: probed(0) }),
+        host('sick', 'unhealthy', { probe: probed(0, false) }),
+        host('old-sick', 'unhealthy', { since: NOW - 13 * HOUR, probe: probed(3, false) }),
+        host('slow', 'launching', { cloud: 'pending', since: NOW - 20 * MIN }),
+        host('orphan', UNTRACKED, { cloud: 'stopped' }),
+      ],
+      demand(0),
+      { minHosts: 0 },
+    );
+    expect(out.moves.filter((m) => m.to === 'terminating').map((m) => m.hostId).sort()).toEqual(['idle', 'old-sick', 'orphan', 'sick', 'slow']);
+    expect(out.recheck.sort()).toEqual(['idle', 'sick']);
+  });
+});

@@ -139,6 +139,7 @@ export function toHost(i: PoolInstance): Host {
   if (i.instanceType) host.instanceType = i.instanceType;
   if (i.zone) host.zone = i.zone;
   if (i.privateIp) host.privateIp = i.privateIp;
+  if (i.publicIp) host.publicIp = i.publicIp;
   return host;
 }
 
