@@ -43,6 +43,8 @@ export class Ec2Fake {
   readonly failNext = new Map<string, string>();
   /** Every terminate request, by id: the safety tests look here. */
   readonly terminated: string[] = [];
+  /** Called for each instance as TerminateInstances reaches it, before its state changes. */
+  onTerminate: (instance: FakeInstance) => void = () => {};
   private seq = 0;
 
   install(mock: AwsClientStub<EC2Client>): void {
@@ -134,6 +136,7 @@ export class Ec2Fake {
       const i = this.instances.get(id);
       if (!i) throw ec2Error('InvalidInstanceID.NotFound', `The instance ID '${id}' does not exist`);
       this.terminated.push(id);
+      this.onTerminate(i);
       const previous = i.state;
       if (i.state !== 'terminated') i.state = 'shutting-down';
       out.push({ InstanceId: id, PreviousState: { Name: previous }, CurrentState: { Name: i.state } });

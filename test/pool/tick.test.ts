@@ -230,6 +230,20 @@ describe('tick against the EC2 fake and an SQS queue', () => {
     expect(r.launches.launched).toHaveLength(1);
   });
 
+  it('a 500-host pool with 10,000 queued jobs: DescribeInstances pages, one batched RunInstances', async () => {
+    fake.pageSize = 100;
+    for (let i = 0; i < 500; i += 1) fake.add({ tags: { [TAG]: POOL, [STATE]: 'ready' }, launchTime: START - 60 * MIN });
+    queue.visible = 10_000;
+    // 10,000 + 2 x 100 = 10,200 jobs at 20 per host = 510 hosts: 10 to launch, in one call.
+    const r = await runTick({ policy: { maxHosts: 600, jobsPerHost: 20, maxLaunchesPerTick: 50 } });
+    expect(r.launches.launched).toHaveLength(10);
+    const calls = ec2Mock.calls().map((c) => c.args[0].constructor.name.replace('Command', ''));
+    // 5 pages to list, 5 to re-count before launching, one RunInstances with MaxCount 10.
+    expect(calls).toEqual([...Array(10).fill('DescribeInstances'), 'RunInstances']);
+    expect(ec2Mock.commandCalls(RunInstancesCommand)[0]!.args[0].input).toMatchObject({ MinCount: 1, MaxCount: 10 });
+    expect(sqsMock.commandCalls(GetQueueAttributesCommand)).toHaveLength(1);
+  });
+
   it('a listing error fails the tick before any decision', async () => {
     fake.failNext.set('DescribeInstances', 'UnauthorizedOperation');
     const r = await runTick();
