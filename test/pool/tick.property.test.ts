@@ -145,7 +145,7 @@ describe('scale-pool under random demand and faults', () => {
         if (counting() !== want || states.some((s) => s !== 'ready')) violations.push(`not converged after ${bound} ticks: want ${want} ready, have ${states.join(',')}`);
         expect(violations).toEqual([]);
       }),
-      { numRuns: 40, seed: 1129 },
+      { numRuns: 100, seed: 1129 },
     );
   });
 });
