@@ -1,0 +1,197 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { describeIssues } from '../evalai/validate.js';
+import { ConfigError, describeError } from '../runtime/errors.js';
+import { parseDuration } from '../runtime/duration.js';
+import { POLICY_DEFAULTS, type PoolPolicy } from './policy.js';
+
+/**
+ * The pool file: JSON, one or more pools, validated whole before anything runs. An error names the
+ * file and the field path (`pool.json: field pools[0].policy.maxHosts: missing`).
+ *
+ *   {"pools": [{"name": "trainers",
+ *               "demand": {"type": "sqs", "queueUrl": "https://sqs.us-east-1.amazonaws.com/1234/jobs"},
+ *               "backend": {"type": "ec2", "region": "us-east-1", "launchTemplate": {"name": "trainer"},
+ *                           "instanceTypes": ["c5.large", "c5.xlarge"]},
+ *               "policy": {"minHosts": 1, "maxHosts": 5},
+ *               "probe": {"url": "http://{privateIp}:8080/status"}}]}
+ *
+ * Durations are "10m", "12h", "90s", or a number of seconds.
+ */
+
+const duration = z.union([z.string(), z.number().nonnegative()]).transform((v, ctx) => {
+  const ms = typeof v === 'number' ? Math.round(v * 1000) : parseDuration(v);
+  if (ms === null) {
+    ctx.addIssue({ code: 'custom', message: `${JSON.stringify(v)} is not a duration (e.g. "90s", "10m", "12h", or seconds)` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const text = z.string().trim().min(1, 'must not be empty');
+const count = z.number().int('must be a whole number').nonnegative('must not be negative');
+
+/** A pool name is an EC2 tag value and a file-name part: keep it plain. */
+const poolName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'must be 1-63 letters, digits, ".", "_" or "-", starting with a letter or digit');
+
+const sqsDemand = z.strictObject({
+  type: z.literal('sqs'),
+  queueUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) SQS queue URL' }),
+  region: text.optional(),
+  /** Count ApproximateNumberOfMessagesNotVisible (jobs in flight) in n. Default true. */
+  countInFlight: z.boolean().default(true),
+});
+
+/** Not read yet: the EvalAI source is wired in a later change; the file can already name it. */
+const evalaiDemand = z.strictObject({
+  type: z.literal('evalai'),
+  challenges: z.union([z.array(z.number().int().positive()).min(1, 'must name at least one challenge'), z.literal('all')]),
+});
+
+const launchTemplate = z
+  .strictObject({ id: text.optional(), name: text.optional(), version: text.default('$Default') })
+  .refine((t) => (t.id === undefined) !== (t.name === undefined), { message: 'give exactly one of id and name' });
+
+const explicitLaunch = z.strictObject({
+  imageId: text,
+  subnetIds: z.array(text).min(1, 'must name at least one subnet'),
+  securityGroupIds: z.array(text).default([]),
+  instanceProfile: text.optional(),
+  keyName: text.optional(),
+  /** Base64 is done here: give the script as plain text. */
+  userData: z.string().optional(),
+});
+
+const ec2Backend = z
+  .strictObject({
+    type: z.literal('ec2'),
+    region: text.optional(),
+    launchTemplate: launchTemplate.optional(),
+    launch: explicitLaunch.optional(),
+    /** In order of preference; with spot, re-ordered by current spot price. */
+    instanceTypes: z.array(text).default([]),
+    market: z.enum(['spot', 'on-demand']).default('spot'),
+    /** Fall back to on-demand when no spot type has capacity. Default true. */
+    onDemandFallback: z.boolean().default(true),
+    /** How long a type that hit a capacity error is avoided. */
+    capacityBackoff: duration.default(15 * 60_000),
+    /** Extra tags on every instance and volume (the pool and state tags cannot be overridden). */
+    tags: z.record(z.string(), z.string()).default({}),
+  })
+  .superRefine((b, ctx) => {
+    if (!b.launchTemplate === !b.launch) ctx.addIssue({ code: 'custom', message: 'give exactly one of launchTemplate and launch' });
+    if (b.launch && b.instanceTypes.length === 0) ctx.addIssue({ code: 'custom', path: ['instanceTypes'], message: 'must name at least one instance type without a launch template' });
+    for (const key of Object.keys(b.tags)) {
+      if (key.startsWith('evalai-autoscaler:')) ctx.addIssue({ code: 'custom', path: ['tags', key], message: 'the evalai-autoscaler: tags are the pool\'s own' });
+    }
+  });
+
+const policy = z
+  .strictObject({
+    minHosts: count,
+    maxHosts: count.min(1, 'must be at least 1'),
+    jobsPerHost: z.number().positive('must be above 0').default(POLICY_DEFAULTS.jobsPerHost),
+    maxLaunchesPerTick: count.min(1, 'must be at least 1').default(POLICY_DEFAULTS.maxLaunchesPerTick),
+    launchTimeout: duration.optional(),
+    unhealthyTimeout: duration.optional(),
+    minUptime: duration.optional(),
+    scaleDownDelay: duration.optional(),
+  })
+  .refine((p) => p.minHosts <= p.maxHosts, { message: 'minHosts must not be above maxHosts', path: ['minHosts'] });
+
+const probe = z.strictObject({
+  url: z
+    .string()
+    .refine((u) => u.includes('{privateIp}') || u.includes('{publicIp}') || u.includes('{instanceId}'), 'must contain {privateIp}, {publicIp} or {instanceId}')
+    .refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL'),
+  timeout: duration.default(3_000),
+});
+
+const poolSchema = z.strictObject({
+  name: poolName,
+  demand: z.discriminatedUnion('type', [sqsDemand, evalaiDemand]),
+  backend: z.discriminatedUnion('type', [ec2Backend]),
+  policy,
+  probe: probe.optional(),
+});
+
+const fileSchema = z
+  .strictObject({ pools: z.array(poolSchema).min(1, 'must hold at least one pool') })
+  .superRefine((f, ctx) => {
+    const seen = new Set<string>();
+    f.pools.forEach((p, i) => {
+      if (seen.has(p.name)) ctx.addIssue({ code: 'custom', path: ['pools', i, 'name'], message: `pool name ${JSON.stringify(p.name)} is used twice` });
+      seen.add(p.name);
+    });
+  });
+
+type ParsedPool = z.output<typeof poolSchema>;
+export type SqsDemandConfig = z.output<typeof sqsDemand>;
+export type EvalaiDemandConfig = z.output<typeof evalaiDemand>;
+export type Ec2BackendConfig = z.output<typeof ec2Backend>;
+export type ProbeConfig = { url: string; timeoutMs: number };
+
+export interface PoolConfig {
+  name: string;
+  demand: ParsedPool['demand'];
+  backend: Ec2BackendConfig;
+  policy: PoolPolicy;
+  probe?: ProbeConfig;
+}
+
+export interface PoolFile {
+  path: string;
+  pools: PoolConfig[];
+}
+
+/** Parses and validates a pool file's text. Throws a ConfigError naming `path` and the field. */
+export function parsePoolFile(content: string, path: string): PoolFile {
+  let json: unknown;
+  try {
+    json = JSON.parse(content);
+  } catch (err) {
+    throw new ConfigError(`${path}: not valid JSON: ${describeError(err)}`);
+  }
+  const result = fileSchema.safeParse(json);
+  if (!result.success) throw new ConfigError(`${path}: ${describeIssues(result.error)}`);
+  return { path, pools: result.data.pools.map(toPoolConfig) };
+}
+
+export function loadPoolFile(path: string): PoolFile {
+  let content: string;
+  try {
+    content = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    throw new ConfigError(`${path}: cannot read the pool file${code === 'ENOENT' ? ': no such file' : `: ${describeError(err)}`}`);
+  }
+  return parsePoolFile(content, path);
+}
+
+/** The pools `--pool NAME` picks (all when no name is given); an unknown name is a ConfigError. */
+export function selectPools(file: PoolFile, name?: string): PoolConfig[] {
+  if (name === undefined) return file.pools;
+  const pool = file.pools.find((p) => p.name === name);
+  if (!pool) throw new ConfigError(`${file.path}: no pool named ${JSON.stringify(name)} (pools: ${file.pools.map((p) => p.name).join(', ')})`);
+  return [pool];
+}
+
+function toPoolConfig(p: ParsedPool): PoolConfig {
+  const out: PoolConfig = {
+    name: p.name,
+    demand: p.demand,
+    backend: p.backend,
+    policy: {
+      minHosts: p.policy.minHosts,
+      maxHosts: p.policy.maxHosts,
+      jobsPerHost: p.policy.jobsPerHost,
+      maxLaunchesPerTick: p.policy.maxLaunchesPerTick,
+      launchTimeoutMs: p.policy.launchTimeout ?? POLICY_DEFAULTS.launchTimeoutMs,
+      unhealthyTimeoutMs: p.policy.unhealthyTimeout ?? POLICY_DEFAULTS.unhealthyTimeoutMs,
+      minUptimeMs: p.policy.minUptime ?? POLICY_DEFAULTS.minUptimeMs,
+      scaleDownDelayMs: p.policy.scaleDownDelay ?? POLICY_DEFAULTS.scaleDownDelayMs,
+    },
+  };
+  if (p.probe) out.probe = { url: p.probe.url, timeoutMs: p.probe.timeout };
+  return out;
+}

@@ -1,0 +1,254 @@
+import { formatDuration } from '../runtime/duration.js';
+import type { Demand } from './demand/demand.js';
+import { knownJobs, type Host } from './host.js';
+import { desiredSize, type DesiredSize, type PoolPolicy } from './policy.js';
+import { isCounting, transition, type HostState, type Move } from './states.js';
+
+/** What the decision remembers between ticks (kept in the state file). */
+export interface PoolHistory {
+  /** Since when desired has been below the counting hosts (ms since the epoch); null when it is not. */
+  belowSince: number | null;
+}
+
+export const EMPTY_HISTORY: PoolHistory = { belowSince: null };
+
+export interface DecideInput {
+  hosts: readonly Host[];
+  demand: Demand;
+  policy: PoolPolicy;
+  history: PoolHistory;
+  now: number;
+}
+
+export interface PoolDecision {
+  /** State changes, in the order they were decided, each with the rule that made it. */
+  moves: Move[];
+  /** Hosts to launch now (they enter `launching`). */
+  launches: { count: number; reason: string };
+  /** Hosts moved to terminating because they hold no jobs: asked again right before the terminate. */
+  recheck: string[];
+  /** Hosts already `terminating` whose instance is still alive: TerminateInstances again. */
+  retryTerminate: Array<{ hostId: string; reason: string }>;
+  /** Null when the demand is unknown. */
+  desired: DesiredSize | null;
+  /** Ready + launching hosts before the moves. */
+  countingBefore: number;
+  /** Ready + launching hosts after the moves and launches. */
+  countingAfter: number;
+  /** One line: n, desired and the rule that decided the size. */
+  why: string;
+  history: PoolHistory;
+}
+
+/**
+ * One tick's decision for a pool: a pure function of (hosts, demand, policy, history, now).
+ *
+ * 1. Each host's own rules, whatever the demand: an instance gone from EC2 is terminated; an orphan
+ *    (pool tag, no state tag) is adopted if running or pending, terminated otherwise; a stopped
+ *    instance or a failed probe makes a host unhealthy; launching becomes ready once EC2 says running
+ *    (and the probe answers healthy), or terminating after the launch timeout; unhealthy hosts with
+ *    no jobs, or unhealthy past their timeout, are terminated.
+ * 2. The size, only on a known demand: desired = clamp(ceil((n + 2√n) / jobs per host), min, max)
+ *    against ready + launching. More wanted: recapture draining hosts, then launch (at most max
+ *    launches per tick, never above max). Fewer wanted, for longer than the scale-down delay: drain
+ *    the excess ready hosts old enough (fewest jobs, then newest). Above max drains at once.
+ * 3. Draining hosts (drained on an earlier tick) with no jobs are terminated.
+ *
+ * A host's jobs come from the probe; without one, a host is busy while the demand shows work in
+ * flight (or is unknown). No busy healthy host is ever moved to terminating.
+ */
+export function decide(input: DecideInput): PoolDecision {
+  const { demand, policy, now } = input;
+  const hosts = input.hosts.map((h) => ({ ...h }));
+  const moves: Move[] = [];
+  const movedThisTick = new Set<string>();
+  const retryTerminate: PoolDecision['retryTerminate'] = [];
+  const recheck: string[] = [];
+  const move = (index: number, to: HostState, reason: string): void => {
+    const r = transition(hosts[index]!, to, reason, now);
+    hosts[index] = r.host;
+    moves.push(r.move);
+    movedThisTick.add(r.move.hostId);
+  };
+
+  // 1. Each host's own rules.
+  hosts.forEach((h, i) => {
+    const step = hostRule(h, demand, policy, now);
+    if (!step) return;
+    if ('retry' in step) retryTerminate.push({ hostId: h.id, reason: step.retry });
+    else move(i, step.to, step.reason);
+    if ('idle' in step && step.idle) recheck.push(h.id);
+  });
+
+  const countingBefore = input.hosts.filter((h) => isCounting(h.state) && !gone(h)).length;
+  let counting = hosts.filter((h) => isCounting(h.state)).length;
+  let launches = { count: 0, reason: '' };
+  let history = input.history;
+  let desired: DesiredSize | null = null;
+  let why: string;
+
+  // 2. The size.
+  if (!demand.known) {
+    why = `demand unknown (${demand.reason}): nothing launched, drained or recaptured on it`;
+    launches.reason = why;
+  } else {
+    desired = desiredSize(demand.n, policy);
+    const want = desired.hosts;
+    const sizing = describeSize(demand, desired, policy);
+    const have = `${counting} counting (${countIn(hosts, 'ready')} ready + ${countIn(hosts, 'launching')} launching)`;
+    if (want > counting) {
+      history = { belowSince: null };
+      const recaptured = recapture(hosts, want - counting);
+      for (const i of recaptured) move(i, 'ready', `recaptured: desired ${want} hosts > ${counting} counting, a draining host is put back before anything is launched`);
+      counting += recaptured.length;
+      const deficit = want - counting;
+      const room = Math.max(0, policy.maxHosts - counting);
+      const count = Math.min(deficit, policy.maxLaunchesPerTick, room);
+      const capped = count < deficit ? ` (at most ${policy.maxLaunchesPerTick} launches per tick)` : '';
+      launches = { count, reason: count > 0 ? `desired ${want} hosts > ${counting} counting: launch ${count}${capped}` : `desired ${want} hosts reached by recapture` };
+      why = `${sizing}; ${have}: ${recaptured.length ? `recapture ${recaptured.length}, ` : ''}launch ${count}${capped}`;
+      counting += count;
+    } else if (want < counting) {
+      const belowSince = input.history.belowSince ?? now;
+      history = { belowSince };
+      const overMax = Math.max(0, counting - policy.maxHosts);
+      const waited = now - belowSince;
+      const delayHeld = waited >= policy.scaleDownDelayMs;
+      const excess = delayHeld ? counting - want : overMax;
+      const drained = excess > 0 ? drainCandidates(hosts, excess, overMax, policy, now) : { picks: [], young: 0 };
+      drained.picks.forEach((i, k) => {
+        const h = hosts[i]!;
+        const rule =
+          k < overMax
+            ? `above max: ${counting} counting > max ${policy.maxHosts}, drained at once`
+            : `excess: desired ${want} < ${counting} counting for ${formatDuration(waited)} (scale-down delay ${formatDuration(policy.scaleDownDelayMs)})`;
+        move(i, 'draining', `${rule}; fewest jobs (${knownJobs(h) ?? 'unknown'}), then newest`);
+      });
+      counting -= drained.picks.length;
+      const youngNote = drained.young > 0 ? `; ${drained.young} ready host(s) younger than the min uptime of ${formatDuration(policy.minUptimeMs)} kept` : '';
+      why = delayHeld || overMax > 0
+        ? `${sizing}; ${have}: drain ${drained.picks.length}${youngNote}`
+        : `${sizing}; ${have}: scale-down delay: below for ${formatDuration(waited)} of ${formatDuration(policy.scaleDownDelayMs)}, nothing drained yet`;
+      launches.reason = 'fewer hosts wanted';
+    } else {
+      history = { belowSince: null };
+      why = `${sizing}; ${have}: at the desired size`;
+      launches.reason = 'at the desired size';
+    }
+  }
+
+  // 3. Draining hosts (from an earlier tick) that hold no jobs.
+  hosts.forEach((h, i) => {
+    if (h.state !== 'draining' || movedThisTick.has(h.id)) return;
+    const idle = idleReason(h, demand);
+    if (idle) {
+      move(i, 'terminating', `draining and ${idle}`);
+      recheck.push(h.id);
+    }
+  });
+
+  return { moves, launches, recheck, retryTerminate, desired, countingBefore, countingAfter: counting, why, history };
+}
+
+type Step = { to: HostState; reason: string; idle?: boolean } | { retry: string } | null;
+
+function gone(h: Host): boolean {
+  return h.cloud === 'shutting-down' || h.cloud === 'terminated';
+}
+
+/** The rules about one host that do not depend on the pool's size. */
+function hostRule(h: Host, demand: Demand, policy: PoolPolicy, now: number): Step {
+  const age = now - (h.since ?? h.launchedAt);
+  if (gone(h)) return h.state === 'terminated' ? null : { to: 'terminated', reason: `instance gone: EC2 says ${h.cloud}` };
+  if (h.state === 'terminating' || h.state === 'terminated') {
+    return { retry: `${h.state} for ${formatDuration(age)} but EC2 still says ${h.cloud}: TerminateInstances again` };
+  }
+  if (h.state === 'untracked') {
+    if (h.cloud === 'running') return { to: 'ready', reason: 'orphan: pool tag without a state tag, running: adopted as ready' };
+    if (h.cloud === 'pending') return { to: 'launching', reason: 'orphan: pool tag without a state tag, pending: adopted as launching' };
+    return { to: 'terminating', reason: `orphan: pool tag without a state tag, ${h.cloud}: terminated` };
+  }
+  if (h.cloud === 'stopped' || h.cloud === 'stopping') {
+    if (h.state !== 'unhealthy') return { to: 'unhealthy', reason: `EC2 says ${h.cloud}: a stopped host runs no jobs` };
+  }
+  switch (h.state) {
+    case 'launching': {
+      const probeOk = !h.probe || (h.probe.ok && h.probe.healthy);
+      if (h.cloud === 'running' && probeOk) return { to: 'ready', reason: h.probe ? `EC2 says running and the probe answers healthy` : 'EC2 says running' };
+      if (age > policy.launchTimeoutMs) {
+        return { to: 'terminating', reason: `launch timeout: launching for ${formatDuration(age)}, more than ${formatDuration(policy.launchTimeoutMs)}` };
+      }
+      return null;
+    }
+    case 'ready':
+    case 'draining': {
+      const failure = probeFailure(h);
+      return failure ? { to: 'unhealthy', reason: failure } : null;
+    }
+    case 'unhealthy': {
+      if (age > policy.unhealthyTimeoutMs) {
+        return { to: 'terminating', reason: `unhealthy timeout: unhealthy for ${formatDuration(age)}, more than ${formatDuration(policy.unhealthyTimeoutMs)}: terminated whatever it holds` };
+      }
+      const idle = idleReason(h, demand);
+      return idle ? { to: 'terminating', reason: `unhealthy and ${idle}`, idle: true } : null;
+    }
+  }
+}
+
+function probeFailure(h: Host): string | null {
+  if (!h.probe) return null;
+  if (!h.probe.ok) return `probe failed: ${h.probe.error}`;
+  if (!h.probe.healthy) return 'probe answers healthy: false';
+  return null;
+}
+
+/** Why the host holds no jobs, or null when it may hold some. */
+function idleReason(h: Host, demand: Demand): string | null {
+  const jobs = knownJobs(h);
+  if (jobs !== undefined) return jobs === 0 ? (h.probe?.ok ? 'the probe says 0 jobs' : `EC2 says ${h.cloud}: no jobs`) : null;
+  if (!demand.known) return null;
+  return demand.inFlight === 0 ? `no jobs known for it and nothing in flight in the demand source` : null;
+}
+
+function countIn(hosts: readonly Host[], state: HostState): number {
+  return hosts.filter((h) => h.state === state).length;
+}
+
+/** Draining hosts to put back, most jobs first (they are busy anyway), then newest. */
+function recapture(hosts: readonly Host[], wanted: number): number[] {
+  return hosts
+    .map((h, i) => ({ h, i }))
+    .filter(({ h }) => h.state === 'draining')
+    .sort((a, b) => (knownJobs(b.h) ?? 0) - (knownJobs(a.h) ?? 0) || b.h.launchedAt - a.h.launchedAt)
+    .slice(0, wanted)
+    .map(({ i }) => i);
+}
+
+/**
+ * Ready hosts to drain, fewest jobs first (unknown counts as many), then newest. The first `overMax`
+ * may be any ready host (a cap holds at once); the rest only hosts up for the min uptime.
+ */
+function drainCandidates(hosts: readonly Host[], excess: number, overMax: number, policy: PoolPolicy, now: number): { picks: number[]; young: number } {
+  const ready = hosts
+    .map((h, i) => ({ h, i }))
+    .filter(({ h }) => h.state === 'ready')
+    .sort((a, b) => (knownJobs(a.h) ?? Number.MAX_SAFE_INTEGER) - (knownJobs(b.h) ?? Number.MAX_SAFE_INTEGER) || b.h.launchedAt - a.h.launchedAt);
+  const picks: number[] = [];
+  let young = 0;
+  for (const { h, i } of ready) {
+    if (picks.length >= excess) break;
+    const oldEnough = now - h.launchedAt >= policy.minUptimeMs;
+    if (picks.length < overMax || oldEnough) picks.push(i);
+    else young += 1;
+  }
+  return { picks, young };
+}
+
+function describeSize(demand: Extract<Demand, { known: true }>, d: DesiredSize, policy: PoolPolicy): string {
+  const clamp = d.clampedTo ? `, clamped to ${d.clampedTo} ${d.hosts}` : '';
+  return `n=${demand.n} (${demand.queued} queued, ${demand.inFlight} in flight): n + 2√n = ${round(d.jobs)} jobs / ${policy.jobsPerHost} per host = ${d.unclamped} hosts${clamp}`;
+}
+
+function round(x: number): number {
+  return Math.round(x * 10) / 10;
+}

@@ -1,0 +1,28 @@
+import type { Stateful } from './states.js';
+
+/** EC2's instance states, which the pool reads but never confuses with its own host states. */
+export type CloudState = 'pending' | 'running' | 'stopping' | 'stopped' | 'shutting-down' | 'terminated';
+
+/** What the optional health probe answered for a host. */
+export type ProbeResult = { ok: true; healthy: boolean; jobs: number } | { ok: false; error: string };
+
+/** One host of a pool as observed: the cloud's view, the state tags, and the probe if one is configured. */
+export interface Host extends Stateful {
+  cloud: CloudState;
+  /** When the instance was launched (ms since the epoch). */
+  launchedAt: number;
+  instanceType?: string;
+  lifecycle?: 'spot' | 'on-demand';
+  zone?: string;
+  privateIp?: string;
+  publicIp?: string;
+  /** Absent when no probe is configured. */
+  probe?: ProbeResult;
+}
+
+/** The jobs a host holds, when something says: the probe, or a stopped instance (which runs nothing). */
+export function knownJobs(host: Host): number | undefined {
+  if (host.probe?.ok) return host.probe.jobs;
+  if (host.cloud === 'stopped' || host.cloud === 'stopping') return 0;
+  return undefined;
+}

@@ -1,0 +1,51 @@
+/** How a pool is sized and how long its hosts may stay in each state. All durations in ms. */
+export interface PoolPolicy {
+  minHosts: number;
+  maxHosts: number;
+  jobsPerHost: number;
+  /** At most this many RunInstances'd hosts per tick. */
+  maxLaunchesPerTick: number;
+  /** A host launching for longer is terminated. */
+  launchTimeoutMs: number;
+  /** A host unhealthy for longer is terminated whatever jobs it holds. */
+  unhealthyTimeoutMs: number;
+  /** A host younger than this is not drained. */
+  minUptimeMs: number;
+  /** Desired must stay below the count this long before hosts are drained. */
+  scaleDownDelayMs: number;
+}
+
+const MINUTE = 60_000;
+
+export const POLICY_DEFAULTS = {
+  jobsPerHost: 1,
+  maxLaunchesPerTick: 10,
+  launchTimeoutMs: 10 * MINUTE,
+  unhealthyTimeoutMs: 12 * 60 * MINUTE,
+  minUptimeMs: 10 * MINUTE,
+  scaleDownDelayMs: 10 * MINUTE,
+} as const;
+
+export interface DesiredSize {
+  /** n + 2√n (seed 003): capacity for n jobs and a safety margin that shrinks relatively as n grows. */
+  jobs: number;
+  /** ceil(jobs / jobs per host) before the clamp. */
+  unclamped: number;
+  /** Clamped to [min, max]. */
+  hosts: number;
+  /** Which bound held, if any. */
+  clampedTo: 'min' | 'max' | null;
+}
+
+export function desiredJobs(n: number): number {
+  return n + 2 * Math.sqrt(n);
+}
+
+export function desiredSize(n: number, policy: Pick<PoolPolicy, 'minHosts' | 'maxHosts' | 'jobsPerHost'>): DesiredSize {
+  const jobs = desiredJobs(Math.max(0, n));
+  // Rounded to 1e-9 first so that 4 + 2*2 = 8 jobs at 4 per host is 2 hosts, not 3 from float noise.
+  const unclamped = Math.ceil(Math.round((jobs / policy.jobsPerHost) * 1e9) / 1e9);
+  if (unclamped < policy.minHosts) return { jobs, unclamped, hosts: policy.minHosts, clampedTo: 'min' };
+  if (unclamped > policy.maxHosts) return { jobs, unclamped, hosts: policy.maxHosts, clampedTo: 'max' };
+  return { jobs, unclamped, hosts: unclamped, clampedTo: null };
+}

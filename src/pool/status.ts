@@ -1,0 +1,50 @@
+import { formatDuration } from '../runtime/duration.js';
+import type { Host } from './host.js';
+import { HOST_STATES, UNTRACKED, type FromState } from './states.js';
+
+/** One row of `scale-pool status`: every host with its state, type, lifecycle and age in state. */
+export interface HostStatusRow {
+  id: string;
+  state: FromState;
+  cloud: string;
+  type: string;
+  lifecycle: string;
+  zone: string;
+  /** ms in the current state (null when the state tag has no time). */
+  inStateMs: number | null;
+  inState: string;
+  jobs: number | null;
+}
+
+const ORDER: readonly FromState[] = [...HOST_STATES, UNTRACKED];
+
+export function statusRows(hosts: readonly Host[], now: number): HostStatusRow[] {
+  return [...hosts]
+    .sort((a, b) => ORDER.indexOf(a.state) - ORDER.indexOf(b.state) || a.launchedAt - b.launchedAt || a.id.localeCompare(b.id))
+    .map((h) => {
+      const inStateMs = h.since === null ? null : Math.max(0, now - h.since);
+      return {
+        id: h.id,
+        state: h.state,
+        cloud: h.cloud,
+        type: h.instanceType ?? '-',
+        lifecycle: h.lifecycle ?? '-',
+        zone: h.zone ?? '-',
+        inStateMs,
+        inState: inStateMs === null ? '-' : formatDuration(inStateMs),
+        jobs: h.probe?.ok ? h.probe.jobs : null,
+      };
+    });
+}
+
+/** "2 launching, 5 ready, 1 draining": the states present, in table order. */
+export function stateCounts(hosts: readonly Host[]): Record<FromState, number> {
+  const counts = Object.fromEntries(ORDER.map((s) => [s, 0])) as Record<FromState, number>;
+  for (const h of hosts) counts[h.state] += 1;
+  return counts;
+}
+
+export function describeCounts(counts: Record<FromState, number>): string {
+  const parts = ORDER.filter((s) => counts[s] > 0).map((s) => `${counts[s]} ${s}`);
+  return parts.length ? parts.join(', ') : 'no hosts';
+}

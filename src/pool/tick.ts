@@ -1,0 +1,207 @@
+import pLimit from 'p-limit';
+import { describeError } from '../runtime/errors.js';
+import type { CapacityBackoff, LaunchAttempt, PoolBackend, Recheck, TerminateItem } from './backend.js';
+import { decide, type PoolDecision, type PoolHistory } from './decide.js';
+import type { Demand, DemandSource } from './demand/demand.js';
+import type { Host, ProbeResult } from './host.js';
+import type { PoolPolicy } from './policy.js';
+import type { Move } from './states.js';
+
+/** What a pool keeps between ticks (in the state file). The hosts' states live on the hosts. */
+export interface PoolTickState {
+  history: PoolHistory;
+  backoff: CapacityBackoff;
+}
+
+export const EMPTY_TICK_STATE: PoolTickState = { history: { belowSince: null }, backoff: {} };
+
+export interface TickInput {
+  pool: string;
+  policy: PoolPolicy;
+  backend: PoolBackend;
+  demand: DemandSource;
+  /** The health probe, when the pool file has one. */
+  probe?: (host: Host) => Promise<ProbeResult>;
+  state: PoolTickState;
+  now: number;
+  dryRun: boolean;
+  /** Probes in flight at once. */
+  probeConcurrency?: number;
+}
+
+export type ActStatus = 'done' | 'planned' | 'failed' | 'refused';
+
+export interface ReportedMove extends Move {
+  status: ActStatus;
+  error?: string;
+}
+
+export interface TickReport {
+  pool: string;
+  dryRun: boolean;
+  demand: Demand | null;
+  desiredHosts: number | null;
+  why: string;
+  moves: ReportedMove[];
+  launches: { wanted: number; reason: string; status: ActStatus | 'none'; launched: string[]; attempts: LaunchAttempt[]; error?: string };
+  /** TerminateInstances sent for these. */
+  terminated: string[];
+  /** The hosts as observed at the start of the tick, with probe answers. */
+  hosts: Host[];
+  /** The state to keep for the next tick (unchanged by a dry run). */
+  state: PoolTickState;
+  /** A tick fails when it could not observe, the demand is unknown, or an action failed. */
+  failed: boolean;
+  errors: string[];
+}
+
+/** States whose host is asked by the probe. */
+const PROBED = new Set(['launching', 'ready', 'draining', 'unhealthy']);
+
+/**
+ * One tick of a pool: observe (the backend's hosts, the demand, the probes) -> decide (pure) -> act
+ * (state tags, terminates after a re-check, launches after a re-count) -> report. A dry run takes the
+ * same path and stops before the first call that changes anything.
+ */
+export async function tick(input: TickInput): Promise<TickReport> {
+  const { pool, policy, backend, now, dryRun } = input;
+  const report: TickReport = {
+    pool,
+    dryRun,
+    demand: null,
+    desiredHosts: null,
+    why: '',
+    moves: [],
+    launches: { wanted: 0, reason: '', status: 'none', launched: [], attempts: [] },
+    terminated: [],
+    hosts: [],
+    state: input.state,
+    failed: false,
+    errors: [],
+  };
+  const fail = (message: string): void => {
+    report.failed = true;
+    report.errors.push(message);
+  };
+
+  // Observe.
+  let hosts: Host[];
+  try {
+    [hosts, report.demand] = await Promise.all([backend.list().then((l) => l.hosts), input.demand.read()]);
+  } catch (err) {
+    fail(`observe: ${describeError(err)}`);
+    report.why = 'the pool could not be listed: nothing decided';
+    return report;
+  }
+  const demand = report.demand;
+  if (input.probe) hosts = await probeAll(hosts, input.probe, input.probeConcurrency ?? 16);
+  report.hosts = hosts;
+  if (!demand.known) fail(`demand: ${demand.reason}`);
+
+  // Decide.
+  const decision = decide({ hosts, demand, policy, history: input.state.history, now });
+  report.desiredHosts = decision.desired?.hosts ?? null;
+  report.why = decision.why;
+  report.launches.wanted = decision.launches.count;
+  report.launches.reason = decision.launches.reason;
+  const nextState: PoolTickState = { history: decision.history, backoff: input.state.backoff };
+
+  if (dryRun) {
+    report.moves = decision.moves.map((m) => ({ ...m, status: 'planned' }));
+    if (decision.launches.count > 0) report.launches.status = 'planned';
+    return report;
+  }
+
+  // Act: state tags first, then terminates (each re-checked), then launches (after a re-count).
+  const byId = new Map(hosts.map((h) => [h.id, h]));
+  const tagMoves = decision.moves.filter((m) => m.to !== 'terminating');
+  const reported = new Map<Move, ReportedMove>(decision.moves.map((m) => [m, { ...m, status: 'done' }]));
+  if (tagMoves.length > 0) {
+    try {
+      await backend.writeStates(tagMoves);
+    } catch (err) {
+      for (const m of tagMoves) Object.assign(reported.get(m)!, { status: 'failed', error: describeError(err) });
+      fail(`state tags: ${describeError(err)}`);
+    }
+  }
+
+  const terminateMoves = decision.moves.filter((m) => m.to === 'terminating');
+  const items: TerminateItem[] = [...terminateMoves.map((m) => ({ hostId: m.hostId, move: m })), ...decision.retryTerminate.map((r) => ({ hostId: r.hostId }))];
+  if (items.length > 0) {
+    try {
+      const out = await backend.terminate(items, recheckFor(decision, byId, input));
+      report.terminated = out.terminated;
+      for (const r of out.refused) {
+        const m = terminateMoves.find((t) => t.hostId === r.hostId);
+        if (m) Object.assign(reported.get(m)!, { status: 'refused', error: r.reason });
+      }
+    } catch (err) {
+      for (const m of terminateMoves) Object.assign(reported.get(m)!, { status: 'failed', error: describeError(err) });
+      fail(`terminate: ${describeError(err)}`);
+    }
+  }
+  report.moves = decision.moves.map((m) => reported.get(m)!);
+
+  if (decision.launches.count > 0) {
+    try {
+      const out = await backend.launch(decision.launches.count, { now, maxHosts: policy.maxHosts, backoff: input.state.backoff });
+      nextState.backoff = out.backoff;
+      report.launches.launched = out.launched.map((h) => h.id);
+      report.launches.attempts = out.attempts;
+      report.launches.status = out.error ? 'failed' : 'done';
+      if (out.allowed < out.wanted) {
+        report.launches.reason += `; the re-count right before launching found ${out.recounted} ready + launching, room for ${out.allowed}`;
+      }
+      if (out.error) {
+        report.launches.error = out.error;
+        fail(`launch: ${out.error}`);
+      }
+    } catch (err) {
+      report.launches.status = 'failed';
+      report.launches.error = describeError(err);
+      fail(`launch: ${describeError(err)}`);
+    }
+  } else {
+    // Backoffs that have run out are dropped even on a tick that launches nothing.
+    nextState.backoff = Object.fromEntries(Object.entries(input.state.backoff).filter(([, until]) => until > now));
+  }
+  report.state = nextState;
+  return report;
+}
+
+async function probeAll(hosts: Host[], probe: (h: Host) => Promise<ProbeResult>, concurrency: number): Promise<Host[]> {
+  const limit = pLimit(concurrency);
+  return Promise.all(
+    hosts.map((h) =>
+      PROBED.has(h.state) && h.cloud === 'running'
+        ? limit(async () => ({ ...h, probe: await probe(h).catch((err: unknown): ProbeResult => ({ ok: false, error: describeError(err) })) }))
+        : h,
+    ),
+  );
+}
+
+/**
+ * Right before a terminate, ask again what made the host idle: the probe (a job may have landed
+ * since), or without one the demand source (work in flight again). A host unhealthy past its
+ * timeout, a launch timeout, an orphan or a retry is not asked: it goes whatever it holds.
+ */
+function recheckFor(decision: PoolDecision, byId: Map<string, Host>, input: TickInput): Recheck {
+  const idleMoves = new Set(decision.recheck);
+  let demandAgain: Promise<Demand> | undefined;
+  return async (fresh) => {
+    if (!idleMoves.has(fresh.id)) return null;
+    const observed = byId.get(fresh.id);
+    if (input.probe && observed?.probe?.ok) {
+      const again = await input.probe(fresh).catch((err: unknown): ProbeResult => ({ ok: false, error: describeError(err) }));
+      if (!again.ok) return `re-check before terminate: the probe no longer answers (${again.error}): kept this tick`;
+      if (again.jobs > 0) return `re-check before terminate: the probe now says ${again.jobs} job(s): kept`;
+      return null;
+    }
+    if (observed?.cloud === 'stopped' || observed?.cloud === 'stopping') return null;
+    demandAgain ??= input.demand.read();
+    const d = await demandAgain;
+    if (!d.known) return `re-check before terminate: the demand is now unknown (${d.reason}): kept this tick`;
+    if (d.inFlight > 0) return `re-check before terminate: ${d.inFlight} job(s) in flight again: kept`;
+    return null;
+  };
+}

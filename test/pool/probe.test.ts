@@ -1,0 +1,77 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { probeHost, probeUrl } from '../../src/pool/probe.js';
+import { host } from './builders.js';
+
+let server: Server;
+let port: number;
+/** Requests that never get an answer, ended in afterAll. */
+const held: Array<() => void> = [];
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const reply = (status: number, body: string) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(body);
+    };
+    if (req.url === '/ok') return reply(200, '{"healthy": true, "jobs": 2}');
+    if (req.url === '/sick') return reply(200, '{"healthy": false, "jobs": 0}');
+    if (req.url === '/500') return reply(500, '{"error": "db down"}');
+    if (req.url === '/html') return reply(200, '<html>');
+    if (req.url === '/bad-jobs') return reply(200, '{"healthy": true, "jobs": -1}');
+    if (req.url === '/hang') return void held.push(() => res.destroy());
+    reply(404, '{}');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  port = (server.address() as AddressInfo).port;
+});
+
+afterAll(async () => {
+  for (const end of held) end();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+const h = host('i-0abc', 'ready', { privateIp: '127.0.0.1' });
+const probe = (path: string, timeoutMs = 2_000) => probeHost(h, { urlTemplate: `http://{privateIp}:${port}${path}`, timeoutMs });
+
+describe('probeUrl', () => {
+  it('fills the placeholders from the host', () => {
+    expect(probeUrl('http://{privateIp}:8080/status?id={instanceId}', { id: 'i-1', privateIp: '10.0.0.7' })).toEqual({ url: 'http://10.0.0.7:8080/status?id=i-1' });
+  });
+  it('a host without the address has no URL', () => {
+    expect(probeUrl('http://{privateIp}:8080/status', { id: 'i-1' })).toEqual({ error: 'no privateIp for i-1' });
+  });
+});
+
+describe('probeHost against a local server', () => {
+  it('healthy with jobs', async () => {
+    expect(await probe('/ok')).toEqual({ ok: true, healthy: true, jobs: 2 });
+  });
+  it('unhealthy as the host says', async () => {
+    expect(await probe('/sick')).toEqual({ ok: true, healthy: false, jobs: 0 });
+  });
+  it('a non-2xx status is a failed probe', async () => {
+    expect(await probe('/500')).toEqual({ ok: false, error: `http://127.0.0.1:${port}/500 answered HTTP 500` });
+  });
+  it('not JSON is a failed probe', async () => {
+    expect(await probe('/html')).toEqual({ ok: false, error: `http://127.0.0.1:${port}/html answered something that is not JSON` });
+  });
+  it('JSON of the wrong shape names the field', async () => {
+    expect(await probe('/bad-jobs')).toMatchObject({ ok: false, error: expect.stringMatching(/answered field jobs: /) });
+  });
+  it('no answer within the timeout is a failed probe (the server never answers)', async () => {
+    expect(await probe('/hang', 200)).toEqual({ ok: false, error: `http://127.0.0.1:${port}/hang: no answer within 200 ms` });
+  });
+  it('a closed port is a failed probe', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const closedPort = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const out = await probeHost(h, { urlTemplate: `http://{privateIp}:${closedPort}/status`, timeoutMs: 2_000 });
+    expect(out).toEqual({ ok: false, error: `http://127.0.0.1:${closedPort}/status: ECONNREFUSED` });
+  });
+  it('no private IP: a failed probe without a request', async () => {
+    expect(await probeHost(host('i-2', 'launching'), { urlTemplate: 'http://{privateIp}:1/status', timeoutMs: 100 })).toEqual({ ok: false, error: 'no privateIp for i-2' });
+  });
+});

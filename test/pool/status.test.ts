@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { EMPTY_TICK_STATE } from '../../src/pool/tick.js';
+import { parseTickState, serializeTickState } from '../../src/pool/state-file.js';
+import { describeCounts, stateCounts, statusRows } from '../../src/pool/status.js';
+import { host, MIN, NOW, probed } from './builders.js';
+
+describe('status rows', () => {
+  it('every host with state, type, lifecycle, age in state, in table order', () => {
+    const rows = statusRows(
+      [
+        host('i-b', 'draining', { since: NOW - 5 * MIN, instanceType: 'c5.large', lifecycle: 'spot', zone: 'us-east-1a', probe: probed(2) }),
+        host('i-a', 'launching', { since: NOW - 90_000, instanceType: 'g4dn.xlarge', lifecycle: 'on-demand', cloud: 'pending' }),
+        host('i-c', 'untracked', { since: null }),
+      ],
+      NOW,
+    );
+    expect(rows).toEqual([
+      { id: 'i-a', state: 'launching', cloud: 'pending', type: 'g4dn.xlarge', lifecycle: 'on-demand', zone: '-', inStateMs: 90_000, inState: '1 min', jobs: null },
+      { id: 'i-b', state: 'draining', cloud: 'running', type: 'c5.large', lifecycle: 'spot', zone: 'us-east-1a', inStateMs: 300_000, inState: '5 min', jobs: 2 },
+      { id: 'i-c', state: 'untracked', cloud: 'running', type: '-', lifecycle: '-', zone: '-', inStateMs: null, inState: '-', jobs: null },
+    ]);
+  });
+
+  it('counts by state', () => {
+    const counts = stateCounts([host('a', 'ready'), host('b', 'ready'), host('c', 'launching')]);
+    expect(counts).toMatchObject({ ready: 2, launching: 1, draining: 0 });
+    expect(describeCounts(counts)).toBe('1 launching, 2 ready');
+    expect(describeCounts(stateCounts([]))).toBe('no hosts');
+  });
+});
+
+describe('the pool state file', () => {
+  it('round-trips the history and the backoff', () => {
+    const state = { history: { belowSince: NOW }, backoff: { 'spot:c5.large': NOW + 60_000 } };
+    expect(parseTickState(serializeTickState(state))).toEqual({ state });
+  });
+
+  it('no file: an empty history', () => {
+    expect(parseTickState(null)).toEqual({ state: EMPTY_TICK_STATE });
+  });
+
+  it('a broken file: an empty history and a warning, not a failure', () => {
+    expect(parseTickState('{"version": 1, "history": {}')).toEqual({ state: EMPTY_TICK_STATE, warning: 'the pool state file is not valid JSON: starting from an empty history' });
+    expect(parseTickState('{"version": 1, "history": {"belowSince": "yesterday"}, "backoff": {}}')).toEqual({
+      state: EMPTY_TICK_STATE,
+      warning: expect.stringMatching(/not understood \(field history\.belowSince: expected number, received string\)/),
+    });
+  });
+});
