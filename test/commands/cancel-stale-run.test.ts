@@ -90,7 +90,7 @@ describe('cancel-stale against the sandbox', () => {
 
   it('staff token: cancels exactly the stale ones, re-checking each from a fresh listing just before its PUT, audited', async () => {
     sandbox.state.submissions.get(ids.staleRunning)!.stdout_file = 'https://evalai-sandbox.s3.amazonaws.com/media/submission_files/submission_90002/stdout.txt';
-    const statusBefore = new Map(EXPECTED_STALE.map((id) => [id, sandbox.state.submissions.get(id)!.status]));
+    const statusBefore = new Map<number, string>(EXPECTED_STALE.map((id) => [id, sandbox.state.submissions.get(id)!.status]));
     const r = await run({ only: [STALE] }).result;
     expect(idsWith(r.outcomes, 'done')).toEqual(EXPECTED_STALE);
     expect(putIds()).toEqual(EXPECTED_STALE);
