@@ -22,7 +22,12 @@ describe('decideIdle: the decision table (grace 1 d, unapproved after 2 d)', () 
     ['ended exactly 1 d ago -> keep (more than the grace only)', { workers: 1, ...endedHoursAgo(24) }, 0, policy, 'none', /within the 1 d grace/],
     ['ended 25 h ago -> delete', { workers: 1, ...endedHoursAgo(25) }, 0, policy, 'delete', /ended 1 d 1 h ago/],
     ['ended long ago, no worker -> nothing', { workers: null, ...endedHoursAgo(9000) }, 0, policy, 'none', /^no worker$/],
-    ['docker-based -> skip', { workers: 1, isDockerBased: true, ...endedHoursAgo(72) }, 0, policy, 'skip', /docker-based/],
+    ['docker-based, ended 3 d ago, nothing pending -> delete (its ECS worker too)', { workers: 1, isDockerBased: true, ...endedHoursAgo(72) }, 0, policy, 'delete', /^ended 3 d ago \(grace 1 d\), nothing pending$/],
+    ['docker-based, ended 3 d ago, 2 pending -> keep (draining)', { workers: 1, isDockerBased: true, ...endedHoursAgo(72) }, 2, policy, 'none', /^draining: .*2 submissions pending/],
+    ['docker-based, ended 3 d ago, pending unknown -> keep', { workers: 1, isDockerBased: true, ...endedHoursAgo(72) }, 'unknown', policy, 'none', /pending submissions are unknown; worker kept/],
+    ['docker-based, ended 5 h ago (within grace) -> keep', { workers: 1, isDockerBased: true, ...endedHoursAgo(5) }, 0, policy, 'none', /within the 1 d grace/],
+    ['docker-based, unapproved 3 d old -> delete', { workers: 1, isDockerBased: true, ...unapproved(72) }, 0, policy, 'delete', /^unapproved, created 3 d ago/],
+    ['docker-based, no worker -> nothing', { workers: null, isDockerBased: true, ...endedHoursAgo(72) }, 0, policy, 'none', /^no worker$/],
     ['unapproved 3 d old, not ended -> delete', { workers: 1, ...unapproved(72) }, 0, policy, 'delete', /^unapproved, created 3 d ago \(limit 2 d\), nothing pending$/],
     ['unapproved 3 d old with --action stop -> stop', { workers: 1, ...unapproved(72) }, 0, stopPolicy, 'stop', /unapproved/],
     ['unapproved 3 d old, already stopped, --action stop -> nothing', { workers: 0, ...unapproved(72) }, 0, stopPolicy, 'none', /already stopped/],
@@ -45,7 +50,7 @@ describe('decideIdle: the decision table (grace 1 d, unapproved after 2 d)', () 
   });
 
   it('never removes a worker while submissions are pending or their count is unknown', () => {
-    const challenges = [{ workers: 1, ...endedHoursAgo(72) }, { workers: 0, ...endedHoursAgo(9000) }, { workers: 3, ...unapproved(100) }];
+    const challenges = [{ workers: 1, ...endedHoursAgo(72) }, { workers: 0, ...endedHoursAgo(9000) }, { workers: 3, ...unapproved(100) }, { workers: 1, isDockerBased: true, ...endedHoursAgo(72) }];
     for (const c of challenges) {
       for (const pending of [1, 50, 'unknown', undefined] as Array<Pending | undefined>) {
         for (const p of [policy, stopPolicy]) expect(decideIdle(aChallenge(c), pending, p, NOW).action).toBe('none');
@@ -72,7 +77,8 @@ describe('needsPending: metrics only where the worker would go', () => {
     expect(needsPending(aChallenge({ workers: 1, ...unapproved(72) }), policy, NOW)).toBe(true);
     expect(needsPending(aChallenge({ workers: null, ...endedHoursAgo(72) }), policy, NOW)).toBe(false);
     expect(needsPending(aChallenge({ workers: 1 }), policy, NOW)).toBe(false);
-    expect(needsPending(aChallenge({ workers: 1, isDockerBased: true, ...endedHoursAgo(72) }), policy, NOW)).toBe(false);
+    expect(needsPending(aChallenge({ workers: 1, isDockerBased: true, ...endedHoursAgo(72) }), policy, NOW)).toBe(true);
+    expect(needsPending(aChallenge({ workers: 1, isDockerBased: true, ...endedHoursAgo(2) }), policy, NOW)).toBe(false);
     expect(needsPending(aChallenge({ workers: 1, ...endedHoursAgo(2) }), policy, NOW)).toBe(false);
   });
 });

@@ -34,7 +34,7 @@ function expectedDeletes(): number[] {
     if (c !== undefined && ['submitted', 'running', 'queued', 'resuming'].includes(s.status)) pending.set(c, (pending.get(c) ?? 0) + 1);
   }
   return [...sandbox.state.challenges.values()]
-    .filter((c) => !c.is_disabled && !c.is_docker_based && c.workers !== null && !pending.get(c.id))
+    .filter((c) => !c.is_disabled && c.workers !== null && !pending.get(c.id))
     .filter((c) => (c.end_date && now - c.end_date.getTime() > DAY) || (!c.approved_by_admin && (!c.end_date || c.end_date.getTime() > now) && c.created_at && now - c.created_at.getTime() > 2 * DAY))
     .map((c) => c.id)
     .sort();
@@ -91,11 +91,29 @@ describe('stop-idle against the sandbox', () => {
     expect(r.outcomes.find((o) => o.challengeId === SEEDED.unapprovedOldWorker)).toMatchObject({ status: 'done' });
   });
 
-  it('--dry-run plans and sends nothing; docker challenges are skipped', async () => {
+  it('--dry-run plans and sends nothing', async () => {
     sandbox.state.challenges.get(SEEDED.eksEndedLongAgo)!.workers = 1;
     const r = await run({ dryRun: true });
     expect(workerPuts()).toEqual([]);
     expect(r.outcomes.filter((o) => o.status === 'planned').map((o) => o.challengeId).sort()).toEqual(expectedDeletes());
-    expect(r.outcomes.find((o) => o.challengeId === SEEDED.eksEndedLongAgo)).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/docker-based/) });
+    expect(r.outcomes.find((o) => o.challengeId === SEEDED.eksEndedLongAgo)).toMatchObject({ action: 'delete', status: 'planned' });
+  });
+
+  it('docker-based challenges: the ECS worker of an ended one is deleted once nothing is pending, with the same guard and grace', async () => {
+    const eks = (id: number) => sandbox.state.challenges.get(id)!;
+    eks(SEEDED.eksEndedLongAgo).workers = 1; // ended 60 days ago, nothing pending
+    eks(SEEDED.eksWithNodegroup).workers = 1; // 4 pending
+    eks(SEEDED.eksWithNodegroup).end_date = new Date(Date.now() - 3 * DAY);
+    eks(SEEDED.eksNodegroupUnknown).workers = 1; // idle, ended 5 hours ago: within the grace
+    eks(SEEDED.eksNodegroupUnknown).end_date = new Date(Date.now() - 5 * 3_600_000);
+    const ids = [SEEDED.eksEndedLongAgo, SEEDED.eksWithNodegroup, SEEDED.eksNodegroupUnknown];
+    const r = await run({ only: ids });
+    expect(workerPuts()).toEqual([put(SEEDED.eksEndedLongAgo, 'delete')]);
+    expect(eks(SEEDED.eksEndedLongAgo).workers).toBeNull();
+    expect(eks(SEEDED.eksWithNodegroup).workers).toBe(1);
+    const outcome = (id: number) => r.outcomes.find((o) => o.challengeId === id);
+    expect(outcome(SEEDED.eksEndedLongAgo)).toMatchObject({ action: 'delete', status: 'done', reason: 'ended 60 d ago (grace 1 d), nothing pending' });
+    expect(outcome(SEEDED.eksWithNodegroup)).toMatchObject({ action: 'none', status: 'unchanged', reason: expect.stringMatching(/^draining: ended 3 d ago .*4 submissions pending/) });
+    expect(outcome(SEEDED.eksNodegroupUnknown)).toMatchObject({ action: 'none', status: 'unchanged', reason: expect.stringMatching(/within the 1 d grace period/) });
   });
 });

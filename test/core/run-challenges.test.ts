@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { ChallengeEntry } from '../../src/evalai/challenges.js';
 import { EvalAIError } from '../../src/evalai/errors.js';
 import { runOverChallenges } from '../../src/core/run-challenges.js';
+import { Deadline } from '../../src/runtime/deadline.js';
 import type { Challenge } from '../../src/core/challenge.js';
 import { aChallenge } from '../builders.js';
 
@@ -93,5 +94,54 @@ describe('runOverChallenges', () => {
       expect.objectContaining({ challengeId: 2, status: 'failed', error: 'challenge list: field workers: expected number' }),
       expect.objectContaining({ challengeId: 1, status: 'unchanged' }),
     ]);
+  });
+});
+
+describe('runOverChallenges: the deadline, on a fake clock that each handler advances by 10 as it starts', () => {
+  /** Deadline at 50: the handlers starting at 0, 10, 20, 30 and 40 run; the one that would start at 50 must not. */
+  function clockedRun(listed: number) {
+    let clock = 0;
+    const starts: Array<{ id: number; at: number }> = [];
+    const run = runOverChallenges({
+      source: entries(listed),
+      concurrency: 2,
+      logger,
+      deadline: new Deadline(50, () => clock),
+      handle: async (c) => {
+        starts.push({ id: c.id, at: clock });
+        clock += 10;
+        await new Promise((resolve) => setImmediate(resolve)); // in flight while the others queue
+        return done(c);
+      },
+    });
+    return { run, starts };
+  }
+
+  it('no handler starts after the deadline; what started finishes; every challenge queued but not started is counted', async () => {
+    // 8 challenges: all read and queued at once (the read-ahead is 4 x concurrency), 5 started in time.
+    const { run, starts } = clockedRun(8);
+    const r = await run;
+    expect(starts.filter((s) => s.at >= 50)).toEqual([]);
+    expect(starts.map((s) => s.id)).toEqual([1, 2, 3, 4, 5]);
+    expect(r.outcomes.map((o) => o.challengeId)).toEqual([5, 4, 3, 2, 1]);
+    expect(r.deadlineReached).toBe(true);
+    expect(r.notReached).toBe(3);
+    expect(r.entriesRead).toBe(8);
+  });
+
+  it('a long list: past the deadline the rest of the list is not read either', async () => {
+    const { run, starts } = clockedRun(500);
+    const r = await run;
+    expect(starts.map((s) => s.id)).toEqual([1, 2, 3, 4, 5]);
+    expect(r.deadlineReached).toBe(true);
+    expect(r.entriesRead).toBeLessThanOrEqual(5 + 4 * 2 + 1);
+  });
+
+  it('a deadline never reached: everything runs, nothing is counted', async () => {
+    let clock = 0;
+    const r = await runOverChallenges({ source: entries(8), concurrency: 2, logger, deadline: new Deadline(1000, () => clock), handle: async (c) => ((clock += 10), done(c)) });
+    expect(r.outcomes).toHaveLength(8);
+    expect(r.deadlineReached).toBe(false);
+    expect(r.notReached).toBe(0);
   });
 });

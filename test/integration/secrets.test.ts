@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SEEDED, startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { eksError } from '../aws/helpers.js';
 import { runInProcess, type InProcessResult } from './in-process.js';
+import { REDACTED } from '../../src/runtime/secrets.js';
 
 /**
  * One redaction layer (issue 5): known secrets fed through every command's success and failure
@@ -30,6 +31,10 @@ beforeEach(async () => {
   sandbox.state.users.push({ ...staff, id: 900, username: 'staff-2', token: STAFF });
   const host = sandbox.state.users.find((u) => u.hostTeamIds.includes(SEEDED.teams.eks))!;
   sandbox.state.users.push({ ...host, id: 901, username: 'host-2', token: HOST });
+  // A server that reflects the caller's token into its data: every challenge title quotes it, so
+  // every path that prints a title (the human lines, --json, the decision log) would leak it
+  // without redaction. Each test below fails with redaction turned off.
+  for (const c of sandbox.state.challenges.values()) c.title = `${STAFF} ${c.title}`;
   eksMock.reset();
 });
 afterEach(() => sandbox.close());
@@ -81,11 +86,19 @@ describe.each(['scale-workers', 'scale-ec2', 'cancel-stale', 'stop-idle'])('%s',
     expectClean(rejected);
   });
 
-  it('unreachable and misconfigured: no secret in any output', async () => {
-    expectClean(await runInProcess([command, '--retries', '0', '--log-level', 'trace'], env({ API_HOST_URL: 'http://127.0.0.1:9' })));
-    const bad = await runInProcess([command, '--auth-token-file', `/nonexistent/${STAFF}`], env());
+  it('unreachable (the token pasted into API_HOST_URL by mistake) and misconfigured: no secret in any output', async () => {
+    const unreachable = await runInProcess([command, '--retries', '0', '--log-level', 'trace'], env({ API_HOST_URL: `http://127.0.0.1:9/${STAFF}` }));
+    expect(unreachable.code).toBe(3);
+    expect(unreachable.stdout).toMatch(/EvalAI unreachable at http:\/\/127\.0\.0\.1:9: connection refused/);
+    expect(unreachable.stderr).toContain('"api":"http://127.0.0.1:9/[REDACTED]"');
+    expectClean(unreachable);
+    // A token file holding two tokens: the error names the file, never what it holds.
+    const file = join(dir, `two-tokens-${command}`);
+    writeFileSync(file, `${STAFF} ${HOST}\n`, { mode: 0o600 });
+    const bad = await runInProcess([command, '--auth-token-file', file], env({ AUTH_TOKEN: undefined }));
     expect(bad.code).toBe(2);
-    expect(bad.stderr).not.toContain(HOST);
+    expect(bad.stderr).toMatch(/holds more than one word/);
+    for (const secret of ALL) expect(bad.stderr).not.toContain(secret);
   });
 });
 
@@ -107,19 +120,37 @@ describe('scale-eks', () => {
     return path;
   }
 
-  it('success path (AWS mocked): no secret in any output', async () => {
-    eksMock.on(ListNodegroupsCommand).resolves({ nodegroups: ['ng-1'] });
+  it('success path (AWS mocked, a nodegroup name that reflects the access key id): no secret in any output', async () => {
+    eksMock.on(ListNodegroupsCommand).resolves({ nodegroups: [`ng-${AWS_KEY_ID}`] });
     eksMock.on(DescribeNodegroupCommand).resolves({ nodegroup: { status: 'ACTIVE', scalingConfig: { minSize: 0, desiredSize: 0, maxSize: 1 } } });
     eksMock.on(UpdateNodegroupConfigCommand).resolves({ update: { id: 'u-1' } });
     const r = await runInProcess(['scale-eks', '--json', '--log-level', 'trace'], env({ JSON_PATH: configFile() }));
     expect(eksMock.commandCalls(UpdateNodegroupConfigCommand)).toHaveLength(1);
+    expect(r.stdout).toContain(`ng-${REDACTED}`);
     expectClean(r);
   });
 
-  it('failure path (AWS errors that echo the keys, a rejected host token): no secret in any output', async () => {
-    eksMock.on(ListNodegroupsCommand).rejects(eksError('UnrecognizedClientException', `The security token ${AWS_KEY_ID} / ${AWS_SECRET} is invalid`));
-    eksMock.on(DescribeNodegroupCommand).rejects(eksError('ExpiredTokenException', `expired: ${AWS_SECRET}`));
-    expectClean(await runInProcess(['scale-eks', '--log-level', 'trace'], env({ JSON_PATH: configFile() })));
+  it('failure path: ListNodegroups refused with a message that quotes the keys', async () => {
+    eksMock.on(ListNodegroupsCommand).rejects(eksError('AccessDeniedException', `key ${AWS_KEY_ID} (secret ${AWS_SECRET}) may not call eks:ListNodegroups`));
+    const r = await runInProcess(['scale-eks', '--log-level', 'trace'], env({ JSON_PATH: configFile() }));
+    expect(r.stdout).toContain(`access denied (AccessDeniedException: key ${REDACTED} (secret ${REDACTED})`);
+    expectClean(r);
+  });
+
+  it('failure path: DescribeNodegroup answers a server error that quotes the secret key', async () => {
+    eksMock.on(ListNodegroupsCommand).resolves({ nodegroups: ['ng-1'] });
+    eksMock.on(DescribeNodegroupCommand).rejects(eksError('ServerException', `signing with ${AWS_SECRET} failed`));
+    const r = await runInProcess(['scale-eks', '--json', '--log-level', 'trace'], env({ JSON_PATH: configFile() }));
+    expect(eksMock.commandCalls(DescribeNodegroupCommand)).toHaveLength(1);
+    expect(r.stdout).toContain(`AWS server error (ServerException: signing with ${REDACTED} failed)`);
+    expectClean(r);
+  });
+
+  it('failure path: the host token refused with an answer that quotes it, then rejected', async () => {
+    sandbox.fault({ path: `/api/challenges/challenge/${SEEDED.eksWithNodegroup}/`, times: 1, fault: { kind: 'status', status: 403, body: { detail: `${HOST} is not a host of this challenge` } } });
+    const refused = await runInProcess(['scale-eks', '--json', '--log-level', 'trace'], env({ JSON_PATH: configFile() }));
+    expect(refused.stdout).toContain(`not authorised (HTTP 403): ${REDACTED} is not a host of this challenge`);
+    expectClean(refused);
     sandbox.state.users.find((u) => u.token === HOST)!.tokenState = 'blacklisted';
     expectClean(await runInProcess(['scale-eks', '--json', '--log-level', 'trace'], env({ JSON_PATH: configFile() })));
   });

@@ -9,9 +9,11 @@ const DAY_MS = 86_400_000;
 
 /**
  * Ended with a worker (41: long ago, workers 0; 305: 3 days ago; 306: 2 days ago, draining), the
- * unapproved old one (319), active ones, the disabled one (320, not listed), quiet background.
+ * unapproved old one (319), active ones, the disabled one (320, not listed), docker-based ones
+ * (315: 4 pending; 318: ended 60 days ago; covered like the others once given a worker), quiet
+ * background.
  */
-const IDS = [1, 41, 42, 290, 301, 302, 303, 304, 305, 306, 307, 319, 320, 321, 322, 323];
+const IDS = [1, 41, 42, 290, 301, 302, 303, 304, 305, 306, 307, 315, 318, 319, 320, 321, 322, 323];
 const SEED = smallSeed(new Date(), IDS);
 const LISTED = IDS.filter((id) => id !== 320);
 
@@ -36,8 +38,8 @@ export const scheduleArb: fc.Arbitrary<StopIdleSchedule> = rec<StopIdleSchedule>
     unapprovedAfter: fc.constantFrom('2d' as const, '20d' as const),
     action: fc.option(fc.constantFrom('delete' as const, 'stop' as const), { nil: undefined }),
     workers: fc.uniqueArray(rec<{ id: number; workers: number | null }>({ id: fc.constantFrom(...LISTED), workers: fc.constantFrom(null, 0, 1, 2) }), { maxLength: 3, selector: (w) => w.id }),
-    unapproved: fc.uniqueArray(fc.constantFrom(301, 303, 304, 322, 323), { maxLength: 2 }),
-    ended: fc.uniqueArray(rec<{ id: number; endedDaysAgo: number }>({ id: fc.constantFrom(301, 302, 303, 304, 323), endedDaysAgo: fc.constantFrom(1, 3, 10) }), { maxLength: 2, selector: (e) => e.id }),
+    unapproved: fc.uniqueArray(fc.constantFrom(301, 303, 304, 315, 322, 323), { maxLength: 2 }),
+    ended: fc.uniqueArray(rec<{ id: number; endedDaysAgo: number }>({ id: fc.constantFrom(301, 302, 303, 304, 315, 323), endedDaysAgo: fc.constantFrom(1, 3, 10) }), { maxLength: 2, selector: (e) => e.id }),
     workerFailure: fc.option(fc.constantFrom(41, 305, 319), { nil: undefined }),
   },
   ['knobs', 'faults', 'grace', 'unapprovedAfter', 'workers', 'unapproved', 'ended'],

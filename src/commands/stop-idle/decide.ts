@@ -5,7 +5,7 @@ import type { Decision } from '../../core/outcome.js';
 import { formatDuration } from '../../runtime/duration.js';
 import type { IdleWorkerAction, StopIdlePolicy } from './policy.js';
 
-export type IdleDecisionAction = IdleWorkerAction | 'none' | 'skip';
+export type IdleDecisionAction = IdleWorkerAction | 'none';
 
 /** The pending count, or `unknown` when it could not be read (or was malformed). */
 export type Pending = number | 'unknown';
@@ -16,13 +16,14 @@ type Assessment =
 
 /**
  * Whether the challenge's worker should go, before looking at pending submissions (pure).
- * Upstream auto_stop_workers.py's rule over ALL challenges: non-docker, `workers` not null, and
- * ended more than the grace period ago, or unapproved (and not ended) for longer than
- * `unapprovedAfterMs`.
+ * Upstream auto_stop_workers.py's rule over ALL challenges: `workers` not null, and ended more
+ * than the grace period ago, or unapproved (and not ended) for longer than `unapprovedAfterMs`.
+ * Docker-based challenges are not exempt (upstream's script skipped them, but scale-workers starts
+ * their ECS worker and EvalAI's own delete_workers removes it like any other): the same grace and
+ * pending guard apply.
  */
 export function assess(challenge: Challenge, policy: StopIdlePolicy, now: DateTime): Assessment {
   const final = (action: IdleDecisionAction, reason: string, facts?: Record<string, unknown>): Assessment => ({ kind: 'final', decision: { action, reason, facts } });
-  if (challenge.isDockerBased) return final('skip', 'docker-based: evaluated on EKS, no ECS worker to remove');
   if (challenge.workers === null) return final('none', 'no worker');
 
   const workers = challenge.workers;
