@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { durationArg, idListArg, intArg } from './parsers.js';
+import { byteSizeArg, durationArg, idListArg, intArg } from './parsers.js';
 
 /** The options every command shares; each overrides its environment variable. */
 export function addCommonOptions(cmd: Command): Command {
@@ -19,5 +19,6 @@ export function addCommonOptions(cmd: Command): Command {
     .addOption(new Option('--max-actions <n>', 'refuse more than this many changes in one run; exit 6 (default per command)').argParser(intArg(0, 100_000)))
     .addOption(new Option('--state-dir <dir>', 'locks and status files (env EVALAI_AUTOSCALER_STATE_DIR; default ~/.local/state/evalai-autoscaler)'))
     .addOption(new Option('--wait-lock <duration>', 'if another run holds the lock, wait this long for it instead of exiting 4').argParser(durationArg))
+    .addOption(new Option('--max-response-bytes <size>', 'largest EvalAI response body read, before and after decompression (env MAX_RESPONSE_BYTES; default 32MiB)').argParser(byteSizeArg))
     .addOption(new Option('--log-level <level>', 'pino log level on stderr (env LOG_LEVEL; default info)'));
 }

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { ChallengeRunResult } from '../core/run-challenges.js';
-import { countOutcomes, formatHuman, type RunReport } from '../core/report.js';
+import { boundedReport, countOutcomes, formatHuman, type RunReport } from '../core/report.js';
 import { exitCodeFor, runErrors } from '../core/exit.js';
 import { ActionGuard } from '../runtime/action-guard.js';
 import { DEFAULTS, loadCommonConfig, loadEvalAIConfig, type CommonFlags } from '../runtime/config.js';
@@ -77,6 +77,7 @@ export async function runCommand<F extends CommonFlags>(spec: CommandSpec<F>): P
       token: evalai.token,
       timeoutMs: evalai.timeoutMs,
       maxAttempts: evalai.maxAttempts,
+      maxResponseBytes: evalai.maxResponseBytes,
       logger,
       allowWrites: !common.dryRun,
       beforeThrottledCall: () => pacer.take(),
@@ -103,7 +104,7 @@ export async function runCommand<F extends CommonFlags>(spec: CommandSpec<F>): P
     const result = await withHardDeadline(spec.run(ctx, flags), hardMs);
     const guards = { refusedActions: ctx.guard.refused };
     const exitCode = exitCodeFor(result, guards);
-    const report: RunReport = {
+    const report: RunReport = boundedReport({
       command: spec.name,
       dryRun: common.dryRun,
       startedAt,
@@ -112,7 +113,7 @@ export async function runCommand<F extends CommonFlags>(spec: CommandSpec<F>): P
       errors: runErrors(result, guards, maxActions),
       ...countOutcomes(result.outcomes),
       outcomes: result.outcomes,
-    };
+    });
     for (const e of report.errors) logger.error(e);
     logger.info({ exitCode, ...report.counts, actions: report.actions }, 'run finished');
     status({

@@ -44,8 +44,11 @@ export async function observeChallenge(
     try {
       pending = await getPendingSubmissions(ctx.transport, challenge.id);
     } catch (err) {
-      if (isRunFatal(err)) throw err;
-      if (isEvalAIError(err, 'not-authorised')) state.metricsForbidden = true;
+      // cancel-stale also works with a host's token (contract §4): metrics refused to a non-staff
+      // token is not the end of the run here, only of asking for metrics.
+      const notStaff = isEvalAIError(err, 'not-staff') || isEvalAIError(err, 'not-authorised');
+      if (!notStaff && isRunFatal(err)) throw err;
+      if (notStaff) state.metricsForbidden = true;
       metricsNote = `metrics unavailable (${describeError(err)}): every candidate status listed`;
       ctx.logger.warn({ challenge: challenge.id, error: describeError(err) }, 'submission metrics unavailable; listing every candidate status');
     }
