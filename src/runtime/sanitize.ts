@@ -24,6 +24,9 @@ export function cleanText(text: string, max: number = MAX_MESSAGE_CHARS): string
   const head = text.length > max * 4 + 64 ? text.slice(0, max * 4 + 64) : text;
   const cleaned = head.replace(ANSI, '').replace(CONTROL, '').replace(/\s+/g, ' ').trim();
   if (cleaned.length <= max && head.length === text.length) return cleaned;
+  // Already cut by an earlier pass: the same again, not a cut of the cut.
+  const note = / \(\d+ characters in all\)$/.exec(cleaned);
+  if (head.length === text.length && note && cleaned.length - note[0].length <= max + 1) return cleaned;
   if (cleaned.length <= max) return `${cleaned}… (${text.length} characters in all)`;
   return `${cleaned.slice(0, max)}… (${text.length} characters in all)`;
 }
