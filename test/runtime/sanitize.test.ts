@@ -6,6 +6,7 @@ describe('cleanText: server text on its way to a terminal or a log', () => {
     const hostile = '\u001b[31mRED\u001b[0m title\r\nerror: fake line\u0007\u202eevil\u0000';
     const out = cleanText(hostile);
     expect(out).toBe('RED title error: fake lineevil');
+    // eslint-disable-next-line no-control-regex
     expect(out).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202e]/);
   });
 
