@@ -16,6 +16,8 @@ export function normaliseToken(raw: string, what: string, notes: string[] = []):
     token = unquoted[2]!.trim();
     notes.push(`${what}: surrounding quotes dropped`);
   }
+  const bare = /^(bearer|token|jwt)$/i.exec(token);
+  if (bare) throw new ConfigError(`${what} is empty after the "${bare[1]}" scheme word`);
   const scheme = /^(bearer|token|jwt)\s+/i.exec(token);
   if (scheme) {
     token = token.slice(scheme[0].length).trim();

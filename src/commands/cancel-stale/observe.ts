@@ -2,7 +2,7 @@ import type { Challenge } from '../../core/challenge.js';
 import type { PendingCount } from '../../core/pending.js';
 import type { RunContext } from '../../runtime/context.js';
 import { describeError } from '../../runtime/errors.js';
-import { isEvalAIError, isRunFatal } from '../../evalai/errors.js';
+import { EvalAIError, isEvalAIError, isRunFatal } from '../../evalai/errors.js';
 import { getPendingSubmissions } from '../../evalai/metrics.js';
 import { listSubmissions, type SubmissionEntry } from '../../evalai/submissions.js';
 import { statusesToList } from './decide.js';
@@ -44,8 +44,13 @@ export async function observeChallenge(
     try {
       pending = await getPendingSubmissions(ctx.transport, challenge.id);
     } catch (err) {
-      // cancel-stale also works with a host's token (contract §4): metrics refused to a non-staff
-      // token is not the end of the run here, only of asking for metrics.
+      // A host's token works for the host's own challenges, named with --challenge (docs): there,
+      // metrics refused to a non-staff token only ends asking for metrics. Over the whole list, every
+      // other challenge would be refused too: the run stops with one line.
+      if (isEvalAIError(err, 'not-staff') && !ctx.only) {
+        const said = err.message.slice(err.endpoint.length + 2);
+        throw new EvalAIError('not-staff', err.endpoint, `${said} (a host's token works only with --challenge naming that host's challenges)`, err.status);
+      }
       const notStaff = isEvalAIError(err, 'not-staff') || isEvalAIError(err, 'not-authorised');
       if (!notStaff && isRunFatal(err)) throw err;
       if (notStaff) state.metricsForbidden = true;
