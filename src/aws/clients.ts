@@ -28,6 +28,24 @@ export interface AwsClientsOptions {
   timeoutMs: number;
 }
 
+/**
+ * The region a client built without one would use, as the SDK itself resolves it (AWS_REGION, then
+ * the `region` of the profile in the shared config file), or undefined when there is none: asked
+ * of the SDK's own region provider, so its rules are followed rather than re-implemented.
+ */
+export async function sdkDefaultRegion(): Promise<string | undefined> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const client = new EC2Client({});
+  try {
+    const region = await client.config.region();
+    return region ? region : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    client.destroy();
+  }
+}
+
 type Service = 'ec2' | 'eks' | 'sts';
 type AnyClient = EC2Client | EKSClient | STSClient;
 

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { durationUpToArg, idListArg, intArg } from './parsers.js';
+import { byteSizeArg, durationUpToArg, idListArg, intArg } from './parsers.js';
 
 const HOUR = 3_600_000;
 
@@ -21,5 +21,6 @@ export function addCommonOptions(cmd: Command): Command {
     .addOption(new Option('--max-actions <n>', 'refuse more than this many changes in one run; exit 6 (default per command)').argParser(intArg(0, 100_000)))
     .addOption(new Option('--state-dir <dir>', 'locks and status files (env EVALAI_AUTOSCALER_STATE_DIR; default ~/.local/state/evalai-autoscaler)'))
     .addOption(new Option('--wait-lock <duration>', 'if another run holds the lock, wait this long for it instead of exiting 4 (at most 24h)').argParser(durationUpToArg('24h', 24 * HOUR)))
+    .addOption(new Option('--max-response-bytes <size>', 'largest EvalAI response body read, before and after decompression (env MAX_RESPONSE_BYTES; default 32MiB)').argParser(byteSizeArg))
     .addOption(new Option('--log-level <level>', 'pino log level on stderr (env LOG_LEVEL; default info)'));
 }

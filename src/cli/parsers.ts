@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { BYTE_SIZE_HINT, parseByteSize } from '../runtime/byte-size.js';
 import { parseDuration } from '../runtime/duration.js';
 
 /** commander argument parsers: a bad value is a usage error (exit 2) naming the flag. */
@@ -46,4 +47,11 @@ export function idListArg(value: string, previous: number[] | undefined): number
     out.push(Number(id));
   }
   return out;
+}
+
+/** --max-response-bytes 32MiB */
+export function byteSizeArg(value: string): number {
+  const n = parseByteSize(value);
+  if (n === null) throw new InvalidArgumentError(BYTE_SIZE_HINT);
+  return n;
 }

@@ -1,5 +1,5 @@
 import type { ChallengeRunResult } from '../core/run-challenges.js';
-import { countOutcomes, formatHuman, type RunReport } from '../core/report.js';
+import { boundedReport, countOutcomes, formatHuman, type RunReport } from '../core/report.js';
 import { exitCodeFor, runErrors } from '../core/exit.js';
 import { ActionGuard } from '../runtime/action-guard.js';
 import { DEFAULTS, loadCommonConfig, loadEvalAIConfig, type CommonFlags } from '../runtime/config.js';
@@ -136,6 +136,7 @@ export async function runCommand<F extends CommonFlags>(spec: CommandSpec<F>): P
       token: evalai.token,
       timeoutMs: evalai.timeoutMs,
       maxAttempts: evalai.maxAttempts,
+      maxResponseBytes: evalai.maxResponseBytes,
       logger,
       allowWrites: !common.dryRun,
       beforeThrottledCall: () => pacer.take(),
@@ -160,7 +161,7 @@ export async function runCommand<F extends CommonFlags>(spec: CommandSpec<F>): P
     const result = await withAbandonment(spec.run(ctx, flags), deadline);
     const guards = { refusedActions: ctx.guard.refused, interruptedBy: deadline.interruptedBy };
     const exitCode = exitCodeFor(result, guards);
-    const report: RunReport = {
+    const report: RunReport = boundedReport({
       command: spec.name,
       dryRun: common.dryRun,
       startedAt,
@@ -169,7 +170,7 @@ export async function runCommand<F extends CommonFlags>(spec: CommandSpec<F>): P
       errors: runErrors(result, guards, maxActions),
       ...countOutcomes(result.outcomes),
       outcomes: result.outcomes,
-    };
+    });
     for (const e of report.errors) logger.error(e);
     logger.info({ exitCode, ...report.counts, actions: report.actions }, 'run finished');
     if (sink.dropped) report.logLinesDropped = { lines: sink.dropped, error: sink.firstError ?? 'error' };

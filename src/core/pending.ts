@@ -24,7 +24,8 @@ export function pendingFromMetrics(metrics: unknown): PendingResult {
     const value = m[status];
     if (value === undefined) continue;
     if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-      return { ok: false, problem: `field "${status}" is ${JSON.stringify(value)}, expected a whole number >= 0` };
+      const problem = typeof value === 'number' && !Number.isFinite(value) ? 'is not a finite number (too large to be a count)' : `is ${describeValue(value)}, expected a whole number >= 0`;
+      return { ok: false, problem: `field "${status}" ${problem}` };
     }
     byStatus[status] = value;
   }
@@ -36,6 +37,13 @@ export function pendingFromMetrics(metrics: unknown): PendingResult {
 export function describePending(p: PendingCount): string {
   const parts = PENDING_STATUSES.filter((s) => p.byStatus[s] > 0).map((s) => `${p.byStatus[s]} ${s}`);
   return parts.length ? `${p.total} pending (${parts.join(', ')})` : 'no pending submissions';
+}
+
+/** A value as the server sent it; JSON.stringify would show Infinity (JSON's 1e400) as "null". */
+function describeValue(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+  const json = JSON.stringify(v);
+  return json === undefined ? String(v) : json.length > 60 ? `${json.slice(0, 60)}…` : json;
 }
 
 function kindOf(v: unknown): string {

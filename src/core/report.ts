@@ -1,5 +1,6 @@
 import type { Outcome, OutcomeStatus } from './outcome.js';
 import { challengeLabel } from './challenge.js';
+import { cleanStrings, cleanText, MAX_MESSAGE_CHARS, MAX_TITLE_CHARS } from '../runtime/sanitize.js';
 
 export interface RunReport {
   command: string;
@@ -45,16 +46,35 @@ export function formatHuman(report: RunReport, verbose: boolean): string {
     if (!interesting && !verbose) continue;
     lines.push(formatOutcome(o, report.dryRun));
   }
-  for (const e of report.errors) lines.push(`error: ${e}`);
+  for (const e of report.errors) lines.push(`error: ${cleanText(e)}`);
   lines.push(formatSummary(report));
   return lines.join('\n') + '\n';
 }
 
 export function formatOutcome(o: Outcome, dryRun: boolean): string {
   const tag = o.status === 'planned' ? (dryRun ? 'would ' : '') + o.action : o.status === 'done' ? o.action : o.status;
-  const error = o.error ? `: ${o.error}` : '';
+  const error = o.error ? `: ${cleanText(o.error)}` : '';
   const submission = o.submissionId === undefined ? '' : ` submission ${o.submissionId}:`;
-  return `challenge ${challengeLabel({ id: o.challengeId, title: o.title })}:${submission} ${tag} - ${o.reason}${error}`;
+  const title = o.title === undefined ? undefined : cleanText(o.title, MAX_TITLE_CHARS);
+  return `challenge ${challengeLabel({ id: o.challengeId, title })}:${submission} ${cleanText(tag)} - ${cleanText(o.reason)}${error}`;
+}
+
+/**
+ * The report as it leaves the process (--json, the status file): every string that may come from
+ * the server (titles, errors, reasons, facts) kept short and free of control characters.
+ */
+export function boundedReport(report: RunReport): RunReport {
+  return {
+    ...report,
+    errors: report.errors.map((e) => cleanText(e)),
+    outcomes: report.outcomes.map((o) => ({
+      ...o,
+      ...(o.title === undefined ? {} : { title: cleanText(o.title, MAX_TITLE_CHARS) }),
+      reason: cleanText(o.reason),
+      ...(o.error === undefined ? {} : { error: cleanText(o.error) }),
+      ...(o.facts === undefined ? {} : { facts: cleanStrings(o.facts, MAX_MESSAGE_CHARS) }),
+    })),
+  };
 }
 
 export function formatSummary(r: RunReport): string {

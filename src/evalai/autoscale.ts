@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { DateTime } from 'luxon';
 import { pendingFromMetrics, type PendingCount } from '../core/pending.js';
-import { EvalAIError } from './errors.js';
+import { EvalAIError, isEvalAIError } from './errors.js';
 import { paths } from './paths.js';
 import type { Transport } from './transport.js';
 import { evalaiDateTime, validate } from './validate.js';
@@ -56,10 +56,31 @@ const pendingSchema = z.object({
   status_counts: z.record(z.string(), z.unknown()),
 });
 
+/**
+ * A Lambda-auth call. The server answers a token other than its LAMBDA_AUTH_TOKEN with 403
+ * `{"error": "Invalid auth token."}` (contract §1.2): every other call would be refused the same
+ * way, so that is the run's token rejected (exit 3), said in those words.
+ */
+async function lambdaRequest(transport: Transport, spec: Parameters<Transport['request']>[0]) {
+  try {
+    return await transport.request(spec);
+  } catch (err) {
+    if (isEvalAIError(err) && err.status === 403 && /invalid auth token/i.test(err.message)) {
+      throw new EvalAIError(
+        'token-rejected',
+        err.endpoint,
+        'EvalAI rejected LAMBDA_AUTH_TOKEN (HTTP 403 "Invalid auth token."): it must equal the LAMBDA_AUTH_TOKEN setting of the EvalAI server; update LAMBDA_AUTH_TOKEN or LAMBDA_AUTH_TOKEN_FILE',
+        403,
+      );
+    }
+    throw err;
+  }
+}
+
 /** GET autoscale_eligible_challenges/: docker-based, not remote, approved, with a cluster, not long ended. */
 export async function getAutoscaleEligibleChallenges(transport: Transport, token: string): Promise<number[]> {
   const endpoint = 'autoscale_eligible_challenges';
-  const res = await transport.request({ method: 'GET', path: paths.autoscaleEligibleChallenges(), endpoint, token, throttled: true });
+  const res = await lambdaRequest(transport, { method: 'GET', path: paths.autoscaleEligibleChallenges(), endpoint, token, throttled: true });
   const body = validate(eligibleSchema, res.body, endpoint);
   return [...new Set(body.challenge_pks)];
 }
@@ -67,7 +88,7 @@ export async function getAutoscaleEligibleChallenges(transport: Transport, token
 /** GET challenge/{pk}/autoscale_meta/. */
 export async function getAutoscaleMeta(transport: Transport, pk: number, token: string): Promise<AutoscaleMeta> {
   const endpoint = `autoscale_meta of challenge ${pk}`;
-  const res = await transport.request({ method: 'GET', path: paths.autoscaleMeta(pk), endpoint, token, throttled: true });
+  const res = await lambdaRequest(transport, { method: 'GET', path: paths.autoscaleMeta(pk), endpoint, token, throttled: true });
   const m = validate(metaSchema, res.body, endpoint);
   if (m.challenge_pk !== pk) {
     throw new EvalAIError('malformed-response', endpoint, `malformed response: challenge_pk is ${m.challenge_pk}, asked for ${pk}`);
@@ -93,7 +114,7 @@ export async function getAutoscaleMeta(transport: Transport, pk: number, token: 
  */
 export async function getPendingSubmissionCount(transport: Transport, pk: number, token: string): Promise<PendingCount> {
   const endpoint = `pending_submission_count of challenge ${pk}`;
-  const res = await transport.request({ method: 'GET', path: paths.pendingSubmissionCount(pk), endpoint, token, throttled: true });
+  const res = await lambdaRequest(transport, { method: 'GET', path: paths.pendingSubmissionCount(pk), endpoint, token, throttled: true });
   const body = validate(pendingSchema, res.body, endpoint);
   const result = pendingFromMetrics(body.status_counts);
   if (!result.ok) throw new EvalAIError('malformed-response', endpoint, `malformed response: status_counts: ${result.problem}`);

@@ -136,7 +136,8 @@ async function requestAccepting(
 ): Promise<Response | 'html-500'> {
   let res: Response;
   try {
-    res = await transport.request({ ...spec, acceptStatuses: [400, 500], throttled: true });
+    // Staff only (contract §2.8, §2.9): hosts are refused too.
+    res = await transport.request({ ...spec, acceptStatuses: [400, 500], throttled: true, staffOnly: true });
   } catch (err) {
     if (isEvalAIError(err, 'malformed-response') && err.status === 500) return 'html-500';
     throw err;
@@ -144,7 +145,7 @@ async function requestAccepting(
   if (res.status !== 200) {
     const body = res.body as Record<string, unknown> | undefined;
     if (!body || typeof body !== 'object' || !('action' in body)) {
-      throw errorForStatus(spec.endpoint, res.status, res.body, res.text, {});
+      throw errorForStatus(spec.endpoint, res.status, res.body, res.text, {}, { staffOnly: true });
     }
   }
   return res;

@@ -1,4 +1,4 @@
-import { EvalAIError, TOKEN_REMEDY } from './errors.js';
+import { EvalAIError, STAFF_REMEDY, TOKEN_REMEDY } from './errors.js';
 import { errorBodyMessage } from './error-body.js';
 
 const AUTHENTICATION_CODES = new Set(['token_not_valid', 'bad_authorization_header', 'user_inactive', 'user_not_found']);
@@ -9,6 +9,36 @@ const AUTHENTICATION_DETAILS = [/credentials were not provided/i, /^invalid toke
  * with 400, 401, 403 or 406 depending on the view, so the body decides, not only the status).
  */
 export function errorForStatus(
+  endpoint: string,
+  status: number,
+  body: unknown,
+  text: string,
+  headers: Record<string, unknown>,
+  opts: { staffOnly?: boolean } = {},
+): EvalAIError {
+  const error = errorForStatusOnly(endpoint, status, body, text, headers);
+  return opts.staffOnly ? asStaffRefusal(error, body) : error;
+}
+
+/**
+ * On an endpoint only staff may call, whose staff check comes first (contract §2.5 metrics: 403;
+ * §2.7 manage_worker delete, §2.8-2.9 EC2: 400), a JSON `{"error": "...not authorized..."}` can only
+ * mean the token's user is not staff: every other call of the run would be refused the same way, so
+ * it is a run-level error. Anything else (an HTML 403 from a proxy, a 404) stays what it was.
+ */
+function asStaffRefusal(error: EvalAIError, body: unknown): EvalAIError {
+  if (error.kind !== 'not-authorised') return error;
+  const said = body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>).error : undefined;
+  if (typeof said !== 'string' || !/not authori[sz]ed/i.test(said)) return error;
+  return new EvalAIError(
+    'not-staff',
+    error.endpoint,
+    `this token is not a staff token: EvalAI refused it on a staff-only endpoint (HTTP ${error.status}: "${errorBodyMessage(body, '')}"); ${STAFF_REMEDY}`,
+    error.status,
+  );
+}
+
+function errorForStatusOnly(
   endpoint: string,
   status: number,
   body: unknown,

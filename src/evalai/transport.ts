@@ -1,8 +1,10 @@
+import type { Readable } from 'node:stream';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import type { Logger } from '../runtime/logger.js';
 import { HaltedError } from '../runtime/errors.js';
 import { NETWORK_REASONS } from '../runtime/network-errors.js';
 import { EvalAIError } from './errors.js';
+import { BodyTooLargeError, formatBytes, readCappedBody, UnsupportedEncodingError } from './read-body.js';
 import { errorForStatus } from './status-errors.js';
 import { retryAfterMs, backoffMs } from './retry-policy.js';
 
@@ -26,7 +28,12 @@ export interface TransportOptions {
   beforeThrottledCall?: () => Promise<void>;
   /** Set once the run was told to stop: no mutating call leaves the process after that. */
   halted?: () => string | undefined;
+  /** Largest response body read, before and after decompression (--max-response-bytes). */
+  maxResponseBytes?: number;
 }
+
+/** 32 MiB: a challenge list page of 150 challenges is well under 1 MiB; a submission list may be large. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 
 export interface RequestSpec {
   method: HttpMethod;
@@ -43,6 +50,13 @@ export interface RequestSpec {
   throttled?: boolean;
   /** Another bearer token for this call (a challenge host's token). */
   token?: string;
+  /**
+   * Only staff may call this endpoint and the view checks that first: a "not authorized" answer
+   * means the run's token is not a staff token (a run-level error), not a refusal for this challenge.
+   */
+  staffOnly?: boolean;
+  /** A smaller body cap for an endpoint whose answer is known to be small; never above the run's. */
+  maxBytes?: number;
 }
 
 export interface Response {
@@ -67,21 +81,26 @@ export class Transport {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly retryBaseMs: number;
   private readonly maxRetryAfterMs: number;
+  private readonly maxResponseBytes: number;
   readonly origin: string;
 
   constructor(private readonly opts: TransportOptions) {
     this.sleep = opts.sleep ?? defaultSleep;
     this.retryBaseMs = opts.retryBaseMs ?? 500;
     this.maxRetryAfterMs = opts.maxRetryAfterMs ?? 30_000;
+    this.maxResponseBytes = opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.origin = new URL(opts.baseUrl).origin;
     this.http = axios.create({
       baseURL: opts.baseUrl,
       timeout: opts.timeoutMs,
       maxRedirects: 0,
       validateStatus: () => true,
-      responseType: 'text',
+      // The body is read here (readCappedBody), so that its size is capped before and after
+      // decompression: axios would otherwise inflate a gzip bomb into memory.
+      responseType: 'stream',
+      decompress: false,
       transformResponse: [(data: unknown) => data],
-      headers: { Accept: 'application/json', 'User-Agent': 'evalai-autoscaler' },
+      headers: { Accept: 'application/json', 'Accept-Encoding': 'gzip, deflate, br', 'User-Agent': 'evalai-autoscaler' },
     });
   }
 
@@ -109,10 +128,25 @@ export class Transport {
       const halted = mutating ? this.opts.halted?.() : undefined;
       if (halted !== undefined) throw new HaltedError(halted);
       const started = Date.now();
-      let res: AxiosResponse<string>;
+      const limit = Math.min(spec.maxBytes ?? Infinity, this.maxResponseBytes);
+      let res: AxiosResponse<Readable>;
+      let text: string;
       try {
         res = await this.send(spec);
+        text = await readCappedBody(res.data, res.headers as Record<string, unknown>, limit);
       } catch (err) {
+        if (err instanceof BodyTooLargeError) {
+          this.opts.logger.debug({ endpoint: spec.endpoint, method: spec.method, attempt, limit, stage: err.stage }, 'response body over the cap');
+          const stage = err.stage === 'declared' ? ' (by its Content-Length)' : err.stage === 'decompressed' ? ' once decompressed' : '';
+          throw new EvalAIError(
+            'malformed-response',
+            spec.endpoint,
+            `malformed response: the body is larger than ${formatBytes(limit)}${stage}; not read (raise --max-response-bytes if this is real)`,
+          );
+        }
+        if (err instanceof UnsupportedEncodingError) {
+          throw new EvalAIError('malformed-response', spec.endpoint, `malformed response: ${err.message}`);
+        }
         const code = networkCode(err);
         const reason = describeNetworkError(err, this.opts.timeoutMs);
         const retriable = !mutating || NOT_SENT.has(code);
@@ -123,7 +157,6 @@ export class Transport {
         }
         throw new EvalAIError('unreachable', spec.endpoint, `EvalAI unreachable at ${this.origin}: ${reason}`);
       }
-      const text = typeof res.data === 'string' ? res.data : '';
       const status = res.status;
       this.opts.logger.debug(
         { endpoint: spec.endpoint, method: spec.method, path: spec.path, status, ms: Date.now() - started, attempt },
@@ -133,7 +166,7 @@ export class Transport {
         return { status, body: parseJson(spec.endpoint, status, text), text };
       }
       const body = tryParseJson(text);
-      const error = errorForStatus(spec.endpoint, status, body, text, res.headers as Record<string, unknown>);
+      const error = errorForStatus(spec.endpoint, status, body, text, res.headers as Record<string, unknown>, { staffOnly: spec.staffOnly });
       const wait = status === 429 ? retryAfterMs(res.headers['retry-after'], this.retryBaseMs) : undefined;
       const retriable = status === 429 || (!mutating && status >= 500);
       if (retriable && attempt < maxAttempts && (wait === undefined || wait <= this.maxRetryAfterMs)) {
@@ -144,9 +177,9 @@ export class Transport {
     }
   }
 
-  private send(spec: RequestSpec): Promise<AxiosResponse<string>> {
+  private send(spec: RequestSpec): Promise<AxiosResponse<Readable>> {
     const token = spec.token ?? this.opts.token;
-    return this.http.request<string>({
+    return this.http.request<Readable>({
       method: spec.method,
       url: spec.path,
       params: spec.params,
@@ -190,6 +223,9 @@ function describeNetworkError(err: unknown, timeoutMs: number): string {
   const code = networkCode(err);
   if (code === 'ECONNABORTED' || code === 'ERR_CANCELED' || (err as Error)?.name === 'TimeoutError') {
     return `no answer within ${timeoutMs / 1000} s`;
+  }
+  if (code === 'EPROTO' || code.startsWith('ERR_SSL_')) {
+    return 'TLS handshake failed: is the server plain HTTP? check the scheme of API_HOST_URL (http:// or https://)';
   }
   return NETWORK_REASONS[code] ?? (code ? `network error ${code}` : 'network error');
 }

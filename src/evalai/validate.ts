@@ -20,6 +20,9 @@ export const evalaiDateTime = z.string().transform((text, ctx) => {
 export function validate<T extends z.ZodType>(schema: T, value: unknown, endpoint: string, where = ''): z.output<T> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
+  // The transport parses an empty body to undefined: say so, rather than "missing".
+  if (value === undefined && !where) throw new EvalAIError('malformed-response', endpoint, 'malformed response: the body was empty');
+  if (value === undefined) throw new EvalAIError('malformed-response', endpoint, `malformed response: ${where}: the body was empty`);
   throw new EvalAIError('malformed-response', endpoint, `malformed response: ${describeIssues(result.error, where)}`);
 }
 
@@ -37,6 +40,8 @@ function simplify(issue: z.core.$ZodIssue): string {
   if (issue.code === 'invalid_type') {
     const received = /received (\w+)/.exec(issue.message)?.[1];
     if (received === 'undefined') return 'missing';
+    // JSON.parse turns 1e400 into Infinity (and zod would say "expected number, received Infinity").
+    if (received === 'Infinity' || received === 'NaN') return 'not a finite number (too large to be a count)';
     return `expected ${issue.expected}${received ? `, received ${received}` : ''}`;
   }
   return issue.message;

@@ -15,7 +15,8 @@ export type WorkerActionResult = { ok: true } | { ok: false; error: string };
  */
 export async function manageWorker(transport: Transport, pk: number, action: WorkerAction): Promise<WorkerActionResult> {
   const endpoint = `manage_worker/${action} of challenge ${pk}`;
-  const res = await transport.request({ method: 'PUT', path: paths.manageWorker(pk, action), endpoint, throttled: true });
+  // Hosts may start, stop and restart their own challenge's worker; only staff may delete (§2.7).
+  const res = await transport.request({ method: 'PUT', path: paths.manageWorker(pk, action), endpoint, throttled: true, staffOnly: action === 'delete' });
   const body = validate(workerActionSchema, res.body ?? {}, endpoint);
   if (body.action === 'Success') return { ok: true };
   if (body.action === 'Failure') {

@@ -1,7 +1,9 @@
 import { readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
+import { BYTE_SIZE_HINT, parseByteSize } from './byte-size.js';
 import { ConfigError } from './errors.js';
 import { LOG_LEVELS, type LogLevel } from './logger.js';
+import { normaliseToken } from './token-text.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -23,6 +25,7 @@ export interface CommonFlags {
   waitLock?: number;
   deadline?: number;
   maxActions?: number;
+  maxResponseBytes?: number;
 }
 
 export interface EvalAIConfig {
@@ -32,6 +35,8 @@ export interface EvalAIConfig {
   timeoutMs: number;
   /** Attempts per GET: 1 + retries. */
   maxAttempts: number;
+  /** Largest response body read, before and after decompression. */
+  maxResponseBytes: number;
 }
 
 export interface CommonConfig {
@@ -59,6 +64,8 @@ export const DEFAULTS = {
   maxPages: 1000,
   logLevel: 'info' as LogLevel,
   rateLimitPerMinute: 50,
+  /** Generous for a challenge list page (150 challenges are well under 1 MiB) and a long submission list. */
+  maxResponseBytes: 32 * 1024 * 1024,
   waitLockMs: 0,
   /** A little under five minutes: the usual cron interval. */
   deadlineMs: 270_000,
@@ -108,7 +115,16 @@ export function loadEvalAIConfig(
     token: token === 'optional' && !hasToken ? '' : loadToken(flags.authTokenFile, env, warnings),
     timeoutMs: flags.timeout ?? DEFAULTS.timeoutMs,
     maxAttempts: 1 + (flags.retries ?? DEFAULTS.retries),
+    maxResponseBytes: flags.maxResponseBytes ?? maxResponseBytesFromEnv(env),
   };
+}
+
+function maxResponseBytesFromEnv(env: Env): number {
+  const text = env.MAX_RESPONSE_BYTES?.trim();
+  if (!text) return DEFAULTS.maxResponseBytes;
+  const n = parseByteSize(text);
+  if (n === null) throw new ConfigError(`MAX_RESPONSE_BYTES "${text.slice(0, 40)}": ${BYTE_SIZE_HINT}`);
+  return n;
 }
 
 export function parseBaseUrl(value: string | undefined): string {
@@ -136,11 +152,11 @@ export function parseBaseUrl(value: string | undefined): string {
 export function loadToken(flagFile: string | undefined, env: Env, warnings: string[]): string {
   const file = flagFile ?? env.AUTH_TOKEN_FILE;
   if (file) return readTokenFile(file, 'the token file', warnings);
-  const token = env.AUTH_TOKEN?.trim();
-  if (!token || token === 'None') {
+  const raw = env.AUTH_TOKEN?.trim();
+  if (!raw || raw === 'None') {
     throw new ConfigError('AUTH_TOKEN is not set: export AUTH_TOKEN (or AUTH_TOKEN_FILE, or pass --auth-token-file)');
   }
-  return token;
+  return normaliseToken(raw, 'AUTH_TOKEN', warnings);
 }
 
 /**
@@ -155,9 +171,8 @@ export function readTokenFile(file: string, what: string, warnings: string[]): s
   } catch (err) {
     throw new ConfigError(`cannot read ${what} ${path} (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})`);
   }
-  const token = text.trim();
-  if (!token) throw new ConfigError(`${what} ${path} is empty`);
-  if (/\s/.test(token)) throw new ConfigError(`${what} ${path} holds more than one word; it must hold only the token`);
+  if (!text.trim()) throw new ConfigError(`${what} ${path} is empty`);
+  const token = normaliseToken(text, `${what} ${path}`, warnings);
   warnIfShared(path, what, warnings);
   return token;
 }

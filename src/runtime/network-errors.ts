@@ -9,4 +9,7 @@ export const NETWORK_REASONS: Readonly<Record<string, string>> = {
   EHOSTUNREACH: 'host unreachable',
   ENETUNREACH: 'network unreachable',
   ERR_SOCKET_CONNECTION_TIMEOUT: 'connection timed out',
+  // https:// to a port that speaks plain HTTP: OpenSSL reads an HTTP answer as a bad TLS record.
+  EPROTO: 'TLS handshake failed (is the server plain HTTP? check the URL scheme)',
+  ERR_SSL_WRONG_VERSION_NUMBER: 'TLS handshake failed (is the server plain HTTP? check the URL scheme)',
 };

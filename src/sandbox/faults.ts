@@ -3,6 +3,7 @@
  * `times` counters. Terminal faults replace the response; latency, transform and the
  * `*-next` faults wrap the normal response.
  */
+import { gzipSync } from 'node:zlib';
 import type { Reply } from './reply.js';
 
 export type Fault =
@@ -18,7 +19,11 @@ export type Fault =
   | { kind: 'redirect'; status: number; location: string }
   | { kind: 'transform'; fn: (body: unknown) => unknown }
   | { kind: 'foreign-next'; origin: string }
-  | { kind: 'looping-next' };
+  | { kind: 'looping-next' }
+  /** A 200 JSON body (`{` + spaces + `}`) of `bytes` bytes, streamed: larger than any sane answer. */
+  | { kind: 'oversized'; bytes: number; status?: number }
+  /** A 200 gzip body (Content-Encoding: gzip) a thousand times smaller than the `inflatedBytes` it unpacks to. */
+  | { kind: 'gzip-bomb'; inflatedBytes: number };
 
 export interface FaultRule {
   method?: string;
@@ -31,7 +36,9 @@ export interface FaultRule {
   fault: Fault;
 }
 
-export type TerminalFault = Extract<Fault, { kind: 'status' | 'html' | 'malformed-json' | 'throttle' | 'reset' | 'hang' | 'redirect' }>;
+export type TerminalFault = Extract<Fault, { kind: 'status' | 'html' | 'malformed-json' | 'throttle' | 'reset' | 'hang' | 'redirect' | 'oversized' | 'gzip-bomb' }>;
+/** The terminal faults whose body is written in chunks rather than built as one string. */
+export type LargeBodyFault = Extract<Fault, { kind: 'oversized' | 'gzip-bomb' }>;
 export type WrappingFault = Extract<Fault, { kind: 'transform' | 'foreign-next' | 'looping-next' }>;
 
 export interface FaultPlan {
@@ -114,4 +121,34 @@ export function wrapReply(reply: Reply, wrappers: WrappingFault[], requestUri: s
     else if (typeof env.next === 'string') json = { ...env, next: replaceOrigin(env.next, w.origin) };
   }
   return { ...reply, json };
+}
+
+const MiB = 1024 * 1024;
+
+/**
+ * The chunks of a large-body fault, produced lazily so the sandbox never holds the whole body. A
+ * gzip bomb is a run of gzip members (each 1 MiB of spaces compresses to about 1 KiB); gunzip
+ * decodes concatenated members as one stream, so it inflates to exactly `inflatedBytes` of JSON.
+ */
+export function* largeBodyChunks(fault: LargeBodyFault): Generator<Buffer> {
+  const total = Math.max(2, fault.kind === 'oversized' ? fault.bytes : fault.inflatedBytes);
+  const pieces = [Buffer.from('{')];
+  let middle = total - 2;
+  const spaces = Buffer.alloc(MiB, 0x20);
+  const gzippedSpaces = fault.kind === 'gzip-bomb' ? gzipSync(spaces) : undefined;
+  const encode = (b: Buffer) => (fault.kind === 'gzip-bomb' ? (b === spaces ? gzippedSpaces! : gzipSync(b)) : b);
+  yield encode(pieces[0]!);
+  while (middle > 0) {
+    const n = Math.min(middle, MiB);
+    yield encode(n === MiB ? spaces : spaces.subarray(0, n));
+    middle -= n;
+  }
+  yield encode(Buffer.from('}'));
+}
+
+/** The byte length of largeBodyChunks(fault), for Content-Length. */
+export function largeBodyLength(fault: LargeBodyFault): number {
+  let n = 0;
+  for (const chunk of largeBodyChunks(fault)) n += chunk.length;
+  return n;
 }

@@ -23,7 +23,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { runDrfView } from './drf.js';
-import { FaultBook, wrapReply, type FaultRule, type TerminalFault } from './faults.js';
+import { FaultBook, largeBodyChunks, largeBodyLength, wrapReply, type FaultRule, type LargeBodyFault, type TerminalFault } from './faults.js';
 import { htmlErrorPage, serverErrorPage } from './html.js';
 import { absoluteUri } from './pagination.js';
 import { jsonReply, textReply, type Reply } from './reply.js';
@@ -91,7 +91,7 @@ export type { FaultRule };
 
 const MALFORMED_JSON = '{"count": 3, "next": null, "previous": null, "results": [{"id": 1, "title": "Trunc';
 
-function terminalReply(fault: Exclude<TerminalFault, { kind: 'reset' | 'hang' }>): Reply {
+function terminalReply(fault: Exclude<TerminalFault, { kind: 'reset' | 'hang' | 'oversized' | 'gzip-bomb' }>): Reply {
   switch (fault.kind) {
     case 'status': {
       const headers = fault.headers ?? {};
@@ -126,6 +126,31 @@ function send(res: ServerResponse, reply: Reply, record: RecordedRequest): void 
   record.status = reply.status;
   res.writeHead(reply.status, headers);
   res.end(body);
+}
+
+/** Writes a large-body fault chunk by chunk, honouring backpressure; stops when the client hangs up. */
+async function sendLargeBody(res: ServerResponse, fault: LargeBodyFault, record: RecordedRequest): Promise<void> {
+  const status = fault.kind === 'oversized' ? (fault.status ?? 200) : 200;
+  record.status = status;
+  res.writeHead(status, {
+    'Content-Type': 'application/json',
+    ...(fault.kind === 'gzip-bomb' ? { 'Content-Encoding': 'gzip', 'Content-Length': String(largeBodyLength(fault)) } : {}),
+  });
+  for (const chunk of largeBodyChunks(fault)) {
+    if (res.destroyed) return;
+    if (!res.write(chunk)) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          res.off('drain', done);
+          res.off('close', done);
+          resolve();
+        };
+        res.once('drain', done);
+        res.once('close', done);
+      });
+    }
+  }
+  if (!res.destroyed) res.end();
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
@@ -195,6 +220,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       return;
     }
     if (terminal?.kind === 'hang') return; // close() ends the connection.
+    if (terminal?.kind === 'oversized' || terminal?.kind === 'gzip-bomb') {
+      await sendLargeBody(res, terminal, record);
+      return;
+    }
     if (terminal) {
       send(res, terminalReply(terminal), record);
       return;

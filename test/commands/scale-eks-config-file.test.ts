@@ -66,6 +66,7 @@ describe('a broken entry is reported with its key and skipped; the rest still ru
   const cases: Array<[string, Record<string, unknown>, RegExp]> = [
     ['missing auth_token', { '12': { scale_up_desired_size: 2 } }, /^config entry "12": field auth_token: missing$/],
     ['empty auth_token', { '12': { auth_token: '  ' } }, /config entry "12": field auth_token: must not be empty/],
+    ['auth_token with whitespace inside', { '12': { auth_token: 'host-part-a host-part-b' } }, /config entry "12": field auth_token: the token holds more than one word \(whitespace inside it\); it must hold only the token$/],
     ['size not a number', { '12': { auth_token: 'tok-12-abc', scale_up_desired_size: '3' } }, /config entry "12": field scale_up_desired_size: expected number, received string/],
     ['size 0', { '12': { auth_token: 'tok-12-abc', scale_up_desired_size: 0 } }, /field scale_up_desired_size/],
     ['max_size below the desired size', { '12': { auth_token: 'tok-12-abc', scale_up_desired_size: 4, max_size: 2 } }, /field max_size: max_size must not be below scale_up_desired_size/],
@@ -142,5 +143,14 @@ describe('loadEksConfigFile', () => {
     } finally {
       process.env.HOME = home;
     }
+  });
+});
+
+describe('an entry\'s auth_token as pasted', () => {
+  it('"Bearer <token>" with spaces is read as the token itself', () => {
+    const secrets = new Secrets();
+    const c = parseEksConfig(JSON.stringify({ '7': { auth_token: '  Bearer tok-7-abc\n' } }), 'x', secrets);
+    expect(c.entries[0]!.authToken).toBe('tok-7-abc');
+    expect(secrets.scrub('sent tok-7-abc')).toBe('sent [REDACTED]');
   });
 });

@@ -27,8 +27,11 @@ describe('Lambda-auth endpoints (contract §2.6, §2.15)', () => {
     expect(req.headers.authorization).toBe(`Bearer ${lambda()}`);
   });
 
-  it('a wrong Lambda token is not authorised (403), not a crash', async () => {
-    await expect(getAutoscaleEligibleChallenges(anonymous(), 'not-the-secret')).rejects.toMatchObject({ kind: 'not-authorised', status: 403 });
+  it('a wrong Lambda token is the run\'s token rejected (403), said as such, not a crash', async () => {
+    const err = await getAutoscaleEligibleChallenges(anonymous(), 'not-the-secret').catch((e: unknown) => e);
+    expect(err).toMatchObject({ kind: 'token-rejected', status: 403 });
+    expect((err as Error).message).toMatch(/EvalAI rejected LAMBDA_AUTH_TOKEN/);
+    expect((err as Error).message).not.toMatch(/not-the-secret/);
   });
 
   it('a user token does not work there', async () => {

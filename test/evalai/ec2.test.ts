@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { getEc2InstanceDetails, manageEc2Instance } from '../../src/evalai/ec2.js';
-import { EvalAIError } from '../../src/evalai/errors.js';
+import { EvalAIError, isRunFatal } from '../../src/evalai/errors.js';
 import { SEEDED, startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { testTransport } from './fixtures.js';
 
@@ -49,9 +49,12 @@ describe('getEc2InstanceDetails (contract §2.9)', () => {
     });
   });
 
-  it('a non-staff token is not authorised (400 from the view)', async () => {
+  it('a non-staff token (even the challenge host\'s) is a run-level "not a staff token" (400 from the view)', async () => {
     const host = testTransport(sandbox.url, sandbox.tokens.host(SEEDED.teams.ec2)).transport;
-    await expect(getEc2InstanceDetails(host, SEEDED.ec2Stopped)).rejects.toMatchObject({ kind: 'not-authorised', status: 400 });
+    const err = await getEc2InstanceDetails(host, SEEDED.ec2Stopped).catch((e: unknown) => e);
+    expect(err).toMatchObject({ kind: 'not-staff', status: 400 });
+    expect(isRunFatal(err)).toBe(true);
+    expect((err as Error).message).toMatch(/this token is not a staff token/);
   });
 
   it('a rejected token stays fatal', async () => {

@@ -155,7 +155,8 @@ describe('scale-eks (the built bin)', () => {
   it('a wrong LAMBDA_AUTH_TOKEN: exit 3', async () => {
     const r = await runBin('scale-eks', [], { API_HOST_URL: sandbox.url, LAMBDA_AUTH_TOKEN: 'wrong-lambda-token', ...awsEnv() });
     expect(r.code).toBe(3);
-    expect(r.stdout).toMatch(/error: .*autoscale_eligible_challenges: not authorised \(HTTP 403\): Invalid auth token\./);
+    expect(r.stdout).toMatch(/error: autoscale_eligible_challenges: EvalAI rejected LAMBDA_AUTH_TOKEN \(HTTP 403 "Invalid auth token\."\)/);
+    expect(r.stdout).not.toMatch(/check API_HOST_URL/);
     expectNoSecrets(r, ['wrong-lambda-token']);
   });
 

@@ -39,6 +39,13 @@ export function scaleEc2Command(io: CliIO, done: (code: number) => void): Comman
     }
     if (via === 'evalai' && instanceIds.size > 0) throw new ConfigError('--instance is for --via aws; through EvalAI the server knows the instance');
     const policy = { via: via as 'evalai' | 'aws', instanceIds, region: flags.region?.trim() || undefined, awsTimeoutMs: flags.timeout ?? DEFAULTS.timeoutMs };
+    if (policy.via === 'aws' && !policy.region) {
+      // Every EC2 call would fail "Region is missing", once per challenge: say it once, up front.
+      const { sdkDefaultRegion } = await import('../../aws/clients.js');
+      if (!(await sdkDefaultRegion())) {
+        throw new ConfigError('--via aws: no AWS region configured: pass --region, set AWS_REGION, or set region in the profile of the AWS config file (~/.aws/config, AWS_PROFILE)');
+      }
+    }
     const { runScaleEc2 } = await import('../../commands/scale-ec2/run.js');
     const { registerAwsEnvSecrets } = await import('../../aws/env-secrets.js');
     done(

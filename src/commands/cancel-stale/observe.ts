@@ -2,7 +2,7 @@ import type { Challenge } from '../../core/challenge.js';
 import type { PendingCount } from '../../core/pending.js';
 import type { RunContext } from '../../runtime/context.js';
 import { describeError } from '../../runtime/errors.js';
-import { isEvalAIError, isRunFatal } from '../../evalai/errors.js';
+import { EvalAIError, isEvalAIError, isRunFatal } from '../../evalai/errors.js';
 import { getPendingSubmissions } from '../../evalai/metrics.js';
 import { listSubmissions, type SubmissionEntry } from '../../evalai/submissions.js';
 import { statusesToList } from './decide.js';
@@ -44,8 +44,16 @@ export async function observeChallenge(
     try {
       pending = await getPendingSubmissions(ctx.transport, challenge.id);
     } catch (err) {
-      if (isRunFatal(err)) throw err;
-      if (isEvalAIError(err, 'not-authorised')) state.metricsForbidden = true;
+      // A host's token works for the host's own challenges, named with --challenge (docs): there,
+      // metrics refused to a non-staff token only ends asking for metrics. Over the whole list, every
+      // other challenge would be refused too: the run stops with one line.
+      if (isEvalAIError(err, 'not-staff') && !ctx.only) {
+        const said = err.message.slice(err.endpoint.length + 2);
+        throw new EvalAIError('not-staff', err.endpoint, `${said} (a host's token works only with --challenge naming that host's challenges)`, err.status);
+      }
+      const notStaff = isEvalAIError(err, 'not-staff') || isEvalAIError(err, 'not-authorised');
+      if (!notStaff && isRunFatal(err)) throw err;
+      if (notStaff) state.metricsForbidden = true;
       metricsNote = `metrics unavailable (${describeError(err)}): every candidate status listed`;
       ctx.logger.warn({ challenge: challenge.id, error: describeError(err) }, 'submission metrics unavailable; listing every candidate status');
     }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from '../../runtime/errors.js';
+import { normaliseToken } from '../../runtime/token-text.js';
 import { expandHome, warnIfShared } from '../../runtime/config.js';
 import type { Secrets } from '../../runtime/secrets.js';
 import { describeIssues } from '../../evalai/validate.js';
@@ -69,7 +70,20 @@ const awsKeysSchema = z
 
 const entrySchema = z
   .object({
-    auth_token: z.string().trim().min(1, 'must not be empty'),
+    // As AUTH_TOKEN: surrounding whitespace, quotes and a "Bearer " are dropped; a token with
+    // whitespace or control characters inside is this entry's error (the message never quotes it).
+    auth_token: z
+      .string()
+      .trim()
+      .min(1, 'must not be empty')
+      .transform((v, ctx) => {
+        try {
+          return normaliseToken(v, 'the token');
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: (err as Error).message });
+          return z.NEVER;
+        }
+      }),
     scale_up_desired_size: z.number().int().min(1).optional(),
     max_size: z.number().int().min(1).optional(),
     nodegroup_name: z.string().trim().min(1, 'must not be empty').optional(),
@@ -180,7 +194,11 @@ export function parseEksConfig(text: string, path: string, secrets: Secrets): Ek
 /** Every string under a secret-bearing key, anywhere in the file, valid entry or not. */
 function registerSecrets(value: unknown, secrets: Secrets, key?: string): void {
   if (typeof value === 'string') {
-    if (key !== undefined && SECRET_FIELDS.has(key)) secrets.add(value);
+    if (key !== undefined && SECRET_FIELDS.has(key)) {
+      secrets.add(value);
+      // The token as it is sent ("Bearer " and quotes dropped), and each word of a broken one.
+      for (const word of value.replace(/["']/g, ' ').split(/\s+/)) if (!/^(bearer|token|jwt)$/i.test(word)) secrets.add(word);
+    }
     return;
   }
   if (Array.isArray(value)) {

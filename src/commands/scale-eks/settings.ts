@@ -1,6 +1,7 @@
 import type { AwsCredentials } from '../../aws/clients.js';
 import { DEFAULT_CROSS_ACCOUNT_ROLE } from '../../aws/sts.js';
 import { type Env, readTokenFile } from '../../runtime/config.js';
+import { normaliseToken } from '../../runtime/token-text.js';
 import { ConfigError } from '../../runtime/errors.js';
 import type { EksSource, ScaleEksPolicy } from './policy.js';
 
@@ -85,8 +86,7 @@ function loadLambdaToken(env: Env, warnings: string[]): string {
   if (file) return readTokenFile(file, 'LAMBDA_AUTH_TOKEN_FILE', warnings);
   const token = nonEmpty(env.LAMBDA_AUTH_TOKEN);
   if (!token) throw new ConfigError('--source lambda needs LAMBDA_AUTH_TOKEN (or LAMBDA_AUTH_TOKEN_FILE)');
-  if (/\s/.test(token)) throw new ConfigError('LAMBDA_AUTH_TOKEN must be a single word');
-  return token;
+  return normaliseToken(token, 'LAMBDA_AUTH_TOKEN', warnings);
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
