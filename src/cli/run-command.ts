@@ -1,23 +1,15 @@
 import type { ChallengeRunResult } from '../core/run-challenges.js';
 import { boundedReport, countOutcomes, formatHuman, type RunReport } from '../core/report.js';
 import { exitCodeFor, runErrors } from '../core/exit.js';
-import { ActionGuard } from '../runtime/action-guard.js';
 import { DEFAULTS, loadCommonConfig, loadEvalAIConfig, type CommonFlags } from '../runtime/config.js';
 import { systemClock, type RunContext } from '../runtime/context.js';
-import { Deadline } from '../runtime/deadline.js';
-import { RunError } from '../runtime/errors.js';
-import { ExitCode, signalExitCode } from '../runtime/exit-codes.js';
-import { acquireLock, lockFileOf } from '../runtime/lock.js';
-import { fdLogSink, streamLogSink, type LogSink } from '../runtime/log-stream.js';
 import { withAbandonment } from '../runtime/watchdog.js';
-import { createLogger } from '../runtime/logger.js';
 import { createPacer } from '../runtime/rate-limit.js';
 import { runTargetKey, type RunScope } from '../runtime/run-target.js';
 import { Secrets } from '../runtime/secrets.js';
-import { resolveStateDir, stateDirError } from '../runtime/state-dir.js';
-import { readStatus, writeStatus, STATUS_SUFFIX, type RunStatus } from '../runtime/status-file.js';
 import { Transport } from '../evalai/transport.js';
 import type { CliIO } from './io.js';
+import { runInShell } from './run-shell.js';
 
 export interface CommandSpec<F extends CommonFlags> {
   name: string;
@@ -35,11 +27,11 @@ export interface CommandSpec<F extends CommonFlags> {
 }
 
 /**
- * What every command shares around its own logic, once: configuration layers, the secret registry,
- * the logger, the lock, the status file, the deadline, signals and the action guard, the EvalAI
- * transport, the report and its exit code. Throws ConfigError (exit 2) before anything is sent when
- * the configuration or the state directory is unusable, and RunError (exit 4) when another run
- * holds the lock.
+ * An EvalAI command's run: its configuration layers and secrets, then, inside the shared run shell
+ * (lock, status file, deadline, signals, action guard: run-shell.ts), the EvalAI transport, the
+ * command's own observe-decide-act over the challenges, the report and its exit code. Throws
+ * ConfigError (exit 2) before anything is sent when the configuration or the state directory is
+ * unusable, and RunError (exit 4) when another run holds the lock.
  */
 export async function runCommand<F extends CommonFlags>(spec: CommandSpec<F>): Promise<number> {
   const { io, flags } = spec;
@@ -48,88 +40,21 @@ export async function runCommand<F extends CommonFlags>(spec: CommandSpec<F>): P
   const evalai = loadEvalAIConfig(flags, io.env, warnings, spec.evalaiToken ?? 'required');
   const secrets = new Secrets();
   secrets.add(evalai.token);
-  const sink: LogSink = io.stderr === process.stderr ? fdLogSink(2) : streamLogSink(io.stderr);
-  const logger = createLogger({ level: common.logLevel, secrets, command: spec.name, sink });
-  for (const w of warnings) logger.warn(w);
-
   // No run lasts past this: in-flight work after the deadline is bounded by the request timeouts,
   // and past that plus a margin what is still in flight is recorded as unknown and the run ends.
   const hardMs = common.deadlineMs + 2 * evalai.timeoutMs * evalai.maxAttempts + DEFAULTS.hardDeadlineGraceMs;
-  // A dry run changes nothing, not even the state directory: it takes no lock and leaves no status.
-  const stateDir = common.dryRun ? null : resolveStateDir(flags.stateDir, io.env);
-  const target = runTargetKey(spec.name, evalai.baseUrl, spec.scope);
-  const lockPath = stateDir ? lockFileOf(stateDir, target) : null;
-  const lock = lockPath
-    ? await acquireLock(lockPath, { holdForMs: hardMs + DEFAULTS.signalGraceMs + DEFAULTS.lockMarginMs, waitMs: common.waitLockMs })
-    : { acquired: true as const, release: () => undefined };
-  if (!lock.acquired) {
-    const h = lock.holder;
-    const who = h ? `pid ${h.pid} on ${h.host}, started ${h.startedAt}, stale after ${h.staleAt}` : 'a run that is still starting';
-    throw new RunError(`another ${spec.name} run (${who}) holds the lock ${lockPath}; this run did nothing`, ExitCode.Locked);
-  }
-
-  const scoped = common.only !== undefined;
-  const statusPath = stateDir ? `${stateDir}/${target}${STATUS_SUFFIX}` : null;
-  const previousRead = statusPath ? readStatus(statusPath) : null;
-  if (previousRead && !previousRead.ok) {
-    logger.warn({ path: previousRead.path, problem: previousRead.problem }, 'the last status file is unusable: its last success time is lost, and this run writes a new one');
-  }
-  const previous = previousRead?.ok ? previousRead.status : null;
-  const startedAt = new Date().toISOString();
-  const status = (s: Partial<RunStatus>): void => {
-    if (!statusPath) return;
-    writeStatus(statusPath, {
-      command: spec.name,
-      target: evalai.baseUrl,
-      startedAt,
-      finishedAt: null,
-      outcome: 'running',
-      exitCode: null,
-      counts: {},
-      lastSuccessAt: previous?.lastSuccessAt ?? null,
-      ...(scoped ? { scoped } : {}),
-      ...(previous?.resumeAfter !== undefined ? { resumeAfter: previous.resumeAfter } : {}),
-      ...s,
-    });
+  const shellSpec = {
+    name: spec.name,
+    io,
+    common,
+    stateDirFlag: flags.stateDir,
+    targetKey: runTargetKey(spec.name, evalai.baseUrl, spec.scope),
+    targetLabel: evalai.baseUrl,
+    secrets,
+    warnings,
+    hardMs,
   };
-  const statusQuietly = (s: Partial<RunStatus>): void => {
-    try {
-      status(s);
-    } catch (err) {
-      logger.warn({ path: statusPath, error: (err as Error).message }, 'could not write the status file');
-    }
-  };
-
-  const deadline = Deadline.after(common.deadlineMs);
-  const maxActions = common.maxActions ?? DEFAULTS.maxActions[spec.name] ?? 50;
-  const guard = new ActionGuard(maxActions);
-  const signals = io.signals ?? process;
-  const timers: NodeJS.Timeout[] = [setTimeout(() => deadline.abandon(`abandoned ${Math.round(hardMs / 1000)} s after it started (deadline plus request timeouts)`), hardMs)];
-  let signalsSeen = 0;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (++signalsSeen === 1) {
-      logger.warn({ signal, graceMs: DEFAULTS.signalGraceMs }, `${signal} received: no new work starts; what is in flight gets ${DEFAULTS.signalGraceMs / 1000} s, then the report is written`);
-      deadline.interrupt(signal);
-      guard.halt(`${signal} received before it was carried out; the next run decides again`);
-      timers.push(setTimeout(() => deadline.abandon(`${signal} received and the ${DEFAULTS.signalGraceMs / 1000} s grace ran out`), DEFAULTS.signalGraceMs));
-      return;
-    }
-    // A second signal: stop at once, but leave neither a lock nor a "running" status behind.
-    const code = signalExitCode(signal);
-    statusQuietly({ finishedAt: new Date().toISOString(), outcome: 'interrupted', exitCode: code, message: `stopped at once by a second ${signal}; what was in flight is not recorded` });
-    lock.release();
-    logger.error({ signal }, `second ${signal}: stopped at once; what was in flight is not recorded`);
-    (io.exit ?? process.exit)(code);
-  };
-  signals.on('SIGTERM', onSignal);
-  signals.on('SIGINT', onSignal);
-
-  try {
-    try {
-      status({});
-    } catch (err) {
-      throw stateDirError(statusPath!, err, 'write the status file');
-    }
+  return runInShell(shellSpec, async ({ logger, deadline, guard, maxActions, startedAt, resumeAfter, logLinesDropped }) => {
     const pacer = createPacer(common.rateLimitPerMinute);
     const transport = new Transport({
       baseUrl: evalai.baseUrl,
@@ -154,12 +79,12 @@ export async function runCommand<F extends CommonFlags>(spec: CommandSpec<F>): P
       only: common.only,
       deadline,
       guard,
-      ...(!scoped && previous?.resumeAfter !== undefined ? { resumeAfter: previous.resumeAfter } : {}),
+      ...(resumeAfter !== undefined ? { resumeAfter } : {}),
     };
 
-    logger.info({ dryRun: common.dryRun, api: evalai.baseUrl, deadlineMs: common.deadlineMs, maxActions, resumeAfter: ctx.resumeAfter }, 'run started');
+    logger.info({ dryRun: common.dryRun, api: evalai.baseUrl, deadlineMs: common.deadlineMs, maxActions, resumeAfter }, 'run started');
     const result = await withAbandonment(spec.run(ctx, flags), deadline);
-    const guards = { refusedActions: ctx.guard.refused, interruptedBy: deadline.interruptedBy };
+    const guards = { refusedActions: guard.refused, interruptedBy: deadline.interruptedBy };
     const exitCode = exitCodeFor(result, guards);
     const report: RunReport = boundedReport({
       command: spec.name,
@@ -173,33 +98,20 @@ export async function runCommand<F extends CommonFlags>(spec: CommandSpec<F>): P
     });
     for (const e of report.errors) logger.error(e);
     logger.info({ exitCode, ...report.counts, actions: report.actions }, 'run finished');
-    if (sink.dropped) report.logLinesDropped = { lines: sink.dropped, error: sink.firstError ?? 'error' };
-    statusQuietly({
-      finishedAt: report.finishedAt,
-      outcome: deadline.interruptedBy ? 'interrupted' : exitCode === ExitCode.Ok ? 'ok' : exitCode === ExitCode.Unavailable ? 'failed' : 'partial',
+    const dropped = logLinesDropped();
+    if (dropped) report.logLinesDropped = dropped;
+    return {
       exitCode,
       counts: statusCounts(report),
-      lastSuccessAt: exitCode === ExitCode.Ok && !scoped ? report.finishedAt : (previous?.lastSuccessAt ?? null),
-      ...(report.errors.length ? { message: secrets.scrub(report.errors[0]!) } : {}),
-      resumeAfter: scoped ? previous?.resumeAfter : result.resumeAfter,
-    });
-
-    const text = common.json ? JSON.stringify(report, null, 2) + '\n' : formatHuman(report, common.verbose);
-    io.stdout.write(secrets.scrub(text));
-    return exitCode;
-  } catch (err) {
-    statusQuietly({ finishedAt: new Date().toISOString(), outcome: 'failed', exitCode: err instanceof RunError ? err.exitCode : ExitCode.Partial, message: secrets.scrub(String((err as Error)?.message ?? err)) });
-    throw err;
-  } finally {
-    signals.off('SIGTERM', onSignal);
-    signals.off('SIGINT', onSignal);
-    for (const t of timers) clearTimeout(t);
-    lock.release();
-  }
+      ...(report.errors.length ? { message: report.errors[0]! } : {}),
+      stdout: common.json ? JSON.stringify(report, null, 2) + '\n' : formatHuman(report, common.verbose),
+      resumeAfter: result.resumeAfter,
+    };
+  });
 }
 
 function statusCounts(report: RunReport): Record<string, number> {
   const { submissions, ...counts } = report.counts;
   const actions = Object.fromEntries(Object.entries(report.actions).map(([k, v]) => [`action:${k}`, v]));
-  return { ...counts, ...(submissions ? { submissions: submissions.total } : {}), ...actions, ...(report.logLinesDropped ? { logLinesDropped: report.logLinesDropped.lines } : {}) };
+  return { ...counts, ...(submissions ? { submissions: submissions.total } : {}), ...actions };
 }
