@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import { parseDuration } from '../runtime/duration.js';
+import { ENV_NAMES, parseEnvMode, type EnvMode } from '../runtime/env-mode.js';
 
 /** commander argument parsers: a bad value is a usage error (exit 2) naming the flag. */
 export function durationArg(value: string): number {
@@ -34,4 +35,11 @@ export function idListArg(value: string, previous: number[] | undefined): number
     out.push(Number(id));
   }
   return out;
+}
+
+/** --env: a known deployment name or a usage error (exit 2); a typo must not run as dev. */
+export function envModeArg(value: string): EnvMode {
+  const mode = parseEnvMode(value);
+  if (!mode) throw new InvalidArgumentError(`expected one of ${ENV_NAMES.join(', ')}`);
+  return mode;
 }

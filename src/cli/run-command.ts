@@ -17,6 +17,7 @@ import { Secrets } from '../runtime/secrets.js';
 import { resolveStateDir } from '../runtime/state-dir.js';
 import { readStatus, writeStatus, STATUS_SUFFIX, type RunStatus } from '../runtime/status-file.js';
 import { Transport } from '../evalai/transport.js';
+import { resolveEnvMode, type EnvMode } from '../runtime/env-mode.js';
 import type { CliIO } from './io.js';
 
 export interface CommandSpec<F extends CommonFlags> {
@@ -30,6 +31,8 @@ export interface CommandSpec<F extends CommonFlags> {
   evalaiToken?: 'required' | 'optional';
   /** What else tells this run's target apart from another's (a config file path), for the lock. */
   lockTarget?: string;
+  /** `--env`, for the commands that take it; else ENV decides the mode named in "run started". */
+  envFlag?: EnvMode;
   /** The command itself: observe, decide, act over the challenges, with the context built here. */
   run: (ctx: RunContext, flags: F) => Promise<ChallengeRunResult>;
 }
@@ -45,6 +48,7 @@ export async function runCommand<F extends CommonFlags>(spec: CommandSpec<F>): P
   const common = loadCommonConfig(flags, io.env);
   const warnings: string[] = [];
   const evalai = loadEvalAIConfig(flags, io.env, warnings, spec.evalaiToken ?? 'required');
+  const mode = resolveEnvMode(spec.envFlag, io.env, warnings);
   const secrets = new Secrets();
   secrets.add(evalai.token);
   const logger = createLogger({ level: common.logLevel, secrets, command: spec.name, destination: io.stderr === process.stderr ? undefined : io.stderr });
@@ -96,7 +100,7 @@ export async function runCommand<F extends CommonFlags>(spec: CommandSpec<F>): P
       guard: new ActionGuard(maxActions),
     };
 
-    logger.info({ dryRun: common.dryRun, api: evalai.baseUrl, deadlineMs: common.deadlineMs, maxActions }, 'run started');
+    logger.info({ mode, dryRun: common.dryRun, api: evalai.baseUrl, deadlineMs: common.deadlineMs, maxActions }, 'run started');
     // No run hangs forever: in-flight work after the deadline is bounded by the request timeouts,
     // and past that plus a margin the run is abandoned (exit 5) whatever the network does.
     const hardMs = common.deadlineMs + 2 * evalai.timeoutMs * evalai.maxAttempts + DEFAULTS.hardDeadlineGraceMs;
