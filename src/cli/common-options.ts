@@ -11,6 +11,7 @@ export function addCommonOptions(cmd: Command): Command {
     .addOption(new Option('--dry-run', 'decide and print the plan; make no change'))
     .addOption(new Option('--json', 'print a machine-readable report on stdout instead of the human summary'))
     .addOption(new Option('-v, --verbose', 'print a line for every challenge, not only those something happened to'))
+    .addOption(new Option('-q, --quiet', 'print only the summary line; log warnings and errors only (unless LOG_LEVEL is set)').conflicts('verbose'))
     .addOption(new Option('--challenge <id...>', 'only these challenge ids (repeat, or comma-separate)').argParser(idListArg))
     .addOption(new Option('--timeout <duration>', `timeout of each HTTP request (default ${DEFAULTS.timeoutMs / 1000}s)`).argParser(durationArg))
     .addOption(new Option('--retries <n>', `retries of a failed read (default ${DEFAULTS.retries})`).argParser(intArg(0, 10)))
@@ -21,5 +22,5 @@ export function addCommonOptions(cmd: Command): Command {
     .addOption(new Option('--max-actions <n>', `refuse more than this many changes in one run; exit 6 (default ${maxActions ?? 50})`).argParser(intArg(0, 100_000)))
     .addOption(new Option('--state-dir <dir>', 'locks and status files (env EVALAI_AUTOSCALER_STATE_DIR; default ~/.local/state/evalai-autoscaler)'))
     .addOption(new Option('--wait-lock <duration>', 'if another run holds the lock, wait this long for it instead of exiting 4').argParser(durationArg))
-    .addOption(new Option('--log-level <level>', `pino log level on stderr (env LOG_LEVEL; default ${DEFAULTS.logLevel})`));
+    .addOption(new Option('--log-level <level>', `pino log level on stderr (env LOG_LEVEL; default ${DEFAULTS.logLevel}, or readable warnings on a terminal)`));
 }

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { ChallengeRunResult } from '../core/run-challenges.js';
-import { countOutcomes, formatHuman, type RunReport } from '../core/report.js';
+import { countOutcomes, formatHuman, formatSummary, type RunReport } from '../core/report.js';
 import { exitCodeFor, runErrors } from '../core/exit.js';
 import { ActionGuard } from '../runtime/action-guard.js';
 import { DEFAULTS, loadCommonConfig, loadEvalAIConfig, type CommonFlags } from '../runtime/config.js';
@@ -11,6 +11,7 @@ import { ExitCode } from '../runtime/exit-codes.js';
 import { acquireLock } from '../runtime/lock.js';
 import { withHardDeadline } from '../runtime/watchdog.js';
 import { createLogger, type Logger } from '../runtime/logger.js';
+import { chooseLogOutput, isTTY } from '../runtime/terminal-output.js';
 import { createPacer } from '../runtime/rate-limit.js';
 import { runTargetKey } from '../runtime/run-target.js';
 import { Secrets } from '../runtime/secrets.js';
@@ -51,7 +52,8 @@ export async function runCommand<F extends CommonFlags>(spec: CommandSpec<F>): P
   const mode = resolveEnvMode(spec.envFlag, io.env, warnings);
   const secrets = new Secrets();
   secrets.add(evalai.token);
-  const logger = createLogger({ level: common.logLevel, secrets, command: spec.name, destination: io.stderr === process.stderr ? undefined : io.stderr });
+  const logOutput = chooseLogOutput({ level: common.logLevel, levelGiven: Boolean(flags.logLevel ?? io.env.LOG_LEVEL), stderrIsTTY: isTTY(io.stderr), quiet: flags.quiet ?? false });
+  const logger = createLogger({ level: logOutput.level, readable: logOutput.readable, secrets, command: spec.name, destination: io.stderr === process.stderr ? undefined : io.stderr });
   for (const w of warnings) logger.warn(w);
 
   // A dry run changes nothing, not even the state directory: it takes no lock and leaves no status.
@@ -128,7 +130,7 @@ export async function runCommand<F extends CommonFlags>(spec: CommandSpec<F>): P
       ...(report.errors.length ? { message: secrets.scrub(report.errors[0]!) } : {}),
     });
 
-    const text = common.json ? JSON.stringify(report, null, 2) + '\n' : formatHuman(report, common.verbose);
+    const text = common.json ? JSON.stringify(report, null, 2) + '\n' : flags.quiet ? formatSummary(report) + '\n' : formatHuman(report, common.verbose);
     io.stdout.write(secrets.scrub(text));
     return exitCode;
   } catch (err) {

@@ -1,5 +1,6 @@
 import { pino, type Logger } from 'pino';
 import type { Secrets } from './secrets.js';
+import { readableLogStream } from './terminal-output.js';
 
 export type { Logger } from 'pino';
 
@@ -15,8 +16,10 @@ export function createLogger(opts: {
   secrets: Secrets;
   command: string;
   destination?: NodeJS.WritableStream;
+  /** Readable lines instead of JSON (a terminal; see terminal-output.ts). */
+  readable?: boolean;
 }): Logger {
-  const stream = opts.destination ?? pino.destination({ fd: 2, sync: true });
+  const stream = opts.readable ? readableLogStream(opts.destination ?? process.stderr) : (opts.destination ?? pino.destination({ fd: 2, sync: true }));
   return pino(
     {
       level: opts.level,
