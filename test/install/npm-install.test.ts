@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { SEEDED, startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PKG = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string; bin: Record<string, string> };
@@ -67,11 +67,11 @@ describe.skipIf(!reachable)('npm pack, then npm install -g of the tarball', () =
     expect(r.stdout.trim()).toBe(PKG.version);
   });
 
-  it('scale-workers --dry-run against the sandbox, under a cron-like environment, plans without changing anything', async () => {
-    const r = await run('scale-workers', ['--dry-run'], { env: { ...cronEnv, API_HOST_URL: sandbox.url, AUTH_TOKEN: sandbox.tokens.staff, ENV: 'prod' } });
+  it('scale-workers against the sandbox, under a cron-like environment, starts the workers it should', async () => {
+    const r = await run('scale-workers', [], { env: { ...cronEnv, API_HOST_URL: sandbox.url, AUTH_TOKEN: sandbox.tokens.staff, ENV: 'prod' } });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^scale-workers \(dry run\): \d+ challenges, .*would start \d+.*; exit 0$/m);
-    expect(sandbox.requests.filter((q) => q.method !== 'GET')).toEqual([]);
+    expect(r.stdout).toMatch(/^scale-workers: \d+ challenges, start \d+, stop \d+, .*; exit 0$/m);
+    expect(sandbox.requests.filter((q) => q.method === 'PUT').map((q) => q.path)).toContain(`/api/challenges/${SEEDED.activePendingNoWorker}/manage_worker/start/`);
   });
 
   it('the installed drop-in wrapper runs under cron\'s PATH with upstream\'s arguments', async () => {
