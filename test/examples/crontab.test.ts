@@ -4,9 +4,9 @@
  * environment (`/bin/sh -c`, PATH=/usr/bin:/bin plus what the crontab sets) against the sandbox.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { ROOT, cronBlocks, cronLines, docPages } from './cron-lines.js';
@@ -83,6 +83,8 @@ describe('examples/crontab under cron\'s environment', () => {
       }),
     );
     delete vars.MAILTO;
+    // The crontab names the usual places of node; on a machine with node elsewhere, add its own.
+    if (!vars.PATH!.split(':').some((d) => existsSync(join(d, 'node')))) vars.PATH = `${dirname(process.execPath)}:${vars.PATH}`;
     const results: Record<string, number> = {};
     for (const line of cronLines('examples/crontab')) {
       results[line.job] = await cronRun(localise(line.command), vars);

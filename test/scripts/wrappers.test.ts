@@ -3,7 +3,7 @@
  * script itself, upstream's positional arguments, and only what cron puts in the environment.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,9 +21,12 @@ beforeEach(async () => {
 });
 afterEach(() => sandbox.close());
 
+/** Where the wrappers look for node by themselves; on a machine with node elsewhere, NODE names it, as documented. */
+const NODE_FOUND = ['/usr/bin/node', '/bin/node', '/usr/local/bin/node', '/opt/homebrew/bin/node'].some((p) => existsSync(p));
+
 /** cron's environment: PATH=/usr/bin:/bin, HOME, LOGNAME, SHELL; whatever the crontab adds. */
 function cron(script: string, args: string[], extra: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { PATH: '/usr/bin:/bin', HOME: home, LOGNAME: 'evalai', SHELL: '/bin/sh', ...extra };
+  const env = { PATH: '/usr/bin:/bin', HOME: home, LOGNAME: 'evalai', SHELL: '/bin/sh', ...(NODE_FOUND ? {} : { NODE: process.execPath }), ...extra };
   return new Promise((resolve) => {
     execFile(join(SCRIPTS, script), args, { env, timeout: 60_000 }, (err, stdout, stderr) => {
       resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
