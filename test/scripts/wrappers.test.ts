@@ -50,6 +50,14 @@ describe('scripts/run_auto_*.sh: upstream positional arguments, cron environment
     expect(r.stderr).not.toContain(sandbox.tokens.staff);
   });
 
+  it('run_auto_scale_workers.sh: a fourth argument that is a URL (upstream\'s monitoring URL) is ignored; anything else is ENV', async () => {
+    const url = await cron('run_auto_scale_workers.sh', [UPSTREAM_PATH, sandbox.tokens.staff, sandbox.url, 'https://monitoring.example.org'], { SCALE_WORKERS_ARGS: '--dry-run' });
+    expect(url.code, url.stderr).toBe(0);
+    expect(url.stderr).toMatch(/"mode":"dev"/);
+    const env = await cron('run_auto_scale_workers.sh', [UPSTREAM_PATH, sandbox.tokens.staff, sandbox.url, 'staging'], { SCALE_WORKERS_ARGS: '--dry-run' });
+    expect(env.stderr).toMatch(/"mode":"staging"/);
+  });
+
   it('prefers AUTH_TOKEN_FILE when set: the token argument is ignored and no warning is printed', async () => {
     const r = await cron('run_auto_scale_workers.sh', [UPSTREAM_PATH, 'not-the-token', sandbox.url], { AUTH_TOKEN_FILE: tokenFile(sandbox.tokens.staff) });
     expect(r.code, r.stderr).toBe(0);
