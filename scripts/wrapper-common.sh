@@ -1,7 +1,8 @@
+# shellcheck shell=sh
 # Shared by the run_auto_*.sh drop-in wrappers: sourced, not run. POSIX sh.
 # Each wrapper sets ARG_NAME values from upstream's positional arguments, then calls run_bin.
 
-WRAPPER_DIR=$(CDPATH= cd -- "$(dirname -- "$0")" && pwd)
+WRAPPER_DIR=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)
 WRAPPER_NAME=$(basename -- "$0")
 
 # Sets variable $1 to $2 unless $2 is empty: an empty positional argument keeps the environment's
@@ -9,6 +10,7 @@ WRAPPER_NAME=$(basename -- "$0")
 set_from_arg() {
   if [ -n "$2" ]; then
     eval "$1=\$2"
+    # shellcheck disable=SC2163 # exports the variable named by $1
     export "$1"
   fi
 }

@@ -2,7 +2,7 @@
  * The drop-in wrappers for upstream's scripts/monitoring/run_*.sh, run as cron runs them: the
  * script itself, upstream's positional arguments, and only what cron puts in the environment.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -112,5 +112,17 @@ describe('scripts/run_auto_*.sh: upstream positional arguments, cron environment
   it('says how to fix a node it cannot find, with exit 127', async () => {
     const r = await cron('run_auto_scale_workers.sh', [UPSTREAM_PATH, sandbox.tokens.staff, sandbox.url], { NODE: join(home, 'no-node') });
     expect(r.code).toBe(127);
+  });
+});
+
+const haveShellcheck = spawnSync('shellcheck', ['--version']).status === 0;
+if (!haveShellcheck) console.log('shellcheck of the wrappers skipped: shellcheck is not installed (apt-get install shellcheck)');
+
+describe.skipIf(!haveShellcheck)('the wrappers are portable sh', () => {
+  it('shellcheck finds nothing', () => {
+    const files = ['run_auto_scale_workers.sh', 'run_auto_scale_ec2_workers.sh', 'run_auto_scale_eks_nodes.sh', 'run_auto_cancel_submissions.sh', 'wrapper-common.sh'];
+    const r = spawnSync('shellcheck', ['-x', '-P', 'SCRIPTDIR', ...files], { cwd: SCRIPTS, encoding: 'utf8' });
+    expect(r.stdout).toBe('');
+    expect(r.status).toBe(0);
   });
 });
