@@ -3,7 +3,7 @@
 # arguments, so an existing crontab line keeps working when only the script path changes.
 #   $1 path (upstream's EvalAI checkout; not needed, accepted)  $2 auth token  $3 API host URL
 # Extra options for cancel-stale go in CANCEL_STALE_ARGS, e.g. CANCEL_STALE_ARGS="--older-than 21d".
-# shellcheck source=scripts/wrapper-common.sh
+# shellcheck source=SCRIPTDIR/wrapper-common.sh
 . "$(dirname -- "$0")/wrapper-common.sh"
 token_from_arg "$2"
 set_from_arg API_HOST_URL "$3"

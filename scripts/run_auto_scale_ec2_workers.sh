@@ -3,7 +3,7 @@
 # arguments, so an existing crontab line keeps working when only the script path changes.
 #   $1 path (upstream's EvalAI checkout; not needed, accepted)  $2 auth token  $3 API host URL  $4 ENV
 # Extra options for scale-ec2 go in SCALE_EC2_ARGS, e.g. SCALE_EC2_ARGS="--via aws".
-# shellcheck source=scripts/wrapper-common.sh
+# shellcheck source=SCRIPTDIR/wrapper-common.sh
 . "$(dirname -- "$0")/wrapper-common.sh"
 token_from_arg "$2"
 set_from_arg API_HOST_URL "$3"

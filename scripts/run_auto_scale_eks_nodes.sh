@@ -6,7 +6,7 @@
 #   $7 EKS_AWS_SECRET_ACCESS_KEY  $8 EKS_AWS_REGION  $9 EKS_AWS_STORAGE_BUCKET_NAME
 # The staff token comes from AUTH_TOKEN_FILE or AUTH_TOKEN in the environment, as upstream.
 # Extra options for scale-eks go in SCALE_EKS_ARGS.
-# shellcheck source=scripts/wrapper-common.sh
+# shellcheck source=SCRIPTDIR/wrapper-common.sh
 . "$(dirname -- "$0")/wrapper-common.sh"
 set_from_arg JSON_PATH "$2"
 set_from_arg API_HOST_URL "$3"

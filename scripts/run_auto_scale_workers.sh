@@ -6,7 +6,7 @@
 #      fourth argument, ENV: a value that is not a URL is taken as ENV.
 # Otherwise ENV comes from the environment, as upstream. Extra options for scale-workers go in
 # SCALE_WORKERS_ARGS, e.g. SCALE_WORKERS_ARGS="--max-actions 20".
-# shellcheck source=scripts/wrapper-common.sh
+# shellcheck source=SCRIPTDIR/wrapper-common.sh
 . "$(dirname -- "$0")/wrapper-common.sh"
 token_from_arg "$2"
 set_from_arg API_HOST_URL "$3"
