@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from 'commander';
 import { BYTE_SIZE_HINT, parseByteSize } from '../runtime/byte-size.js';
 import { parseDuration } from '../runtime/duration.js';
+import { ENV_NAMES, parseEnvMode, type EnvMode } from '../runtime/env-mode.js';
 
 /** commander argument parsers: a bad value is a usage error (exit 2) naming the flag. */
 export function durationArg(value: string): number {
@@ -54,4 +55,11 @@ export function byteSizeArg(value: string): number {
   const n = parseByteSize(value);
   if (n === null) throw new InvalidArgumentError(BYTE_SIZE_HINT);
   return n;
+}
+
+/** --env: a known deployment name or a usage error (exit 2); a typo must not run as dev. */
+export function envModeArg(value: string): EnvMode {
+  const mode = parseEnvMode(value);
+  if (!mode) throw new InvalidArgumentError(`expected one of ${ENV_NAMES.join(', ')}`);
+  return mode;
 }

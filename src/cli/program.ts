@@ -7,6 +7,7 @@ import { cancelStaleCommand } from './commands/cancel-stale.js';
 import { stopIdleCommand } from './commands/stop-idle.js';
 import { sandboxCommand, demoCommand } from './commands/sandbox.js';
 import { statusCommand } from './commands/status.js';
+import { EXIT_CODES_LINE, HELP, docsPage, teach, usageErrorsNamed } from './help.js';
 
 export const VERSION = '0.1.0';
 
@@ -15,18 +16,20 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
   const program = new Command('evalai-autoscaler')
     .description('Keeps EvalAI evaluation capacity matched to demand; run each command from cron')
     .version(VERSION)
-    .showHelpAfterError('(run with --help for usage)')
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
     });
-  program.addCommand(scaleWorkersCommand(io, done));
-  program.addCommand(scaleEc2Command(io, done));
-  program.addCommand(scaleEksCommand(io, done));
-  program.addCommand(cancelStaleCommand(io, done));
-  program.addCommand(stopIdleCommand(io, done));
-  program.addCommand(statusCommand(io, done));
-  program.addCommand(sandboxCommand(io, done));
-  program.addCommand(demoCommand(io, done));
-  return program;
+  for (const cmd of [scaleWorkersCommand(io, done), scaleEc2Command(io, done), scaleEksCommand(io, done), cancelStaleCommand(io, done), stopIdleCommand(io, done), statusCommand(io, done)]) {
+    program.addCommand(teach(cmd, HELP[cmd.name()]!));
+  }
+  program.addCommand(usageErrorsNamed(sandboxCommand(io, done), 'sandbox'));
+  program.addCommand(usageErrorsNamed(demoCommand(io, done), 'demo'));
+  program.addHelpText(
+    'after',
+    `\nEach command is also its own bin (scale-workers, scale-ec2, ...); from a clone: node bin/<command>.js.\n` +
+      `Example: API_HOST_URL=https://eval.ai AUTH_TOKEN_FILE=/etc/evalai/staff.token evalai-autoscaler scale-workers --dry-run\n` +
+      `${EXIT_CODES_LINE}\nDocs: ${docsPage('architecture').replace(/architecture\.md$/, '')} (a page per command)`,
+  );
+  return usageErrorsNamed(program, 'evalai-autoscaler');
 }

@@ -1,9 +1,10 @@
 import type { ChallengeRunResult } from '../core/run-challenges.js';
-import { boundedReport, countOutcomes, formatHuman, type RunReport } from '../core/report.js';
+import { boundedReport, countOutcomes, formatHuman, formatSummary, type RunReport } from '../core/report.js';
 import { exitCodeFor, runErrors } from '../core/exit.js';
 import { DEFAULTS, loadCommonConfig, loadEvalAIConfig, type CommonFlags } from '../runtime/config.js';
 import { systemClock, type RunContext } from '../runtime/context.js';
 import { withAbandonment } from '../runtime/watchdog.js';
+import { resolveEnvMode, type EnvMode } from '../runtime/env-mode.js';
 import { createPacer } from '../runtime/rate-limit.js';
 import { runTargetKey, type RunScope } from '../runtime/run-target.js';
 import { Secrets } from '../runtime/secrets.js';
@@ -22,6 +23,8 @@ export interface CommandSpec<F extends CommonFlags> {
   evalaiToken?: 'required' | 'optional';
   /** What else tells this run's target apart from another's (a config file), for the lock. */
   scope?: RunScope;
+  /** `--env`, for the commands that take it; else ENV decides the mode named in "run started". */
+  envFlag?: EnvMode;
   /** The command itself: observe, decide, act over the challenges, with the context built here. */
   run: (ctx: RunContext, flags: F) => Promise<ChallengeRunResult>;
 }
@@ -38,6 +41,7 @@ export async function runCommand<F extends CommonFlags>(spec: CommandSpec<F>): P
   const common = loadCommonConfig(flags, io.env);
   const warnings: string[] = [];
   const evalai = loadEvalAIConfig(flags, io.env, warnings, spec.evalaiToken ?? 'required');
+  const mode = resolveEnvMode(spec.envFlag, io.env, warnings);
   const secrets = new Secrets();
   secrets.add(evalai.token);
   // No run lasts past this: in-flight work after the deadline is bounded by the request timeouts,
@@ -53,6 +57,8 @@ export async function runCommand<F extends CommonFlags>(spec: CommandSpec<F>): P
     secrets,
     warnings,
     hardMs,
+    levelGiven: Boolean(flags.logLevel ?? io.env.LOG_LEVEL),
+    quiet: flags.quiet ?? false,
   };
   return runInShell(shellSpec, async ({ logger, deadline, guard, maxActions, startedAt, resumeAfter, logLinesDropped }) => {
     const pacer = createPacer(common.rateLimitPerMinute);
@@ -82,7 +88,7 @@ export async function runCommand<F extends CommonFlags>(spec: CommandSpec<F>): P
       ...(resumeAfter !== undefined ? { resumeAfter } : {}),
     };
 
-    logger.info({ dryRun: common.dryRun, api: evalai.baseUrl, deadlineMs: common.deadlineMs, maxActions, resumeAfter }, 'run started');
+    logger.info({ mode, dryRun: common.dryRun, api: evalai.baseUrl, deadlineMs: common.deadlineMs, maxActions, resumeAfter }, 'run started');
     const result = await withAbandonment(spec.run(ctx, flags), deadline);
     const guards = { refusedActions: guard.refused, interruptedBy: deadline.interruptedBy };
     const exitCode = exitCodeFor(result, guards);
@@ -104,7 +110,7 @@ export async function runCommand<F extends CommonFlags>(spec: CommandSpec<F>): P
       exitCode,
       counts: statusCounts(report),
       ...(report.errors.length ? { message: report.errors[0]! } : {}),
-      stdout: common.json ? JSON.stringify(report, null, 2) + '\n' : formatHuman(report, common.verbose),
+      stdout: common.json ? JSON.stringify(report, null, 2) + '\n' : flags.quiet ? formatSummary(report) + '\n' : formatHuman(report, common.verbose),
       resumeAfter: result.resumeAfter,
     };
   });

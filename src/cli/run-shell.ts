@@ -7,6 +7,7 @@ import { acquireLock, lockFileOf } from '../runtime/lock.js';
 import { fdLogSink, streamLogSink, type LogSink } from '../runtime/log-stream.js';
 import { createLogger, type Logger } from '../runtime/logger.js';
 import type { Secrets } from '../runtime/secrets.js';
+import { chooseLogOutput, isTTY, readableLogStream } from '../runtime/terminal-output.js';
 import { resolveStateDir, stateDirError } from '../runtime/state-dir.js';
 import { readStatus, writeStatus, STATUS_SUFFIX, type RunStatus } from '../runtime/status-file.js';
 import type { CliIO } from './io.js';
@@ -28,6 +29,10 @@ export interface ShellSpec {
   warnings: string[];
   /** The longest the run may last: the deadline plus the request timeouts and a margin. */
   hardMs: number;
+  /** LOG_LEVEL or --log-level was given: the log is JSON at that level, even on a terminal. */
+  levelGiven: boolean;
+  /** --quiet: only the summary on stdout, warnings and errors on stderr. */
+  quiet: boolean;
 }
 
 /** What the shell hands the command's body: the run's shared machinery. */
@@ -66,8 +71,10 @@ export interface ShellResult {
  */
 export async function runInShell(spec: ShellSpec, body: (shell: Shell) => Promise<ShellResult>): Promise<number> {
   const { io, common } = spec;
-  const sink: LogSink = io.stderr === process.stderr ? fdLogSink(2) : streamLogSink(io.stderr);
-  const logger = createLogger({ level: common.logLevel, secrets: spec.secrets, command: spec.name, sink });
+  // Under cron: pino JSON. On a terminal with no level given: readable warnings (terminal-output.ts).
+  const output = chooseLogOutput({ level: common.logLevel, levelGiven: spec.levelGiven, stderrIsTTY: isTTY(io.stderr), quiet: spec.quiet });
+  const sink: LogSink = output.readable ? streamLogSink(readableLogStream(io.stderr)) : io.stderr === process.stderr ? fdLogSink(2) : streamLogSink(io.stderr);
+  const logger = createLogger({ level: output.level, secrets: spec.secrets, command: spec.name, sink });
   for (const w of spec.warnings) logger.warn(w);
 
   const stateDir = common.dryRun ? null : resolveStateDir(spec.stateDirFlag, io.env);

@@ -42,7 +42,7 @@ export function countOutcomes(outcomes: Outcome[]): Pick<RunReport, 'counts' | '
 export function formatHuman(report: RunReport, verbose: boolean): string {
   const lines: string[] = [];
   for (const o of report.outcomes) {
-    const interesting = o.status === 'done' || o.status === 'planned' || o.status === 'failed';
+    const interesting = o.status === 'done' || o.status === 'planned' || o.status === 'failed' || deferredAction(o) !== undefined;
     if (!interesting && !verbose) continue;
     lines.push(formatOutcome(o, report.dryRun));
   }
@@ -81,10 +81,15 @@ export function formatSummary(r: RunReport): string {
   const verb = r.dryRun ? 'would ' : '';
   const acted = (submissions: boolean) =>
     Object.entries(actionsOf(r.outcomes.filter((o) => (o.submissionId !== undefined) === submissions))).map(([action, n]) => `${verb}${action} ${n}`);
+  // A challenge whose outcomes are all about its submissions (cancel-stale) has no status of its
+  // own: counted apart, so the parts add up to the number of challenges.
+  const withOwnOutcome = new Set(r.outcomes.filter((o) => o.submissionId === undefined).map((o) => o.challengeId));
+  const bySubmission = new Set(r.outcomes.filter((o) => o.submissionId !== undefined && !withOwnOutcome.has(o.challengeId)).map((o) => o.challengeId)).size;
   const parts = [
     `${r.counts.challenges} challenge${r.counts.challenges === 1 ? '' : 's'}`,
     ...acted(false),
-    `${r.counts.unchanged} unchanged`,
+    `${r.counts.unchanged} unchanged${deferredNote(r.outcomes)}`,
+    ...(bySubmission ? [`${bySubmission} handled by submission`] : []),
     `${r.counts.skipped} skipped`,
     `${r.counts.failed} failed`,
   ];
@@ -95,6 +100,26 @@ export function formatSummary(r: RunReport): string {
   if (r.errors.length) parts.push(`${r.errors.length} run error${r.errors.length === 1 ? '' : 's'}`);
   const dropped = r.logLinesDropped ? `; ${r.logLinesDropped.lines} log line${r.logLinesDropped.lines === 1 ? '' : 's'} could not be written (${r.logLinesDropped.error})` : '';
   return `${r.command}${r.dryRun ? ' (dry run)' : ''}: ${parts.join(', ')}${submissionPart}${dropped}; exit ${r.exitCode}`;
+}
+
+/**
+ * The action a run decided but the server (or AWS) put off, e.g. an EC2 stop before the instance's
+ * status checks passed. A dry run cannot see this; the real run says it without --verbose.
+ */
+function deferredAction(o: Outcome): string | undefined {
+  const d = o.facts?.deferred;
+  return o.status === 'unchanged' && o.submissionId === undefined && typeof d === 'string' ? d : undefined;
+}
+
+/** " (1 stop deferred)" when some of the unchanged challenges had their action put off. */
+function deferredNote(outcomes: Outcome[]): string {
+  const byAction: Record<string, number> = {};
+  for (const o of outcomes) {
+    const d = deferredAction(o);
+    if (d) byAction[d] = (byAction[d] ?? 0) + 1;
+  }
+  const parts = Object.entries(byAction).map(([action, n]) => `${n} ${action} deferred`);
+  return parts.length ? ` (${parts.join(', ')})` : '';
 }
 
 function actionsOf(outcomes: Outcome[]): Record<string, number> {

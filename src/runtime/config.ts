@@ -19,6 +19,7 @@ export interface CommonFlags {
   dryRun?: boolean;
   json?: boolean;
   verbose?: boolean;
+  quiet?: boolean;
   challenge?: number[];
   rateLimit?: number;
   stateDir?: string;

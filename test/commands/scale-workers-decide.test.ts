@@ -3,8 +3,8 @@ import { decideWorkers, needsPending, type Pending } from '../../src/commands/sc
 import type { ScaleWorkersPolicy } from '../../src/commands/scale-workers/policy.js';
 import { aChallenge, ended, NOW } from '../builders.js';
 
-const prod: ScaleWorkersPolicy = { production: true, includeEc2: false };
-const dev: ScaleWorkersPolicy = { production: false, includeEc2: false };
+const prod: ScaleWorkersPolicy = { mode: 'prod', includeEc2: false };
+const dev: ScaleWorkersPolicy = { mode: 'dev', includeEc2: false };
 
 describe('decideWorkers: the decision table', () => {
   const rows: Array<[string, Parameters<typeof aChallenge>[0], Pending, ScaleWorkersPolicy, string, RegExp]> = [

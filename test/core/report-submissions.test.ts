@@ -29,7 +29,7 @@ describe('reports with outcomes about single submissions (cancel-stale)', () => 
       'challenge 2 "Broken": failed - submissions in running could not be listed: not authorised',
       'challenge 1 "Busy": submission 10: cancel - running for 15 d 3 h (threshold 14 d)',
       'challenge 2 "Broken": submission 12: failed - cancel refused: HTTP 500',
-      'cancel-stale: 3 challenges, 1 unchanged, 0 skipped, 1 failed; 3 submissions: cancel 1, 1 skipped, 1 failed; exit 1',
+      'cancel-stale: 3 challenges, 1 unchanged, 1 handled by submission, 0 skipped, 1 failed; 3 submissions: cancel 1, 1 skipped, 1 failed; exit 1',
       '',
     ]);
   });
@@ -37,7 +37,7 @@ describe('reports with outcomes about single submissions (cancel-stale)', () => 
   it('dry run: would cancel', () => {
     const planned: Outcome[] = [{ challengeId: 1, submissionId: 10, action: 'cancel', reason: 'running for 15 d (threshold 14 d)', status: 'planned' }];
     expect(formatHuman(report(planned, true), false)).toContain('challenge 1: submission 10: would cancel - running for 15 d');
-    expect(formatHuman(report(planned, true), false)).toContain('cancel-stale (dry run): 1 challenge, 0 unchanged, 0 skipped, 0 failed; 1 submission: would cancel 1, 0 skipped, 0 failed; exit 1');
+    expect(formatHuman(report(planned, true), false)).toContain('cancel-stale (dry run): 1 challenge, 0 unchanged, 1 handled by submission, 0 skipped, 0 failed; 1 submission: would cancel 1, 0 skipped, 0 failed; exit 1');
   });
 
   it('reports without submission outcomes read as before', () => {

@@ -31,7 +31,7 @@ describe('cancel-stale (the built bin, as cron runs it)', () => {
     const r = await runBin('cancel-stale', ['--dry-run'], env());
     expect(r.code).toBe(0);
     for (const id of EXPECTED_STALE) expect(r.stdout).toMatch(new RegExp(`^challenge ${STALE} ".*": submission ${id}: would cancel - \\w+ for \\d+ d`, 'm'));
-    expect(r.stdout).toMatch(/^cancel-stale \(dry run\): 322 challenges, 321 unchanged, 0 skipped, 0 failed; 5 submissions: would cancel 5, 0 skipped, 0 failed; exit 0$/m);
+    expect(r.stdout).toMatch(/^cancel-stale \(dry run\): 322 challenges, 321 unchanged, 1 handled by submission, 0 skipped, 0 failed; 5 submissions: would cancel 5, 0 skipped, 0 failed; exit 0$/m);
     expect(puts()).toEqual([]);
     expect(existsSync(join(home, '.local/state/evalai-autoscaler/cancel-stale-audit.jsonl'))).toBe(false);
     expectNoSecret(r);
@@ -44,7 +44,7 @@ describe('cancel-stale (the built bin, as cron runs it)', () => {
     expect(puts().every((p) => p.path === `/api/jobs/challenge/${STALE}/update_submission/`)).toBe(true);
     expect((puts()[0]!.body as Record<string, string>).stderr).toMatch(/^Cancelled automatically by evalai-autoscaler cancel-stale/);
     expect(r.stdout).toMatch(new RegExp(`^challenge ${STALE} ".*": submission ${ids.staleRunning}: cancel - running for (19 d 23 h|20 d) \\(threshold 14 d\\)$`, 'm'));
-    expect(r.stdout).toMatch(/^cancel-stale: 322 challenges, 321 unchanged, 0 skipped, 0 failed; 5 submissions: cancel 5, 0 skipped, 0 failed; exit 0$/m);
+    expect(r.stdout).toMatch(/^cancel-stale: 322 challenges, 321 unchanged, 1 handled by submission, 0 skipped, 0 failed; 5 submissions: cancel 5, 0 skipped, 0 failed; exit 0$/m);
     const auditFile = join(home, '.local/state/evalai-autoscaler/cancel-stale-audit.jsonl');
     const lines = readFileSync(auditFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.map((l) => l.event).sort()).toEqual([...Array(5).fill('about-to-cancel'), ...Array(5).fill('cancelled')].sort());

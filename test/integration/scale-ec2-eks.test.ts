@@ -73,6 +73,9 @@ describe('scale-ec2 (the built bin)', () => {
     expect(sandbox.requests.filter((q) => q.status >= 300 && q.status < 400)).toEqual([]);
     const deferred = r.logs.find((l) => l.msg === 'decision' && l.challenge === SEEDED.ec2ChecksNotReady);
     expect(deferred).toMatchObject({ status: 'unchanged', reason: expect.stringMatching(/stop deferred: the instance's status checks have not passed yet/) });
+    // The dry run planned this stop too: without -v, the real run says which stop was put off and why.
+    expect(r.stdout).toMatch(new RegExp(`challenge ${SEEDED.ec2ChecksNotReady} ".*": unchanged - stop deferred: the instance's status checks have not passed yet`));
+    expect(r.stdout).toMatch(/^scale-ec2: 322 challenges, stop 2, start 1, 3 unchanged \(1 stop deferred\), 315 skipped, 1 failed; exit 1$/m);
     expectNoSecrets(r, [sandbox.tokens.staff]);
 
     sandbox.requests.length = 0;

@@ -54,7 +54,8 @@ describe('runSandbox', () => {
     try {
       expect(printed).toContain(sb.url);
       expect(printed).toContain('sandbox-staff-token');
-      expect(printed).toContain(`API_HOST_URL=${sb.url} AUTH_TOKEN=sandbox-staff-token scale-workers --dry-run`);
+      expect(printed).toContain(`export API_HOST_URL=${sb.url} AUTH_TOKEN=sandbox-staff-token ENV=prod`);
+      expect(printed).toMatch(/^ {2}node \S*bin\/scale-workers\.js --dry-run$/m);
     } finally {
       await sb.close();
     }

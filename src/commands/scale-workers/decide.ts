@@ -2,6 +2,7 @@ import type { DateTime } from 'luxon';
 import type { Challenge } from '../../core/challenge.js';
 import { hasEnded } from '../../core/datetime.js';
 import type { Decision } from '../../core/outcome.js';
+import { skipsRemoteEvaluation } from '../../runtime/env-mode.js';
 import type { ScaleWorkersPolicy } from './policy.js';
 
 export type WorkerDecisionAction = 'start' | 'stop' | 'none' | 'skip';
@@ -53,8 +54,8 @@ export function needsPending(challenge: Challenge, policy: ScaleWorkersPolicy, n
 }
 
 function outOfScope(challenge: Challenge, policy: ScaleWorkersPolicy): Decision<WorkerDecisionAction> | null {
-  if (policy.production && challenge.remoteEvaluation) {
-    return { action: 'skip', reason: 'remote evaluation: the host runs its own workers (ENV=prod)' };
+  if (skipsRemoteEvaluation(policy.mode) && challenge.remoteEvaluation) {
+    return { action: 'skip', reason: `remote evaluation: the host runs its own workers (ENV=${policy.mode})` };
   }
   if (challenge.usesEc2Worker && !policy.includeEc2) {
     return { action: 'skip', reason: 'uses an EC2 worker: left to scale-ec2 (--include-ec2 to include)' };

@@ -1,0 +1,56 @@
+# shellcheck shell=sh
+# Shared by the run_auto_*.sh drop-in wrappers: sourced, not run. POSIX sh.
+# Each wrapper sets ARG_NAME values from upstream's positional arguments, then calls run_bin.
+
+WRAPPER_DIR=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)
+WRAPPER_NAME=$(basename -- "$0")
+
+# Sets variable $1 to $2 unless $2 is empty: an empty positional argument keeps the environment's
+# value (upstream exported an empty one, which silently unset it).
+set_from_arg() {
+  if [ -n "$2" ]; then
+    eval "$1=\$2"
+    # shellcheck disable=SC2163 # exports the variable named by $1
+    export "$1"
+  fi
+}
+
+# A secret given as a positional argument is visible to every user in `ps` and /proc.
+warn_visible() {
+  echo "$WRAPPER_NAME: warning: $1 on the command line is visible to every user in ps; $2" >&2
+}
+
+# The staff token: AUTH_TOKEN_FILE when set (the token argument is then ignored), else the argument.
+token_from_arg() {
+  if [ -n "$AUTH_TOKEN_FILE" ]; then
+    unset AUTH_TOKEN
+    return
+  fi
+  if [ -n "$1" ]; then
+    warn_visible "the auth token" "put it in a file (chmod 600) and set AUTH_TOKEN_FILE instead"
+    AUTH_TOKEN=$1
+    export AUTH_TOKEN
+  fi
+}
+
+# Cron's PATH is /usr/bin:/bin, and Node from nvm or /usr/local/bin is not on it: NODE names it,
+# else node on PATH, else the usual install places.
+find_node() {
+  if [ -n "$NODE" ]; then echo "$NODE"; return; fi
+  command -v node 2>/dev/null && return
+  for candidate in /usr/local/bin/node /opt/homebrew/bin/node /usr/bin/node; do
+    if [ -x "$candidate" ]; then echo "$candidate"; return; fi
+  done
+}
+
+# Runs bin/$1.js with the remaining arguments; its exit code is the wrapper's.
+run_bin() {
+  bin="$WRAPPER_DIR/../bin/$1.js"
+  shift
+  node_bin=$(find_node)
+  if [ -z "$node_bin" ]; then
+    echo "$WRAPPER_NAME: node not found (cron's PATH is /usr/bin:/bin): set NODE=/path/to/node in the crontab" >&2
+    exit 127
+  fi
+  exec "$node_bin" "$bin" "$@"
+}

@@ -1,0 +1,85 @@
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+
+/** The exit codes every run command shares, in one line for --help (docs/architecture.md has the table). */
+export const EXIT_CODES_LINE =
+  'Exit codes: 0 ok, 1 some challenges failed, 2 usage or configuration error, 3 EvalAI unreachable or token rejected, 4 locked by another run, 5 deadline passed, 6 --max-actions refused changes';
+
+/** The page of a command in the docs/ shipped with this package (a clone or an `npm install -g`). */
+export function docsPage(page: string): string {
+  return fileURLToPath(new URL(`../../docs/${page}.md`, import.meta.url));
+}
+
+/**
+ * What --help shows after the options: a few examples, the exit codes and the docs page; and how a
+ * usage error reads: one line starting with the command's name, like a configuration error.
+ */
+export function teach(cmd: Command, help: { examples: string[]; page: string; exitCodes?: string }): Command {
+  const name = cmd.name();
+  const text = [
+    '',
+    'Examples:',
+    ...help.examples.map((e) => `  ${e}`),
+    '',
+    help.exitCodes ?? EXIT_CODES_LINE,
+    `Docs: ${docsPage(help.page)}`,
+  ].join('\n');
+  return usageErrorsNamed(cmd.addHelpText('after', text), name);
+}
+
+/** commander's own errors ("error: unknown option ...") become "<name>: usage error: ..." plus a hint. */
+export function usageErrorsNamed(cmd: Command, name: string): Command {
+  return cmd
+    .showHelpAfterError(`(${name} --help for usage)`)
+    .configureOutput({ outputError: (str, write) => write(`${name}: ${str.replace(/^error: /, 'usage error: ')}`) });
+}
+
+const ENV_PREFIX = 'API_HOST_URL=https://eval.ai AUTH_TOKEN_FILE=/etc/evalai/staff.token';
+
+/** Two or three examples per command, each a line an operator would type. */
+export const HELP: Record<string, { examples: string[]; page: string; exitCodes?: string }> = {
+  'scale-workers': {
+    page: 'scale-workers',
+    examples: [
+      `${ENV_PREFIX} ENV=prod scale-workers --dry-run   # print the plan, change nothing`,
+      'scale-workers --challenge 12,13 -v                 # only these challenges, a line for each',
+      'scale-workers --json --max-actions 10              # the report as JSON; at most 10 changes',
+    ],
+  },
+  'scale-ec2': {
+    page: 'scale-ec2',
+    examples: [
+      `${ENV_PREFIX} scale-ec2 --dry-run   # through EvalAI (staff token), change nothing`,
+      'scale-ec2 --via aws --instance 12=i-0123456789abcdef0 --region us-east-1   # straight to EC2 with AWS credentials',
+    ],
+  },
+  'scale-eks': {
+    page: 'scale-eks',
+    examples: [
+      `${ENV_PREFIX} JSON_PATH=/etc/evalai/eks.json scale-eks --dry-run   # the config file's challenges`,
+      'API_HOST_URL=https://eval.ai LAMBDA_AUTH_TOKEN_FILE=/etc/evalai/lambda.token scale-eks   # EvalAI\'s autoscale endpoints',
+    ],
+  },
+  'cancel-stale': {
+    page: 'cancel-stale',
+    examples: [
+      `${ENV_PREFIX} cancel-stale --dry-run -v   # list what would be cancelled`,
+      'cancel-stale --older-than 21d --challenge 42   # a longer threshold, one challenge',
+    ],
+  },
+  'stop-idle': {
+    page: 'stop-idle',
+    examples: [
+      `${ENV_PREFIX} stop-idle --dry-run   # which workers would be removed`,
+      'stop-idle --grace 3d --action stop   # wait 3 days after the end; scale unapproved ones to 0 instead of deleting',
+    ],
+  },
+  status: {
+    page: 'operations',
+    exitCodes: 'Exit codes: 0 ok, 1 a command has not succeeded within --max-age (or no run is recorded), 2 usage error',
+    examples: [
+      'evalai-autoscaler status                     # the last run of each command',
+      'evalai-autoscaler status --command scale-workers scale-ec2 --max-age 30m   # exit 1 when one stopped succeeding',
+    ],
+  },
+};

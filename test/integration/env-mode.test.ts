@@ -1,0 +1,60 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SEEDED, startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { runBin } from './harness.js';
+
+let sandbox: Sandbox;
+beforeEach(async () => {
+  sandbox = await startSandbox();
+});
+afterEach(() => sandbox.close());
+
+const env = (extra: Record<string, string | undefined>) => ({ API_HOST_URL: sandbox.url, AUTH_TOKEN: sandbox.tokens.staff, ...extra });
+const remoteLine = new RegExp(`challenge ${SEEDED.remoteEvaluationPending} ".*": (would )?(start|skip)`);
+const started = (logs: Array<Record<string, unknown>>) => logs.find((l) => l.msg === 'run started');
+
+describe('ENV and --env: the mode a run serves', () => {
+  it('ENV=staging skips remote-evaluation challenges, and "run started" says staging', async () => {
+    const r = await runBin('scale-workers', ['--dry-run', '-v', '--challenge', String(SEEDED.remoteEvaluationPending)], env({ ENV: 'staging' }));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`challenge ${SEEDED.remoteEvaluationPending} ".*": skipped - remote evaluation.*ENV=staging`));
+    expect(started(r.logs)?.mode).toBe('staging');
+    expect(r.logs.filter((l) => l.level === 40)).toEqual([]);
+  });
+
+  it('ENV=production is prod', async () => {
+    const r = await runBin('scale-workers', ['--dry-run', '--challenge', String(SEEDED.remoteEvaluationPending)], env({ ENV: 'Production' }));
+    expect(r.code).toBe(0);
+    expect(started(r.logs)?.mode).toBe('prod');
+  });
+
+  it('an unknown ENV warns once, names the mode used, and runs as dev', async () => {
+    const r = await runBin('scale-workers', ['--dry-run', '--challenge', String(SEEDED.remoteEvaluationPending)], env({ ENV: 'stagin' }));
+    expect(r.code).toBe(0);
+    const warnings = r.logs.filter((l) => l.level === 40 && /ENV/.test(String(l.msg)));
+    expect(warnings.map((w) => w.msg)).toEqual(['ENV "stagin" is not one of dev, staging, prod, production; running as dev']);
+    expect(started(r.logs)?.mode).toBe('dev');
+    expect(r.stdout).toMatch(remoteLine);
+    expect(r.stdout).toMatch(/would start/);
+  });
+
+  it('an empty ENV (what upstream\'s wrappers export when no env argument is given) is dev, without a warning', async () => {
+    const r = await runBin('scale-workers', ['--dry-run', '--challenge', '1'], env({ ENV: '' }));
+    expect(started(r.logs)?.mode).toBe('dev');
+    expect(r.logs.filter((l) => l.level === 40)).toEqual([]);
+  });
+
+  it('--env refuses an unknown name: exit 2, one line naming the command and the flag, nothing sent', async () => {
+    const r = await runBin('scale-workers', ['--env', 'staginf'], env({ ENV: 'prod' }));
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n')[0]).toMatch(/^scale-workers: .*--env.*'staginf'.*dev, staging, prod, production/);
+    expect(sandbox.requests).toEqual([]);
+  });
+
+  it('--env overrides ENV, and every command names its mode', async () => {
+    const r = await runBin('scale-workers', ['--dry-run', '--env', 'dev', '--challenge', '1'], env({ ENV: 'prod' }));
+    expect(started(r.logs)?.mode).toBe('dev');
+    const c = await runBin('cancel-stale', ['--dry-run', '--challenge', '1'], env({ ENV: 'prod' }));
+    expect(c.code).toBe(0);
+    expect(started(c.logs)?.mode).toBe('prod');
+  });
+});
