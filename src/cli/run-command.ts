@@ -17,6 +17,7 @@ import { Secrets } from '../runtime/secrets.js';
 import { resolveStateDir, stateDirError } from '../runtime/state-dir.js';
 import { readStatus, writeStatus, STATUS_SUFFIX, type RunStatus } from '../runtime/status-file.js';
 import { Transport } from '../evalai/transport.js';
+import { publishMetrics } from '../metrics/publish.js';
 import type { CliIO } from './io.js';
 
 export interface CommandSpec<F extends CommonFlags> {
@@ -182,6 +183,7 @@ export async function runCommand<F extends CommonFlags>(spec: CommandSpec<F>): P
       ...(report.errors.length ? { message: secrets.scrub(report.errors[0]!) } : {}),
       resumeAfter: scoped ? previous?.resumeAfter : result.resumeAfter,
     });
+    await publishMetrics(report, { ...common.metrics, target, logger, refusedActions: guards.refusedActions, lastSuccessAt: exitCode === ExitCode.Ok && !scoped ? report.finishedAt : (previous?.lastSuccessAt ?? null) });
 
     const text = common.json ? JSON.stringify(report, null, 2) + '\n' : formatHuman(report, common.verbose);
     io.stdout.write(secrets.scrub(text));

@@ -2,11 +2,12 @@ import { readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { ConfigError } from './errors.js';
 import { LOG_LEVELS, type LogLevel } from './logger.js';
+import { loadMetricsConfig, type MetricsConfig, type MetricsFlags } from '../metrics/config.js';
 
 export type Env = Record<string, string | undefined>;
 
 /** Flags every command shares. Undefined means "not given": the environment or the default applies. */
-export interface CommonFlags {
+export interface CommonFlags extends MetricsFlags {
   apiHostUrl?: string;
   authTokenFile?: string;
   timeout?: number;
@@ -50,6 +51,8 @@ export interface CommonConfig {
   deadlineMs: number;
   /** Mutating actions allowed in one run; undefined: the command's own default. */
   maxActions?: number;
+  /** Where the run's metrics go (--metrics-file, --pushgateway). */
+  metrics: MetricsConfig;
 }
 
 export const DEFAULTS = {
@@ -93,6 +96,7 @@ export function loadCommonConfig(flags: CommonFlags, env: Env): CommonConfig {
     waitLockMs: flags.waitLock ?? DEFAULTS.waitLockMs,
     deadlineMs: flags.deadline ?? DEFAULTS.deadlineMs,
     maxActions: flags.maxActions,
+    metrics: loadMetricsConfig(flags, env, flags.dryRun ?? false),
   };
 }
 
