@@ -9,6 +9,8 @@ export interface ChallengeGauges {
   instanceState?: string;
   desiredNodes?: number;
   failed: boolean;
+  /** An action was carried out (or planned, in a dry run) on it by this run. */
+  acted: boolean;
 }
 
 /**
@@ -22,9 +24,10 @@ export function challengeGauges(outcomes: Outcome[]): Map<number, ChallengeGauge
   const byChallenge = new Map<number, ChallengeGauges>();
   for (const o of outcomes) {
     if (!Number.isSafeInteger(o.challengeId) || o.challengeId <= 0) continue; // a run-level failure, not a challenge's
-    const g = byChallenge.get(o.challengeId) ?? { failed: false };
+    const g = byChallenge.get(o.challengeId) ?? { failed: false, acted: false };
     byChallenge.set(o.challengeId, g);
     if (o.status === 'failed') g.failed = true;
+    if (o.status === 'done' || o.status === 'planned') g.acted = true;
     if (o.submissionId !== undefined || !o.facts) continue;
     const f = o.facts;
     const pending = pendingOf(f.pending);
@@ -38,10 +41,29 @@ export function challengeGauges(outcomes: Outcome[]): Map<number, ChallengeGauge
   return byChallenge;
 }
 
-/** Per challenge, as observed by the run before it acted. Label `challenge`: the id (never the title). */
+/**
+ * Whether a challenge gets series at all: only those with something going on (pending
+ * submissions, capacity up, a failure, an action in this run). A deployment has thousands of
+ * ended, idle challenges; listing each of them in every run would only add series.
+ */
+export function isActive(g: ChallengeGauges): boolean {
+  return (
+    g.failed ||
+    g.acted ||
+    (g.pending ?? 0) > 0 ||
+    (g.workers ?? 0) > 0 ||
+    (g.desiredNodes ?? 0) > 0 ||
+    (g.instanceState !== undefined && g.instanceState !== 'stopped' && g.instanceState !== 'terminated')
+  );
+}
+
+/**
+ * Per active challenge (isActive), as observed by the run before it acted. Label `challenge`: the
+ * id (never the title).
+ */
 export function challengeMetrics(outcomes: Outcome[]): MetricsPart {
   return (r) => {
-    const all = challengeGauges(outcomes);
+    const all = new Map([...challengeGauges(outcomes)].filter(([, g]) => isActive(g)).sort(([a], [b]) => a - b));
     if (all.size === 0) return;
     const has = (key: keyof ChallengeGauges) => [...all.values()].some((g) => g[key] !== undefined);
     // A gauge only when some challenge has a value for it: a command's file holds only what it knows.
