@@ -16,7 +16,15 @@ export interface RunLabels {
 /**
  * One group of metrics added to a run's registry: the run's own, its challenges', and later a
  * pool's (demand, desired hosts, hosts by state). A part only adds gauges; it never reads the
- * registry back.
+ * registry back. A pool's would be, for instance:
+ *
+ *   const poolMetrics = (tick: PoolTick): MetricsPart => (r) => {
+ *     gauge(r, 'pool_demand_jobs', 'Jobs queued or running in the pool.', ['pool']).set({ pool: tick.name }, tick.demand);
+ *     const hosts = gauge(r, 'pool_hosts', 'Hosts of the pool by state.', ['pool', 'state']);
+ *     for (const [state, n] of Object.entries(tick.hostsByState)) hosts.set({ pool: tick.name, state }, n);
+ *   };
+ *
+ * published with publishParts(labels, [runMetrics(...), poolMetrics(tick)], destinations).
  */
 export type MetricsPart = (registry: Registry) => void;
 
