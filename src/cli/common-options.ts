@@ -25,5 +25,7 @@ export function addCommonOptions(cmd: Command): Command {
     .addOption(new Option('--state-dir <dir>', 'locks and status files (env EVALAI_AUTOSCALER_STATE_DIR; default ~/.local/state/evalai-autoscaler)'))
     .addOption(new Option('--wait-lock <duration>', 'if another run holds the lock, wait this long for it instead of exiting 4 (at most 24h)').argParser(durationUpToArg('24h', 24 * HOUR)))
     .addOption(new Option('--max-response-bytes <size>', 'largest EvalAI response body read, before and after decompression (env MAX_RESPONSE_BYTES; default 32MiB)').argParser(byteSizeArg))
-    .addOption(new Option('--log-level <level>', `pino log level on stderr (env LOG_LEVEL; default ${DEFAULTS.logLevel}, or readable warnings on a terminal)`));
+    .addOption(new Option('--log-level <level>', `pino log level on stderr (env LOG_LEVEL; default ${DEFAULTS.logLevel}, or readable warnings on a terminal)`))
+    .addOption(new Option('--metrics-file <path>', 'after the run, write its Prometheus metrics to this file for the textfile collector; {command} and {target} are replaced (env METRICS_FILE)'))
+    .addOption(new Option('--pushgateway <url>', 'push Prometheus metrics to this Pushgateway after the run (env PUSHGATEWAY_URL)'));
 }

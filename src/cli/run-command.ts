@@ -9,6 +9,8 @@ import { createPacer } from '../runtime/rate-limit.js';
 import { runTargetKey, type RunScope } from '../runtime/run-target.js';
 import { Secrets } from '../runtime/secrets.js';
 import { Transport } from '../evalai/transport.js';
+import { ExitCode } from '../runtime/exit-codes.js';
+import { publishMetrics } from '../metrics/publish.js';
 import type { CliIO } from './io.js';
 import { runInShell } from './run-shell.js';
 
@@ -60,7 +62,7 @@ export async function runCommand<F extends CommonFlags>(spec: CommandSpec<F>): P
     levelGiven: Boolean(flags.logLevel ?? io.env.LOG_LEVEL),
     quiet: flags.quiet ?? false,
   };
-  return runInShell(shellSpec, async ({ logger, deadline, guard, maxActions, startedAt, resumeAfter, logLinesDropped }) => {
+  return runInShell(shellSpec, async ({ logger, deadline, guard, maxActions, startedAt, resumeAfter, scoped, previousLastSuccessAt, logLinesDropped }) => {
     const pacer = createPacer(common.rateLimitPerMinute);
     const transport = new Transport({
       baseUrl: evalai.baseUrl,
@@ -106,6 +108,8 @@ export async function runCommand<F extends CommonFlags>(spec: CommandSpec<F>): P
     logger.info({ exitCode, ...report.counts, actions: report.actions }, 'run finished');
     const dropped = logLinesDropped();
     if (dropped) report.logLinesDropped = dropped;
+    const lastSuccessAt = exitCode === ExitCode.Ok && !scoped ? report.finishedAt : previousLastSuccessAt;
+    await publishMetrics(report, { ...common.metrics, target: shellSpec.targetKey, logger, refusedActions: guards.refusedActions, lastSuccessAt });
     return {
       exitCode,
       counts: statusCounts(report),

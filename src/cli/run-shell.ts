@@ -44,6 +44,8 @@ export interface Shell {
   startedAt: string;
   /** The run is limited to some targets (--challenge): it never moves `lastSuccessAt`. */
   scoped: boolean;
+  /** The last full successful run before this one, from the status file. */
+  previousLastSuccessAt: string | null;
   /** Where the previous run stopped early, if it did (not for a scoped run). */
   resumeAfter?: number;
   /** Log lines the sink could not write so far, and why. */
@@ -157,6 +159,7 @@ export async function runInShell(spec: ShellSpec, body: (shell: Shell) => Promis
       maxActions,
       startedAt,
       scoped,
+      previousLastSuccessAt: previous?.lastSuccessAt ?? null,
       ...(!scoped && previous?.resumeAfter !== undefined ? { resumeAfter: previous.resumeAfter } : {}),
       logLinesDropped: () => (sink.dropped ? { lines: sink.dropped, error: sink.firstError ?? 'error' } : undefined),
     };

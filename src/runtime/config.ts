@@ -4,11 +4,12 @@ import { BYTE_SIZE_HINT, parseByteSize } from './byte-size.js';
 import { ConfigError } from './errors.js';
 import { LOG_LEVELS, type LogLevel } from './logger.js';
 import { normaliseToken } from './token-text.js';
+import { loadMetricsConfig, type MetricsConfig, type MetricsFlags } from '../metrics/config.js';
 
 export type Env = Record<string, string | undefined>;
 
 /** Flags every command shares. Undefined means "not given": the environment or the default applies. */
-export interface CommonFlags {
+export interface CommonFlags extends MetricsFlags {
   apiHostUrl?: string;
   authTokenFile?: string;
   timeout?: number;
@@ -56,6 +57,8 @@ export interface CommonConfig {
   deadlineMs: number;
   /** Mutating actions allowed in one run; undefined: the command's own default. */
   maxActions?: number;
+  /** Where the run's metrics go (--metrics-file, --pushgateway). */
+  metrics: MetricsConfig;
 }
 
 export const DEFAULTS = {
@@ -101,6 +104,7 @@ export function loadCommonConfig(flags: CommonFlags, env: Env): CommonConfig {
     waitLockMs: flags.waitLock ?? DEFAULTS.waitLockMs,
     deadlineMs: flags.deadline ?? DEFAULTS.deadlineMs,
     maxActions: flags.maxActions,
+    metrics: loadMetricsConfig(flags, env, flags.dryRun ?? false),
   };
 }
 
