@@ -116,7 +116,7 @@ export class Transport {
           await this.sleep(backoffMs(attempt, this.retryBaseMs));
           continue;
         }
-        throw new EvalAIError('unreachable', spec.endpoint, `EvalAI unreachable at ${this.origin}: ${reason}`);
+        throw new EvalAIError('unreachable', spec.endpoint, `EvalAI unreachable at ${this.origin}: ${reason}`, undefined, NOT_SENT.has(code));
       }
       const text = typeof res.data === 'string' ? res.data : '';
       const status = res.status;
