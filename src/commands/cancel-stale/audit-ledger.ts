@@ -17,6 +17,11 @@ export interface OpenCancellation {
   previousStatus?: string;
   /** The last line about it: `about-to-cancel`, `cancel-unknown` or `reconciled`. */
   last: string;
+  /**
+   * A later run wrote its own `about-to-cancel` for the same submission: it had just re-read it in a
+   * pending status, so this earlier cancel did not take effect. No need to ask EvalAI.
+   */
+  supersededBy?: { run: string; status: string };
 }
 
 export interface Ledger {
@@ -29,6 +34,7 @@ const FINAL = new Set(['cancelled', 'cancel-failed']);
 
 export function openCancellations(text: string): Ledger {
   const byKey = new Map<string, OpenCancellation & { final: boolean }>();
+  const bySubmission = new Map<number, Array<OpenCancellation & { final: boolean }>>();
   let unreadable = 0;
   for (const raw of text.split('\n')) {
     if (raw.trim() === '') continue;
@@ -38,12 +44,23 @@ export function openCancellations(text: string): Ledger {
       continue;
     }
     const key = `${line.run}\u0000${line.submissionId}`;
-    const entry = byKey.get(key) ?? { run: line.run, submissionId: line.submissionId, challengeId: line.challengeId, last: line.event, final: false };
+    let entry = byKey.get(key);
+    if (!entry) {
+      entry = { run: line.run, submissionId: line.submissionId, challengeId: line.challengeId, last: line.event, final: false };
+      byKey.set(key, entry);
+      bySubmission.set(line.submissionId, [...(bySubmission.get(line.submissionId) ?? []), entry]);
+    }
     entry.last = line.event;
     if (typeof line.origin === 'string') entry.origin = line.origin;
     if (line.event === 'about-to-cancel' && typeof line.previousStatus === 'string') entry.previousStatus = line.previousStatus;
     entry.final = FINAL.has(line.event) || (line.event === 'reconciled' && line.result !== 'unknown');
-    byKey.set(key, entry);
+    if (line.event === 'about-to-cancel') {
+      for (const other of bySubmission.get(line.submissionId) ?? []) {
+        if (other.run !== line.run && other.origin === (typeof line.origin === 'string' ? line.origin : undefined) && !other.final && !other.supersededBy) {
+          other.supersededBy = { run: line.run, status: typeof line.previousStatus === 'string' ? line.previousStatus : 'pending' };
+        }
+      }
+    }
   }
   const open = [...byKey.values()].filter((e) => !e.final).map(({ final: _final, ...rest }) => rest);
   return { open, unreadable };

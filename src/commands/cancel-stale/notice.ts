@@ -79,7 +79,8 @@ export interface AuditReconciled {
   result: 'cancelled' | 'not-cancelled' | 'unknown';
   /** The status read (absent when it could not be read, or a listing only showed "not cancelled"). */
   status?: string;
-  readBy?: 'id' | 'listing';
+  /** How it was read: by id, from the cancelled listing, or from a later run's re-check in this log. */
+  readBy?: 'id' | 'listing' | 'audit-log';
   detail: string;
 }
 

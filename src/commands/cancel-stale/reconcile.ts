@@ -71,6 +71,10 @@ interface ReadState {
 }
 
 async function readOutcome(ctx: RunContext, open: OpenCancellation, state: ReadState): Promise<Finding> {
+  if (open.supersededBy) {
+    const { run, status } = open.supersededBy;
+    return { result: 'not-cancelled', status, readBy: 'audit-log', detail: `run ${run} re-read it as "${status}" before its own cancel` };
+  }
   let byIdError: string | undefined;
   if (state.byId) {
     await ctx.transport.pace();
