@@ -128,7 +128,9 @@ describe('the intent line must be written whole before the PUT', () => {
     await run({ auditFs: fsLayer });
     expect(putIds()).not.toContain(victim);
     const raw = lines();
-    expect(raw.filter((l) => !isJson(l))).toHaveLength(1); // the fragment, alone on its line
+    // The fragment, alone on its line: the next intent is not glued to it.
+    expect(raw.filter((l) => !isJson(l)).map((l) => Buffer.byteLength(l))).toEqual([100]);
+    expect(raw.filter(isJson).filter((l) => (JSON.parse(l) as { event: string }).event === 'about-to-cancel')).toHaveLength(EXPECTED_STALE.length - 1);
     expect(raw.filter(isJson).filter((l) => (JSON.parse(l) as { event: string }).event === 'cancelled')).toHaveLength(EXPECTED_STALE.length - 1);
     // The next run skips the fragment and finds nothing open.
     const next = await run();
