@@ -3,7 +3,6 @@
  * server may have acted on is `cancel-unknown`, never "refused"; the next run reconciles every open
  * cancellation by reading the submission, so the log ends true.
  */
-import * as fs from 'node:fs';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -294,6 +293,3 @@ describe('reconciliation of a log left open by an earlier run', () => {
     expect(eventsOf(victim)).toEqual(['about-to-cancel', 'reconciled cancelled']);
   });
 });
-
-// node:fs is imported whole so the injected layers above can fall back to it.
-void fs;

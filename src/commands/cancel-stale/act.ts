@@ -87,7 +87,7 @@ export async function cancelCandidate(c: CancelContext, listed: Submission, deci
     const time = ctx.now().toUTC().toISO({ suppressMilliseconds: true }) ?? '';
     audit.append({ event: result.event, time, run: c.runId, challengeId: challenge.id, submissionId: fresh.id, detail: result.detail });
   } catch (err) {
-    ctx.logger.error({ challenge: challenge.id, submission: fresh.id, error: describeError(err) }, 'audit log: the result line could not be written (the intent line was)');
+    ctx.logger.error({ challenge: challenge.id, submission: fresh.id, error: describeError(err) }, 'audit log: the result line could not be written (the intent line was); the next run reads the submission and records what happened');
   }
   if (fatal) throw fatal;
   return outcome;
