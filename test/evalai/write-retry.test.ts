@@ -39,7 +39,7 @@ describe('writes after a lost answer', () => {
   ])('a PUT the server acted on and answered with %s is sent once, and the error says it may have acted (%s)', async (answer, kind) => {
     const pk = SEEDED.activePendingNoWorker;
     sandbox.fault({ method: 'PUT', fault: { kind: 'after-view', answer } });
-    const { transport, sleeps } = testTransport(sandbox.url, sandbox.tokens.staff, { maxAttempts: 3, timeoutMs: answer === 'hang' ? 1_500 : 5_000 });
+    const { transport, sleeps } = testTransport(sandbox.url, sandbox.tokens.staff, { maxAttempts: 3, timeoutMs: answer === 'hang' ? 3_000 : 5_000 });
     const err = await caught(manageWorker(transport, pk, 'start'));
     expect(err).toBeInstanceOf(EvalAIError);
     expect(err.kind).toBe(kind);
