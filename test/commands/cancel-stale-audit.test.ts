@@ -267,6 +267,21 @@ describe('reconciliation of a log left open by an earlier run', () => {
     expect(records.filter((l) => l.event === 'cancelled')).toHaveLength(EXPECTED_STALE.length);
   });
 
+  it('a token rejected while reconciling stops the run (exit 3): what was settled is reported, nothing is cancelled', async () => {
+    writeFileSync(auditPath, `${intent('dead-run', ids.freshRunning)}\n${intent('dead-run', ids.staleRunning)}\n`);
+    sandbox.fault({
+      method: 'GET',
+      path: `/api/jobs/submission/${ids.staleRunning}`,
+      fault: { kind: 'status', status: 401, body: { detail: 'Given token not valid for any token type', code: 'token_not_valid' } },
+    });
+    const { result, subs, exit } = await run({ token: sandbox.tokens.host(4) });
+    expect(exit).toBe(3);
+    expect((result.fatal as { kind?: string }).kind).toBe('token-rejected');
+    expect(subs.map((o) => [o.submissionId, o.action, o.status])).toEqual([[ids.freshRunning, 'reconcile', 'done']]);
+    expect(putIds()).toEqual([]);
+    expect(eventsOf(ids.staleRunning)).toEqual(['about-to-cancel']);
+  });
+
   it('the log cannot be read back: that is a failure (exit 1), and the run still cancels', async () => {
     const { result, exit } = await run({ readAuditLog: () => { throw errno('EIO'); } });
     expect(result.outcomes.filter((o) => o.action === 'reconcile')).toMatchObject([{ status: 'failed', error: expect.stringMatching(/EIO/) }]);
