@@ -21,23 +21,24 @@ type Finding = Pick<AuditReconciled, 'result' | 'status' | 'readBy' | 'detail'>;
  * `about-to-cancel` without a final line, or a `cancel-unknown`) is settled by reading the
  * submission, by id while the token may (else from the challenge's `cancelled` listing), and a
  * `reconciled` line records what happened: cancelled, not cancelled, or still unknown when it cannot
- * be read (tried again by the next run). One outcome per open cancellation; a rejected token throws.
+ * be read (tried again by the next run). One outcome per open cancellation settled; a rejected token
+ * stops it (`fatal`), with the outcomes so far.
  */
-export async function reconcileOpenCancellations(ctx: RunContext, audit: AuditLog, opts: ReconcileOptions): Promise<Outcome[]> {
+export async function reconcileOpenCancellations(ctx: RunContext, audit: AuditLog, opts: ReconcileOptions): Promise<{ outcomes: Outcome[]; fatal?: unknown }> {
   const readText = opts.readText ?? ((path: string) => readFileSync(path, 'utf8'));
   let text: string;
   try {
     text = readText(audit.path);
   } catch (err) {
     ctx.logger.error({ auditLog: audit.path, error: describeError(err) }, 'audit log: could not be read back; open cancellations not checked');
-    return [{ challengeId: 0, action: 'reconcile', reason: `the audit log ${audit.path} could not be read back; cancellations left open by earlier runs were not checked`, status: 'failed', error: describeError(err) }];
+    return { outcomes: [{ challengeId: 0, action: 'reconcile', reason: `the audit log ${audit.path} could not be read back; cancellations left open by earlier runs were not checked`, status: 'failed', error: describeError(err) }] };
   }
   const ledger = openCancellations(text);
   if (ledger.unreadable) ctx.logger.warn({ auditLog: audit.path, unreadable: ledger.unreadable }, 'audit log: lines that are not audit records were skipped');
   // Another EvalAI's cancellations (a log shared by two cron lines) are left to the runs against it.
   const open = ledger.open.filter((o) => o.origin === ctx.transport.origin);
   if (open.length < ledger.open.length) ctx.logger.debug({ otherServers: ledger.open.length - open.length }, 'audit log: open cancellations of another EvalAI left alone');
-  if (open.length === 0) return [];
+  if (open.length === 0) return { outcomes: [] };
   ctx.logger.info({ open: open.length }, 'audit log: reconciling cancellations left open by earlier runs');
 
   const state: ReadState = { byId: true, cancelledListing: new Map() };
@@ -47,7 +48,13 @@ export async function reconcileOpenCancellations(ctx: RunContext, audit: AuditLo
       ctx.logger.warn({ left: open.length - outcomes.length }, 'deadline passed: open cancellations left for the next run');
       break;
     }
-    const finding = await readOutcome(ctx, cancellation, state);
+    let finding: Finding;
+    try {
+      finding = await readOutcome(ctx, cancellation, state);
+    } catch (err) {
+      if (isRunFatal(err)) return { outcomes, fatal: err };
+      throw err;
+    }
     const record: AuditReconciled = {
       event: 'reconciled',
       time: ctx.now().toUTC().toISO({ suppressMilliseconds: true }) ?? '',
@@ -60,7 +67,7 @@ export async function reconcileOpenCancellations(ctx: RunContext, audit: AuditLo
     };
     outcomes.push(outcomeOf(ctx, audit, cancellation, record));
   }
-  return outcomes;
+  return { outcomes };
 }
 
 interface ReadState {

@@ -8,7 +8,6 @@ import { formatDuration } from '../../runtime/duration.js';
 import { cancelCandidate, type CancelContext } from './act.js';
 import { openAuditLog, type AuditFs } from './audit-log.js';
 import { reconcileOpenCancellations } from './reconcile.js';
-import { isRunFatal } from '../../evalai/errors.js';
 import { decideSubmission } from './decide.js';
 import { observeChallenge, type ChallengeObservation, type ObserveState } from './observe.js';
 import type { CancelStalePolicy } from './policy.js';
@@ -40,12 +39,9 @@ export async function runCancelStale(ctx: RunContext, policy: CancelStalePolicy,
   try {
     // First settle what earlier runs left open (a cancel whose answer was lost), so the log ends true.
     if (audit) {
-      try {
-        submissionOutcomes.push(...(await reconcileOpenCancellations(ctx, audit, { runId, ...(opts.readAuditLog ? { readText: opts.readAuditLog } : {}) })));
-      } catch (err) {
-        if (!isRunFatal(err)) throw err;
-        return { outcomes: submissionOutcomes, entriesRead: 0, fatal: err };
-      }
+      const reconciled = await reconcileOpenCancellations(ctx, audit, { runId, ...(opts.readAuditLog ? { readText: opts.readAuditLog } : {}) });
+      submissionOutcomes.push(...reconciled.outcomes);
+      if (reconciled.fatal) return { outcomes: submissionOutcomes, entriesRead: 0, fatal: reconciled.fatal };
     }
     const result = await runOverChallengeList(ctx, async (challenge: Challenge): Promise<Outcome> => {
       const observation = await observeChallenge(ctx, challenge, policy, observeState);
