@@ -2,6 +2,7 @@
  * Typed errors of the EvalAI client. Commands tell them apart by `kind`; none of them ever carries
  * the token, a request header or a raw axios object.
  */
+import { HaltedError } from '../runtime/errors.js';
 export type EvalAIErrorKind =
   | 'token-rejected' // 401 from the authenticator: the token is invalid, expired or blacklisted
   | 'not-authorised' // the token is fine but lacks rights (400/401/403 with an "authorized" message)
@@ -22,6 +23,11 @@ export class EvalAIError extends Error {
     readonly endpoint: string,
     message: string,
     readonly status?: number,
+    /**
+     * `unreachable` only: the request provably never reached the server (connection refused, host
+     * not found...), so the server cannot have acted on it. False after a timeout or a reset.
+     */
+    readonly notSent: boolean = false,
   ) {
     super(`${endpoint}: ${message}`);
     this.name = 'EvalAIError';
@@ -30,6 +36,21 @@ export class EvalAIError extends Error {
 
 export function isEvalAIError(err: unknown, kind?: EvalAIErrorKind): err is EvalAIError {
   return err instanceof EvalAIError && (kind === undefined || err.kind === kind);
+}
+
+/**
+ * Whether the server may have carried out a write that failed with `err`. Only a clear refusal
+ * proves it did nothing: a 3xx or 4xx answer (a redirect not followed, a domain refusal, 401/403,
+ * 404, 429: none of them runs the action), or a request that never left (`notSent`). A 5xx, an
+ * answer that is not the expected JSON (HTML, truncated, too big), a timeout or a connection lost
+ * after the request was sent, or any other error: the action may have happened.
+ */
+export function mayHaveActed(err: unknown): boolean {
+  if (err instanceof HaltedError) return false; // never sent: the run was told to stop first
+  if (!(err instanceof EvalAIError)) return true;
+  if (err.kind === 'unreachable') return !err.notSent;
+  if (err.kind === 'malformed-response' || err.kind === 'server-error' || err.kind === 'unsafe-pagination') return true;
+  return !(err.status !== undefined && err.status >= 300 && err.status < 500);
 }
 
 /** Errors after which nothing else in the run can succeed: stop, exit 3. */

@@ -155,7 +155,7 @@ export class Transport {
           await this.sleep(backoffMs(attempt, this.retryBaseMs));
           continue;
         }
-        throw new EvalAIError('unreachable', spec.endpoint, `EvalAI unreachable at ${this.origin}: ${reason}`);
+        throw new EvalAIError('unreachable', spec.endpoint, `EvalAI unreachable at ${this.origin}: ${reason}`, undefined, NOT_SENT.has(code));
       }
       const status = res.status;
       this.opts.logger.debug(

@@ -4,7 +4,8 @@
  * `*-next` faults wrap the normal response.
  */
 import { gzipSync } from 'node:zlib';
-import type { Reply } from './reply.js';
+import { htmlErrorPage } from './html.js';
+import { jsonReply, textReply, type Reply } from './reply.js';
 
 export type Fault =
   | { kind: 'latency'; ms: number }
@@ -16,6 +17,12 @@ export type Fault =
   | { kind: 'throttle'; retryAfter: number }
   | { kind: 'reset' }
   | { kind: 'hang' }
+  /**
+   * The view runs (and changes the state), then its answer is lost or spoilt: the connection reset,
+   * no answer ever (past any client timeout), a 5xx JSON, an HTML page (200 unless `status`), or the
+   * view's own JSON cut short. What a client sees after a write that did happen.
+   */
+  | { kind: 'after-view'; answer: LostAnswer; status?: number }
   | { kind: 'redirect'; status: number; location: string }
   | { kind: 'transform'; fn: (body: unknown) => unknown }
   | { kind: 'foreign-next'; origin: string }
@@ -24,6 +31,8 @@ export type Fault =
   | { kind: 'oversized'; bytes: number; status?: number }
   /** A 200 gzip body (Content-Encoding: gzip) a thousand times smaller than the `inflatedBytes` it unpacks to. */
   | { kind: 'gzip-bomb'; inflatedBytes: number };
+
+export type LostAnswer = 'reset' | 'hang' | 'server-error' | 'html' | 'truncated';
 
 export interface FaultRule {
   method?: string;
@@ -36,7 +45,7 @@ export interface FaultRule {
   fault: Fault;
 }
 
-export type TerminalFault = Extract<Fault, { kind: 'status' | 'html' | 'malformed-json' | 'throttle' | 'reset' | 'hang' | 'redirect' | 'oversized' | 'gzip-bomb' }>;
+export type TerminalFault = Extract<Fault, { kind: 'status' | 'html' | 'malformed-json' | 'throttle' | 'reset' | 'hang' | 'redirect' | 'oversized' | 'gzip-bomb' | 'after-view' }>;
 /** The terminal faults whose body is written in chunks rather than built as one string. */
 export type LargeBodyFault = Extract<Fault, { kind: 'oversized' | 'gzip-bomb' }>;
 export type WrappingFault = Extract<Fault, { kind: 'transform' | 'foreign-next' | 'looping-next' }>;
@@ -151,4 +160,24 @@ export function largeBodyLength(fault: LargeBodyFault): number {
   let n = 0;
   for (const chunk of largeBodyChunks(fault)) n += chunk.length;
   return n;
+}
+
+/**
+ * What an `after-view` fault sends instead of the view's reply (already computed, so the view
+ * acted): a reply, or `reset` / `hang` for the socket.
+ */
+export function lostAnswer(fault: Extract<Fault, { kind: 'after-view' }>, viewReply: Reply): Reply | 'reset' | 'hang' {
+  switch (fault.answer) {
+    case 'reset':
+    case 'hang':
+      return fault.answer;
+    case 'server-error':
+      return jsonReply(fault.status ?? 500, { detail: 'upstream connect error or disconnect/reset before headers' });
+    case 'html':
+      return htmlErrorPage(fault.status ?? 200);
+    case 'truncated': {
+      const text = viewReply.json !== undefined ? JSON.stringify(viewReply.json) : (viewReply.text ?? '');
+      return textReply(viewReply.status, text.slice(0, Math.floor(text.length / 2)), 'application/json', viewReply.headers);
+    }
+  }
 }

@@ -23,7 +23,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { runDrfView } from './drf.js';
-import { FaultBook, largeBodyChunks, largeBodyLength, wrapReply, type FaultRule, type LargeBodyFault, type TerminalFault } from './faults.js';
+import { FaultBook, largeBodyChunks, largeBodyLength, lostAnswer, wrapReply, type FaultRule, type LargeBodyFault, type TerminalFault } from './faults.js';
 import { htmlErrorPage, serverErrorPage } from './html.js';
 import { absoluteUri } from './pagination.js';
 import { jsonReply, textReply, type Reply } from './reply.js';
@@ -70,6 +70,8 @@ export interface RecordedRequest {
   body: unknown;
   /** The status sent; 0 while unanswered or when the connection was reset or left hanging. */
   status: number;
+  /** Set by an `after-view` fault: the status of the view's own reply (the view acted), which was not sent. */
+  viewStatus?: number;
   at: Date;
 }
 
@@ -91,7 +93,7 @@ export type { FaultRule };
 
 const MALFORMED_JSON = '{"count": 3, "next": null, "previous": null, "results": [{"id": 1, "title": "Trunc';
 
-function terminalReply(fault: Exclude<TerminalFault, { kind: 'reset' | 'hang' | 'oversized' | 'gzip-bomb' }>): Reply {
+function terminalReply(fault: Exclude<TerminalFault, { kind: 'reset' | 'hang' | 'oversized' | 'gzip-bomb' | 'after-view' }>): Reply {
   switch (fault.kind) {
     case 'status': {
       const headers = fault.headers ?? {};
@@ -222,6 +224,14 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     if (terminal?.kind === 'hang') return; // close() ends the connection.
     if (terminal?.kind === 'oversized' || terminal?.kind === 'gzip-bomb') {
       await sendLargeBody(res, terminal, record);
+      return;
+    }
+    if (terminal?.kind === 'after-view') {
+      const viewReply = wrapReply(normalReply(parsed), plan.wrappers, absoluteUri(parsed, config.fallbackHost));
+      record.viewStatus = viewReply.status;
+      const lost = lostAnswer(terminal, viewReply);
+      if (lost === 'reset') req.socket.destroy();
+      else if (lost !== 'hang') send(res, lost, record);
       return;
     }
     if (terminal) {

@@ -138,11 +138,12 @@ describe('what is posted and audited', () => {
     );
   });
   it('the audit intent keeps the previous status, timestamps, age, threshold and file URLs', () => {
-    const intent = auditIntent({ run: 'r1', challenge: aChallenge({ id: 12, title: 'T' }), submission: s, policy, now: NOW, recheckedBy: 'listing', stderrPosted: 'x' });
+    const intent = auditIntent({ run: 'r1', origin: 'https://eval.ai', challenge: aChallenge({ id: 12, title: 'T' }), submission: s, policy, now: NOW, recheckedBy: 'listing', stderrPosted: 'x' });
     expect(intent).toEqual({
       event: 'about-to-cancel',
       time: '2026-11-22T12:00:00Z',
       run: 'r1',
+      origin: 'https://eval.ai',
       challengeId: 12,
       challengeTitle: 'T',
       submissionId: 45678,

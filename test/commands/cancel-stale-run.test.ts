@@ -226,11 +226,11 @@ describe('cancel-stale against the sandbox', () => {
   });
 
   it('a refused cancel fails that submission only; the audit log says so', async () => {
-    sandbox.fault({ method: 'PUT', path: `/api/jobs/challenge/${STALE}/update_submission/`, times: 1, fault: { kind: 'html', status: 500 } });
+    sandbox.fault({ method: 'PUT', path: `/api/jobs/challenge/${STALE}/update_submission/`, times: 1, fault: { kind: 'status', status: 400, body: { error: 'Sorry, you are not authorized to make this request!' } } });
     const r = await run({ only: [STALE] }).result;
     const failed = submissionOutcomes(r.outcomes).filter((o) => o.status === 'failed');
     expect(failed).toHaveLength(1);
-    expect(failed[0]).toMatchObject({ reason: expect.stringMatching(/^cancel refused/), error: expect.stringMatching(/HTTP 500/) });
+    expect(failed[0]).toMatchObject({ reason: expect.stringMatching(/^cancel refused; nothing changed/), error: expect.stringMatching(/HTTP 400/) });
     expect(idsWith(r.outcomes, 'done')).toHaveLength(EXPECTED_STALE.length - 1);
     const mine = audit().filter((l) => l.submissionId === failed[0]!.submissionId);
     expect(mine.map((l) => l.event)).toEqual(['about-to-cancel', 'cancel-failed']);

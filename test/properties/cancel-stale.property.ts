@@ -1,10 +1,13 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import fc from 'fast-check';
-import { stateFromSeed } from '../../src/sandbox/index.js';
+import { stateFromSeed, type RecordedRequest } from '../../src/sandbox/index.js';
 import { listEntry, submissionById, submissionListing } from './harness/observations.js';
-import type { Observation } from './harness/invariants.js';
+import type { Observation, RunRecord, Violation } from './harness/invariants.js';
 import type { CommandProperty, Schedule } from './harness/property.js';
 import { smallSeed, submissionKey, truthOf, type Infra } from './harness/sandbox-world.js';
 import {
+  afterViewArb,
   anyFaultArb,
   commonKnobsArb,
   faultAt,
@@ -74,6 +77,8 @@ export const scheduleArb: fc.Arbitrary<CancelStaleSchedule> = rec<CancelStaleSch
       { arbitrary: listingFault, weight: 3 },
       { arbitrary: byIdFault, weight: 2 },
       { arbitrary: mutationFaultArb('update_submission', WITH_SUBMISSIONS), weight: 2 },
+      // 323 always holds stale submissions: a cancel carried out whose answer is lost (cancel-unknown).
+      { arbitrary: faultAt('update_submission', [323], afterViewArb), weight: 2 },
       { arbitrary: anyFaultArb(), weight: 1 },
     ) as fc.Arbitrary<FaultSpec>,
     { maxLength: 5 },
@@ -83,6 +88,50 @@ export const scheduleArb: fc.Arbitrary<CancelStaleSchedule> = rec<CancelStaleSch
   aged: fc.uniqueArray(fc.constantFrom(301, 302, 304, 306, 307), { maxLength: 3 }),
   staffHosts: fc.boolean(),
 });
+
+let auditLog = '';
+let schedules = 0;
+
+const UPDATE_SUBMISSION = /^\/api\/jobs\/challenge\/\d+\/update_submission\/$/;
+const ok = (status: number | undefined) => status !== undefined && status >= 200 && status < 300;
+
+/**
+ * 6. The audit log is true: every line parses; every PUT has an `about-to-cancel` line and a result
+ * line; `cancelled` only if the view cancelled it, `cancel-failed` ("nothing changed") only if no
+ * attempt reached the view and succeeded there. An answer lost after the view acted must be
+ * `cancel-unknown` (or `cancelled`, never refused).
+ */
+export function auditLogProblems(rec: RunRecord, path: string): Violation[] {
+  const out: Violation[] = [];
+  const v = (message: string) => out.push({ invariant: 6, message });
+  const text = existsSync(path) ? readFileSync(path, 'utf8') : '';
+  if (rec.dryRun && text !== '') v('dry run, yet the audit log was written');
+  const lines: Array<{ event: string; submissionId: number }> = [];
+  for (const raw of text.split('\n').filter(Boolean)) {
+    try {
+      lines.push(JSON.parse(raw) as { event: string; submissionId: number });
+    } catch {
+      v(`an audit line does not parse: ${raw.slice(0, 120)}`);
+    }
+  }
+  const acted = new Map<number, boolean>();
+  rec.requests.forEach((q: RecordedRequest, i) => {
+    if (q.method !== 'PUT' || !UPDATE_SUBMISSION.test(q.path)) return;
+    const id = Number((q.body as { submission?: unknown } | undefined)?.submission);
+    const terminal = rec.plans[i]!.terminal;
+    const didAct = terminal === null ? ok(q.status) : terminal.kind === 'after-view' && ok(q.viewStatus);
+    acted.set(id, (acted.get(id) ?? false) || didAct);
+  });
+  for (const [id, didAct] of acted) {
+    const mine = lines.filter((l) => l.submissionId === id).map((l) => l.event);
+    if (!mine.includes('about-to-cancel')) v(`submission ${id}: a PUT without an about-to-cancel line`);
+    const result = mine.filter((e) => e !== 'about-to-cancel').at(-1);
+    if (!result) v(`submission ${id}: a PUT without a result line`);
+    else if (didAct && result === 'cancel-failed') v(`submission ${id}: cancelled by the server, yet recorded as cancel-failed ("nothing changed")`);
+    else if (!didAct && result === 'cancelled') v(`submission ${id}: recorded as cancelled, but no PUT was carried out`);
+  }
+  return out;
+}
 
 export const property = (infra: () => Infra): CommandProperty<CancelStaleSchedule> => ({
   name: 'cancel-stale',
@@ -100,7 +149,9 @@ export const property = (infra: () => Infra): CommandProperty<CancelStaleSchedul
     return state;
   },
   plan(s) {
-    return { argv: ['--older-than', s.olderThan, ...(s.includeQueued ? ['--include-queued'] : [])], env: {} };
+    // A log of its own per schedule: a schedule replays alone exactly as it ran in the sequence.
+    auditLog = join(infra().dir, `cancel-stale-audit-${++schedules}.jsonl`);
+    return { argv: ['--older-than', s.olderThan, ...(s.includeQueued ? ['--include-queued'] : []), '--audit-log', auditLog], env: {} };
   },
   model: {
     httpTarget(q) {
@@ -119,6 +170,9 @@ export const property = (infra: () => Infra): CommandProperty<CancelStaleSchedul
       // The re-check just before the cancel: by id, or (after a 401 by id) a fresh listing.
       const recheck: Observation = { name: `the re-check of submission ${id}`, http: (q) => byId.http!(q) || listing.http!(q), key: m.target };
       return [listEntry(truth, s.challenge), listing, recheck];
+    },
+    recordProblems(rec) {
+      return auditLogProblems(rec, auditLog);
     },
     removalProblem(m, truth, _rec, sched) {
       const id = Number(m.target.split(':')[1]);

@@ -4,7 +4,7 @@ import type { Decision, Outcome } from '../../core/outcome.js';
 import type { Submission } from '../../core/submission.js';
 import type { RunContext } from '../../runtime/context.js';
 import { describeError } from '../../runtime/errors.js';
-import { isEvalAIError, isRunFatal } from '../../evalai/errors.js';
+import { isEvalAIError, isRunFatal, mayHaveActed } from '../../evalai/errors.js';
 import { cancelSubmission, getSubmission, listSubmissions } from '../../evalai/submissions.js';
 import type { AuditLog } from './audit-log.js';
 import { recheckDecision, type SubmissionAction } from './decide.js';
@@ -61,7 +61,7 @@ export async function cancelCandidate(c: CancelContext, listed: Submission, deci
   const stderr = cancellationNotice(fresh, policy, now);
 
   try {
-    audit.append(auditIntent({ run: c.runId, challenge, submission: fresh, policy, now, recheckedBy: reread.by, stderrPosted: stderr }));
+    audit.append(auditIntent({ run: c.runId, origin: ctx.transport.origin, challenge, submission: fresh, policy, now, recheckedBy: reread.by, stderrPosted: stderr }));
   } catch (err) {
     return { ...base, reason: `audit log ${audit.path} could not be written; not cancelled`, facts, status: 'failed', error: describeError(err) };
   }
@@ -75,17 +75,19 @@ export async function cancelCandidate(c: CancelContext, listed: Submission, deci
     outcome = { ...base, reason: verdict.reason, facts: { ...facts, msFromRecheck: Date.now() - recheckedAt }, status: 'done' };
   } catch (err) {
     if (isRunFatal(err)) fatal = err;
-    // A timeout or a dropped connection after the request left: the server may have cancelled it.
-    const unknown = isEvalAIError(err, 'unreachable');
+    // Only a clear refusal, or a request that never left, proves nothing changed. A 5xx, an answer that
+    // is not the expected JSON, a timeout or a connection lost after sending: it may have been cancelled
+    // (the next run reads the submission and records what happened).
+    const unknown = mayHaveActed(err);
     result = { event: unknown ? 'cancel-unknown' : 'cancel-failed', detail: describeError(err) };
-    const reason = unknown ? 'cancel sent, but no answer: it may or may not have been cancelled' : 'cancel refused';
+    const reason = unknown ? 'cancel sent, but the answer was lost or unreadable: it may or may not have been cancelled; the next run checks' : 'cancel refused; nothing changed';
     outcome = { ...base, reason: `${reason} (${verdict.reason})`, facts, status: 'failed', error: describeError(err) };
   }
   try {
     const time = ctx.now().toUTC().toISO({ suppressMilliseconds: true }) ?? '';
     audit.append({ event: result.event, time, run: c.runId, challengeId: challenge.id, submissionId: fresh.id, detail: result.detail });
   } catch (err) {
-    ctx.logger.error({ challenge: challenge.id, submission: fresh.id, error: describeError(err) }, 'audit log: the result line could not be written (the intent line was)');
+    ctx.logger.error({ challenge: challenge.id, submission: fresh.id, error: describeError(err) }, 'audit log: the result line could not be written (the intent line was); the next run reads the submission and records what happened');
   }
   if (fatal) throw fatal;
   return outcome;

@@ -26,6 +26,8 @@ export interface AuditIntent {
   event: 'about-to-cancel';
   time: string;
   run: string;
+  /** The EvalAI origin (scheme, host, port) the cancel goes to: a later run reconciles only its own server's lines. */
+  origin: string;
   challengeId: number;
   challengeTitle: string;
   submissionId: number;
@@ -60,8 +62,33 @@ export interface AuditResult {
   detail: string;
 }
 
+/**
+ * Written by a later run for an intent without a final line (no result line at all, or only
+ * `cancel-unknown`): what a read of the submission showed. `run` is the intent's run (the join
+ * key, with submissionId); `reconciledBy` the run that read it.
+ */
+export interface AuditReconciled {
+  event: 'reconciled';
+  time: string;
+  run: string;
+  reconciledBy: string;
+  origin: string;
+  challengeId: number;
+  submissionId: number;
+  /** `unknown`: the submission could not be read; the next run tries again. */
+  result: 'cancelled' | 'not-cancelled' | 'unknown';
+  /** The status read (absent when it could not be read, or a listing only showed "not cancelled"). */
+  status?: string;
+  /** How it was read: by id, from the cancelled listing, or from a later run's re-check in this log. */
+  readBy?: 'id' | 'listing' | 'audit-log';
+  detail: string;
+}
+
+export type AuditRecord = AuditIntent | AuditResult | AuditReconciled;
+
 export function auditIntent(args: {
   run: string;
+  origin: string;
   challenge: Challenge;
   submission: Submission;
   policy: CancelStalePolicy;
@@ -76,6 +103,7 @@ export function auditIntent(args: {
     event: 'about-to-cancel',
     time: iso(now),
     run: args.run,
+    origin: args.origin,
     challengeId: args.challenge.id,
     challengeTitle: args.challenge.title,
     submissionId: s.id,

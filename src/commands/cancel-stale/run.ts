@@ -6,7 +6,8 @@ import type { Submission } from '../../core/submission.js';
 import type { RunContext } from '../../runtime/context.js';
 import { formatDuration } from '../../runtime/duration.js';
 import { cancelCandidate, type CancelContext } from './act.js';
-import { openAuditLog } from './audit-log.js';
+import { openAuditLog, type AuditFs } from './audit-log.js';
+import { reconcileOpenCancellations } from './reconcile.js';
 import { decideSubmission } from './decide.js';
 import { observeChallenge, type ChallengeObservation, type ObserveState } from './observe.js';
 import type { CancelStalePolicy } from './policy.js';
@@ -14,6 +15,10 @@ import type { CancelStalePolicy } from './policy.js';
 export interface CancelStaleOptions {
   /** The JSON-lines audit log; opened (created) before anything is sent, except in --dry-run. */
   auditLogPath: string;
+  /** The audit log's file operations (tests inject failing ones). */
+  auditFs?: AuditFs;
+  /** How the audit log is read back for reconciliation (tests inject failures). */
+  readAuditLog?: (path: string) => string;
 }
 
 /**
@@ -22,7 +27,7 @@ export interface CancelStaleOptions {
  * per stale submission plus one per challenge without any (or whose listing failed).
  */
 export async function runCancelStale(ctx: RunContext, policy: CancelStalePolicy, opts: CancelStaleOptions): Promise<ChallengeRunResult> {
-  const audit = ctx.dryRun ? null : openAuditLog(opts.auditLogPath);
+  const audit = ctx.dryRun ? null : openAuditLog(opts.auditLogPath, opts.auditFs);
   const runId = randomUUID();
   const observeState: ObserveState = { metricsForbidden: false };
   const submissionOutcomes: Outcome[] = [];
@@ -32,6 +37,12 @@ export async function runCancelStale(ctx: RunContext, policy: CancelStalePolicy,
   ctx.logger.info({ run: runId, auditLog: audit?.path, thresholdSeconds: policy.thresholdMs / 1000, statuses: policy.statuses }, 'cancel-stale policy');
 
   try {
+    // First settle what earlier runs left open (a cancel whose answer was lost), so the log ends true.
+    if (audit) {
+      const reconciled = await reconcileOpenCancellations(ctx, audit, { runId, ...(opts.readAuditLog ? { readText: opts.readAuditLog } : {}) });
+      submissionOutcomes.push(...reconciled.outcomes);
+      if (reconciled.fatal) return { outcomes: submissionOutcomes, entriesRead: 0, fatal: reconciled.fatal };
+    }
     const result = await runOverChallengeList(ctx, async (challenge: Challenge): Promise<Outcome> => {
       const observation = await observeChallenge(ctx, challenge, policy, observeState);
       const { candidates, outcomes, notStale, problems } = triage(challenge, observation, policy, ctx);

@@ -110,7 +110,7 @@ function httpProblem(rec: RunRecord, i: number, obs: Observation): string | null
 }
 
 export interface Violation {
-  invariant: 1 | 2 | 3 | 4 | 5;
+  invariant: 1 | 2 | 3 | 4 | 5 | 6;
   message: string;
 }
 
@@ -149,7 +149,8 @@ export function checkNoRemovalWhilePending(mutations: readonly Mutation[], safe:
 /**
  * 3. Each target is acted on at most once per run: mutating attempts per target, where an attempt
  * that a fault stopped before the server (a 429, a reset before the view) and that was then retried
- * identically counts with its retry as one.
+ * identically counts with its retry as one. An attempt the view carried out (its answer lost or spoilt
+ * after it: `after-view`) is processed: a retry of it is a second action.
  */
 export function checkActedAtMostOnce(mutations: readonly Mutation[]): Violation[] {
   const groups = new Map<string, Mutation[][]>();
@@ -258,7 +259,8 @@ export function httpMutations(rec: RunRecord, targetOf: (q: RecordedRequest) => 
     out.push({
       pos: i,
       ...t,
-      processed: rec.plans[i]!.terminal === null,
+      // An after-view fault spoils the answer only: the view ran.
+      processed: rec.plans[i]!.terminal === null || rec.plans[i]!.terminal!.kind === 'after-view',
       retryKey: `${q.method} ${q.path} ${JSON.stringify(q.body ?? null)}`,
       label: `#${i} ${q.method} ${q.path}`,
       http: i,

@@ -18,6 +18,7 @@ import {
   type Mutation,
   type Observation,
   type RunRecord,
+  type Violation,
 } from './invariants.js';
 import { runInProcess, type RunResult } from './run-main.js';
 import { buildFaults, replay, sandboxFor, truthOf, type Infra, type Truth } from './sandbox-world.js';
@@ -50,6 +51,8 @@ export interface Model<S = unknown> {
   observations(m: Mutation, truth: Truth, rec: RunRecord, schedule: S): Observation[];
   /** Why removal `m` was unsafe (pending above zero before the run, or unknown), or null. */
   removalProblem(m: Mutation, truth: Truth, rec: RunRecord, schedule: S): string | null;
+  /** 6. What the command recorded of its own actions (cancel-stale's audit log) is true. */
+  recordProblems?(rec: RunRecord, schedule: S): Violation[];
 }
 
 export interface Schedule {
@@ -153,7 +156,7 @@ export async function runSchedule<S extends Schedule>(p: CommandProperty<S>, sch
   stats.awsCalls += rec.aws.length;
   stats.awsErrors += rec.aws.filter((c) => c.outcome !== 'ok').length;
   for (const plan of rec.plans) {
-    if (plan.terminal) count(stats.faulted, plan.terminal.kind);
+    if (plan.terminal) count(stats.faulted, plan.terminal.kind === 'after-view' ? `after-view ${plan.terminal.answer}` : plan.terminal.kind);
     for (const w of plan.wrappers) count(stats.faulted, rec.transforms.get(w) ? `transform ${rec.transforms.get(w)!.op.op}` : w.kind);
     if (plan.latencyMs) count(stats.faulted, 'latency');
   }
@@ -164,6 +167,7 @@ export async function runSchedule<S extends Schedule>(p: CommandProperty<S>, sch
     ...checkActedAtMostOnce(mutations),
     ...checkExitCode(rec.result, schedule.knobs.json),
     ...checkNothingLeaks(rec),
+    ...(p.model.recordProblems?.(rec, schedule) ?? []),
   ];
   if (violations.length) throw new Error(describeRun(rec, violations));
   return { rec, mutations };

@@ -276,6 +276,8 @@ function toSandboxFault(spec: FaultSpec, f: HttpFault, ctx: BuildContext): Fault
       return { kind: 'reset' };
     case 'hang':
       return { kind: 'hang' };
+    case 'after-view':
+      return { kind: 'after-view', answer: f.answer };
     case 'malformed-json':
       return { kind: 'malformed-json' };
     case 'redirect':

@@ -65,6 +65,8 @@ export type HttpFault =
   | { kind: 'throttle'; retryAfter: number }
   | { kind: 'reset' }
   | { kind: 'hang' }
+  /** A mutation only: the view acts, then its answer is lost or spoilt (a write that happened, unbeknown to the tool). */
+  | { kind: 'after-view'; answer: 'reset' | 'hang' | 'server-error' | 'html' | 'truncated' }
   | { kind: 'malformed-json' }
   | { kind: 'redirect'; status: 301 | 302; to: 'foreign' | 'trap' }
   | { kind: 'foreign-next'; to: 'foreign' | 'trap' }
@@ -208,9 +210,26 @@ export function wrongTypeOf(at: Endpoint, ids: readonly number[], fields: readon
     .map(([id, field, value, times]) => ({ at, id, fault: { kind: 'transform' as const, op: 'wrong-type' as const, victim: id, field, value }, skip: 0, times }));
 }
 
-/** Faults of a mutating endpoint: the request may or may not reach the view. */
+/** The view acted, then the answer was lost or spoilt. */
+export const afterViewArb: fc.Arbitrary<HttpFault> = rec({
+  kind: fc.constant('after-view' as const),
+  answer: fc.constantFrom('reset' as const, 'hang' as const, 'server-error' as const, 'html' as const, 'truncated' as const),
+});
+
+/**
+ * Faults of a mutating endpoint: the request may or may not reach the view, or the view acts and
+ * its answer is lost (a retry would then act twice: invariant 3).
+ */
 export function mutationFaultArb(at: 'manage_worker' | 'manage_ec2' | 'update_submission', ids: readonly number[]): fc.Arbitrary<FaultSpec> {
-  return faultAt(at, ids, fc.oneof({ arbitrary: terminalFaultArb(), weight: 4 }, { arbitrary: transformArb(fc.constant({ op: 'garble' as const })), weight: 1 }));
+  return faultAt(
+    at,
+    ids,
+    fc.oneof(
+      { arbitrary: terminalFaultArb(), weight: 4 },
+      { arbitrary: afterViewArb, weight: 2 },
+      { arbitrary: transformArb(fc.constant({ op: 'garble' as const })), weight: 1 },
+    ),
+  );
 }
 
 /** Faults that hit every endpoint: an outage, latency, throttling everywhere. */
