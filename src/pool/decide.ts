@@ -115,19 +115,23 @@ export function decide(input: DecideInput): PoolDecision {
       const waited = now - belowSince;
       const delayHeld = waited >= policy.scaleDownDelayMs;
       const excess = delayHeld ? counting - want : overMax;
-      const drained = excess > 0 ? drainCandidates(hosts, excess, overMax, policy, now) : { picks: [], young: 0 };
+      const ruleFor = (k: number): string =>
+        k < overMax
+          ? `above max: ${counting} counting > max ${policy.maxHosts}, drained at once`
+          : `excess: desired ${want} < ${counting} counting for ${formatDuration(waited)} (scale-down delay ${formatDuration(policy.scaleDownDelayMs)})`;
+      // Hosts still queued in a batch scheduler hold nothing: they go first, newest first.
+      const queued = excess > 0 ? queuedCandidates(hosts, excess) : [];
+      queued.forEach((i, k) => move(i, 'terminating', `${ruleFor(k)}; still queued in the scheduler, holds nothing: dropped before any ready host is drained`));
+      const drained = excess > queued.length ? drainCandidates(hosts, excess - queued.length, Math.max(0, overMax - queued.length), policy, now) : { picks: [], young: 0 };
       drained.picks.forEach((i, k) => {
         const h = hosts[i]!;
-        const rule =
-          k < overMax
-            ? `above max: ${counting} counting > max ${policy.maxHosts}, drained at once`
-            : `excess: desired ${want} < ${counting} counting for ${formatDuration(waited)} (scale-down delay ${formatDuration(policy.scaleDownDelayMs)})`;
-        move(i, 'draining', `${rule}; fewest jobs (${knownJobs(h) ?? 'unknown'}), then newest`);
+        move(i, 'draining', `${ruleFor(k + queued.length)}; fewest jobs (${knownJobs(h) ?? 'unknown'}), then newest`);
       });
-      counting -= drained.picks.length;
+      counting -= queued.length + drained.picks.length;
       const youngNote = drained.young > 0 ? `; ${drained.young} ready host(s) younger than the min uptime of ${formatDuration(policy.minUptimeMs)} kept` : '';
+      const dropNote = queued.length > 0 ? `drop ${queued.length} queued, ` : '';
       why = delayHeld || overMax > 0
-        ? `${sizing}; ${have}: drain ${drained.picks.length}${youngNote}`
+        ? `${sizing}; ${have}: ${dropNote}drain ${drained.picks.length}${youngNote}`
         : `${sizing}; ${have}: scale-down delay: below for ${formatDuration(waited)} of ${formatDuration(policy.scaleDownDelayMs)}, nothing drained yet`;
       launches.reason = 'fewer hosts wanted';
     } else {
@@ -198,7 +202,7 @@ function hostRule(h: Host, demand: Demand, policy: PoolPolicy, now: number): Ste
 function probeFailure(h: Host): string | null {
   if (!h.probe) return null;
   if (!h.probe.ok) return `probe failed: ${h.probe.error}`;
-  if (!h.probe.healthy) return 'probe answers healthy: false';
+  if (!h.probe.healthy) return `probe answers healthy: false${h.probe.note ? ` (${h.probe.note})` : ''}`;
   return null;
 }
 
@@ -221,6 +225,16 @@ function recapture(hosts: readonly Host[], wanted: number): number[] {
     .filter(({ h }) => h.state === 'draining')
     .sort((a, b) => (knownJobs(b.h) ?? 0) - (knownJobs(a.h) ?? 0) || b.h.launchedAt - a.h.launchedAt)
     .slice(0, wanted)
+    .map(({ i }) => i);
+}
+
+/** Launching hosts still queued in a batch scheduler (they hold nothing), newest first. */
+function queuedCandidates(hosts: readonly Host[], excess: number): number[] {
+  return hosts
+    .map((h, i) => ({ h, i }))
+    .filter(({ h }) => h.state === 'launching' && h.queued === true && !gone(h))
+    .sort((a, b) => b.h.launchedAt - a.h.launchedAt)
+    .slice(0, excess)
     .map(({ i }) => i);
 }
 
