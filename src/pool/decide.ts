@@ -156,6 +156,11 @@ export function decide(input: DecideInput): PoolDecision {
 
 type Step = { to: HostState; reason: string; idle?: boolean } | { retry: string } | null;
 
+/** "EC2 says running", or the backend's own words ("SLURM says RUNNING"). */
+function says(h: Host): string {
+  return h.cloudSays ?? `EC2 says ${h.cloud}`;
+}
+
 function gone(h: Host): boolean {
   return h.cloud === 'shutting-down' || h.cloud === 'terminated';
 }
@@ -163,9 +168,9 @@ function gone(h: Host): boolean {
 /** The rules about one host that do not depend on the pool's size. */
 function hostRule(h: Host, demand: Demand, policy: PoolPolicy, now: number): Step {
   const age = now - (h.since ?? h.launchedAt);
-  if (gone(h)) return h.state === 'terminated' ? null : { to: 'terminated', reason: `instance gone: EC2 says ${h.cloud}` };
+  if (gone(h)) return h.state === 'terminated' ? null : { to: 'terminated', reason: `instance gone: ${says(h)}` };
   if (h.state === 'terminating' || h.state === 'terminated') {
-    return { retry: `${h.state} for ${formatDuration(age)} but EC2 still says ${h.cloud}: TerminateInstances again` };
+    return { retry: `${h.state} for ${formatDuration(age)} but ${says(h)} still: terminate again` };
   }
   if (h.state === 'untracked') {
     if (h.cloud === 'running') return { to: 'ready', reason: 'orphan: pool tag without a state tag, running: adopted as ready' };
@@ -173,12 +178,12 @@ function hostRule(h: Host, demand: Demand, policy: PoolPolicy, now: number): Ste
     return { to: 'terminating', reason: `orphan: pool tag without a state tag, ${h.cloud}: terminated` };
   }
   if (h.cloud === 'stopped' || h.cloud === 'stopping') {
-    if (h.state !== 'unhealthy') return { to: 'unhealthy', reason: `EC2 says ${h.cloud}: a stopped host runs no jobs` };
+    if (h.state !== 'unhealthy') return { to: 'unhealthy', reason: `${says(h)}: a stopped host runs no jobs` };
   }
   switch (h.state) {
     case 'launching': {
       const probeOk = !h.probe || (h.probe.ok && h.probe.healthy);
-      if (h.cloud === 'running' && probeOk) return { to: 'ready', reason: h.probe ? `EC2 says running and the probe answers healthy` : 'EC2 says running' };
+      if (h.cloud === 'running' && probeOk) return { to: 'ready', reason: h.probe ? `${says(h)} and the probe answers healthy` : says(h) };
       if (age > policy.launchTimeoutMs) {
         return { to: 'terminating', reason: `launch timeout: launching for ${formatDuration(age)}, more than ${formatDuration(policy.launchTimeoutMs)}` };
       }
@@ -209,7 +214,7 @@ function probeFailure(h: Host): string | null {
 /** Why the host holds no jobs, or null when it may hold some. */
 function idleReason(h: Host, demand: Demand): string | null {
   const jobs = knownJobs(h);
-  if (jobs !== undefined) return jobs === 0 ? (h.probe?.ok ? 'the probe says 0 jobs' : `EC2 says ${h.cloud}: no jobs`) : null;
+  if (jobs !== undefined) return jobs === 0 ? (h.probe?.ok ? 'the probe says 0 jobs' : `${says(h)}: no jobs`) : null;
   if (!demand.known) return null;
   return demand.inFlight === 0 ? `no jobs known for it and nothing in flight in the demand source` : null;
 }

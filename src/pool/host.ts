@@ -23,6 +23,8 @@ export interface Host extends Stateful {
    * runs nothing, so it is the first to drop when fewer hosts are wanted. EC2 never sets it.
    */
   queued?: boolean;
+  /** The backend's words for `cloud` in reasons ("SLURM says PENDING"); "EC2 says <cloud>" when absent. */
+  cloudSays?: string;
   /** When the scheduler will end the host (a SLURM job's wall time), ms since the epoch. */
   endsAt?: number;
 }

@@ -84,6 +84,7 @@ export function jobToHost(job: SlurmJob, records: HostRecords, now: number): Hos
     cloud,
     launchedAt: started ?? job.submitTime ?? record?.since ?? now,
     queued,
+    cloudSays: `SLURM says ${job.state}`,
   };
   const type = typeOf(job);
   if (type) host.instanceType = type;
@@ -175,7 +176,7 @@ export function slurmBackend(options: SlurmBackendOptions): PoolBackend & { warn
       // A job the file knows but squeue no longer shows has ended: shown once as terminated, so the move is recorded.
       for (const [id, rec] of r) {
         if (lastListed.has(id) || rec.state === 'terminated') continue;
-        hosts.push({ id, state: rec.state, since: rec.since, cloud: 'terminated', launchedAt: rec.since });
+        hosts.push({ id, state: rec.state, since: rec.since, cloud: 'terminated', launchedAt: rec.since, cloudSays: 'squeue no longer shows the job' });
       }
       return { hosts, calls: 1 };
     },
