@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The fake sbatch/squeue/scancel as an executable: node cli.mjs <table.json> <command> [args...].
+import { Buffer } from 'node:buffer';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { handle } from './core.mjs';
 
