@@ -53,7 +53,7 @@ const listResponse = z.object({
 const envelope = z.object({
   result: z.boolean(),
   msg: z.string().optional(),
-  data: z.object({ result: z.unknown() }).optional(),
+  data: z.unknown().optional(),
 });
 
 export const taskRow = z.object({
@@ -124,7 +124,7 @@ export function rayDashboard(options: RayDashboardOptions) {
     if (!env.data.result || status < 200 || status > 299) {
       throw new RayDashboardError(`${where}: HTTP ${status}: ${(env.data.msg ?? '').slice(0, 300) || 'failed without a message'}`);
     }
-    const parsed = listResponse.safeParse(env.data.data?.result);
+    const parsed = listResponse.safeParse((env.data.data as { result?: unknown } | undefined)?.result);
     if (!parsed.success) throw new RayDashboardError(`${where}: data.result is not a list answer (${describeIssues(parsed.error)})`);
     const rows: Row[] = [];
     for (const [i, r] of parsed.data.result.entries()) {
