@@ -204,6 +204,43 @@ describe('scale-pool with Ray demand on SLURM workers', () => {
     expect(slurm.job(started!).state).toBe('RUNNING');
   });
 
+  it('the Ray node is asked again right before scancel: a worker that just took a task is kept', async () => {
+    await setup({ minHosts: 1, scaleDownDelay: 0, minUptime: 0 });
+    ray.addPending(2);
+    await runTick();
+    const ids = slurm.startAll();
+    join(...ids);
+    await runTick();
+    ray.tasks = [];
+    const drain = await runTick();
+    const drained = drain.moves.filter((m) => m.to === 'draining').map((m) => m.hostId);
+    expect(drained).toHaveLength(2);
+    // A task lands on each drained worker after the tick looked, right before scancel.
+    const backend = wiring.backend;
+    const terminate = backend.terminate.bind(backend);
+    backend.terminate = async (items, recheck) => {
+      for (const id of drained) ray.tasks.push({ task_id: `late-${id}`, state: 'RUNNING', node_id: ray.join(rayNodeName(POOL, id)) });
+      return terminate(items, recheck);
+    };
+    const r = await runTick();
+    expect(r.moves.map((m) => [m.hostId, m.to, m.status, m.error])).toEqual(drained.map((id) => [id, 'terminating', 'refused', 're-check before terminate: the probe now says 1 job(s): kept']));
+    expect(slurm.calls('scancel')).toEqual([]);
+  });
+
+  it('two schedulers deciding from the same view do not pass max: squeue is asked again right before sbatch', async () => {
+    await setup();
+    ray.addPending(20);
+    const stale = await wiring.backend.list();
+    await runTick();
+    expect(poolJobs()).toHaveLength(4);
+    const second = { ...wiring.backend, list: async () => stale };
+    const r = await tick({ pool: POOL, policy: pool.policy, backend: second, demand: wiring.demand, probe: wiring.probe, state: EMPTY_TICK_STATE, now: slurm.nowMs, dryRun: false });
+    expect(r.launches.wanted).toBe(4);
+    expect(r.launches.launched).toEqual([]);
+    expect(r.launches.reason).toMatch(/the re-count right before launching found 4 ready \+ launching, room for 0/);
+    expect(poolJobs()).toHaveLength(4);
+  });
+
   it('a worker near its wall time is replaced ahead of time while tasks still need it, and cancelled once idle', async () => {
     await setup({ minHosts: 0 }, { wallTime: '00:30:00' });
     ray.addPending(4);
