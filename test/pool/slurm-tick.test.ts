@@ -3,6 +3,7 @@ import { rayNodeName } from '../../src/pool/backends/slurm.js';
 import { slurmRayPool } from '../../src/pool/backends/slurm-ray.js';
 import { parsePoolFile, type PoolConfig, type RayDemandConfig, type SlurmBackendConfig } from '../../src/pool/config.js';
 import { EMPTY_TICK_STATE, tick, type PoolTickState, type TickReport } from '../../src/pool/tick.js';
+import { exec, type Exec } from '../../src/runtime/exec.js';
 import { MIN } from './builders.js';
 import { RayDashboardFake } from './ray-dashboard-fake.js';
 import { SlurmFake } from './slurm-fake.js';
@@ -307,6 +308,17 @@ describe('scale-pool with Ray demand on SLURM workers', () => {
     expect(r.failed).toBe(true);
     expect(r.launches.error).toMatch(/sbatch --parsable: exit 1: sbatch: error: Batch job submission failed: Invalid account or account\/partition combination specified$/);
     expect(poolJobs()).toEqual([]);
+  });
+
+  it('the default command names, found first on PATH', async () => {
+    const url = await ray.start();
+    pool = poolFile(url, {}, { commands: undefined });
+    expect((pool.backend as SlurmBackendConfig).commands).toEqual({ sbatch: 'sbatch', squeue: 'squeue', scancel: 'scancel' });
+    const onPath: Exec = (command, args, options) => exec(command, args, { ...options, env: { ...options.env, PATH: `${slurm.dir}:${process.env.PATH ?? ''}` } });
+    wiring = slurmRayPool({ pool: POOL, demand: pool.demand as RayDemandConfig, backend: pool.backend as SlurmBackendConfig, statePath: slurm.statePath, now: () => slurm.nowMs, exec: onPath });
+    const r = await runTick();
+    expect(r.failed).toBe(false);
+    expect(slurm.calls().map((c) => c.command)).toEqual(['squeue', 'squeue', 'sbatch']);
   });
 
   it('a dry run decides the same and calls only squeue', async () => {
