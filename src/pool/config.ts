@@ -48,6 +48,96 @@ const evalaiDemand = z.strictObject({
   challenges: z.union([z.array(z.number().int().positive()).min(1, 'must name at least one challenge'), z.literal('all')]),
 });
 
+/** The Ray dashboard's state API (seed 004): n = tasks in PENDING_NODE_ASSIGNMENT. */
+const rayDemand = z.strictObject({
+  type: z.literal('ray'),
+  dashboard: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL of the Ray dashboard' }).default('http://127.0.0.1:8265'),
+  /** Per HTTP request to the dashboard. */
+  timeout: duration.default(10_000),
+  /** Rows asked for per list call (Ray refuses more than RAY_MAX_LIMIT_FROM_API_SERVER, 10,000 by default). */
+  limit: count.min(1, 'must be at least 1').max(10_000, 'must be at most 10000 (Ray\'s default RAY_MAX_LIMIT_FROM_API_SERVER)').default(10_000),
+  /** Count the tasks already running in n too (default: only the pending ones, as seed 004). */
+  countRunning: z.boolean().default(false),
+});
+
+/** SLURM's --time: minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS. */
+const wallTime = z
+  .string()
+  .regex(/^(\d+-\d{1,2}(:\d{2}){0,2}|\d+(:\d{2}){0,2})$/, 'must be a SLURM time limit ("90", "01:30:00", "1-00:00:00")');
+
+const workerType = z.strictObject({
+  name: poolName,
+  /** Ray --num-cpus and sbatch --cpus-per-task. */
+  cpus: z.number().int().min(1, 'must be at least 1'),
+  /** Ray --num-gpus and sbatch --gpus (unless `gres` is given). */
+  gpus: count.default(0),
+  /** sbatch --mem, e.g. "32G". */
+  memory: text.optional(),
+  /** sbatch --gres instead of --gpus, e.g. "gpu:a100:1". */
+  gres: text.optional(),
+  /** Overrides the backend's partition for this type. */
+  partition: text.optional(),
+  /** More sbatch options, each one argument ("--constraint=skylake"). */
+  sbatchArgs: z.array(text).default([]),
+});
+
+/** Placeholders a job script may use; anything else in braces is an error. */
+export const JOB_SCRIPT_PLACEHOLDERS = ['pool', 'type', 'headAddress', 'cpus', 'gpus', 'nodeName', 'setup', 'rayStart'] as const;
+
+export const DEFAULT_JOB_SCRIPT = ['#!/bin/bash', 'set -euo pipefail', '{setup}', 'exec {rayStart}', ''].join('\n');
+
+const commandPaths = z.strictObject({
+  sbatch: text.default('sbatch'),
+  squeue: text.default('squeue'),
+  scancel: text.default('scancel'),
+});
+
+const slurmBackend = z
+  .strictObject({
+    type: z.literal('slurm'),
+    /** The Ray head the workers join: host:port of the GCS (ray start --address). */
+    headAddress: text,
+    partition: text.optional(),
+    account: text.optional(),
+    /** sbatch --time for every worker job. */
+    wallTime,
+    /** A job this close to its wall time is replaced ahead of time (marked unhealthy, so a new one is counted for). */
+    replaceBefore: duration.default(5 * 60_000),
+    /** In order: launches use the first type. */
+    workerTypes: z.array(workerType).min(1, 'must name at least one worker type'),
+    /** Shell lines run before Ray starts (module load, conda activate). */
+    setup: z.string().default(''),
+    /** The job script; see JOB_SCRIPT_PLACEHOLDERS. The default runs {setup} then exec {rayStart}. */
+    jobScript: z.string().default(DEFAULT_JOB_SCRIPT),
+    /** The `ray` executable on the compute nodes. */
+    ray: text.default('ray'),
+    /** sbatch --output; %j is the job id. */
+    output: text.optional(),
+    commands: commandPaths.default({ sbatch: 'sbatch', squeue: 'squeue', scancel: 'scancel' }),
+    /** Each sbatch/squeue/scancel call is killed after this. */
+    commandTimeout: duration.default(30_000),
+    /** squeue --json (Slurm 21.08+) or a fixed --format; auto tries --json and falls back. */
+    squeueOutput: z.enum(['auto', 'json', 'format']).default('auto'),
+    /** The SLURM user whose jobs are listed (default: the user running the scaler). */
+    user: text.optional(),
+  })
+  .superRefine((b, ctx) => {
+    const seen = new Set<string>();
+    b.workerTypes.forEach((t, i) => {
+      if (seen.has(t.name)) ctx.addIssue({ code: 'custom', path: ['workerTypes', i, 'name'], message: `worker type ${JSON.stringify(t.name)} is named twice` });
+      seen.add(t.name);
+    });
+    for (const m of b.jobScript.matchAll(/\{([A-Za-z]+)\}/g)) {
+      if (!(JOB_SCRIPT_PLACEHOLDERS as readonly string[]).includes(m[1]!)) {
+        ctx.addIssue({ code: 'custom', path: ['jobScript'], message: `unknown placeholder {${m[1]}} (known: ${JOB_SCRIPT_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')})` });
+      }
+    }
+    if (!b.jobScript.includes('{rayStart}') && !b.jobScript.includes('{nodeName}')) {
+      ctx.addIssue({ code: 'custom', path: ['jobScript'], message: 'must use {rayStart} or {nodeName}: the Ray node must be named after its job to be recognised' });
+    }
+    if (!b.jobScript.startsWith('#!')) ctx.addIssue({ code: 'custom', path: ['jobScript'], message: 'must start with a #! line (sbatch requires one)' });
+  });
+
 const launchTemplate = z
   .strictObject({ id: text.optional(), name: text.optional(), version: text.default('$Default') })
   .refine((t) => (t.id === undefined) !== (t.name === undefined), { message: 'give exactly one of id and name' });
@@ -109,8 +199,8 @@ const probe = z.strictObject({
 
 const poolSchema = z.strictObject({
   name: poolName,
-  demand: z.discriminatedUnion('type', [sqsDemand, evalaiDemand]),
-  backend: z.discriminatedUnion('type', [ec2Backend]),
+  demand: z.discriminatedUnion('type', [sqsDemand, evalaiDemand, rayDemand]),
+  backend: z.discriminatedUnion('type', [ec2Backend, slurmBackend]),
   policy,
   probe: probe.optional(),
 });
@@ -128,13 +218,16 @@ const fileSchema = z
 type ParsedPool = z.output<typeof poolSchema>;
 export type SqsDemandConfig = z.output<typeof sqsDemand>;
 export type EvalaiDemandConfig = z.output<typeof evalaiDemand>;
+export type RayDemandConfig = z.output<typeof rayDemand>;
 export type Ec2BackendConfig = z.output<typeof ec2Backend>;
+export type SlurmBackendConfig = z.output<typeof slurmBackend>;
+export type SlurmWorkerType = z.output<typeof workerType>;
 export type ProbeConfig = { url: string; timeoutMs: number };
 
 export interface PoolConfig {
   name: string;
   demand: ParsedPool['demand'];
-  backend: Ec2BackendConfig;
+  backend: Ec2BackendConfig | SlurmBackendConfig;
   policy: PoolPolicy;
   probe?: ProbeConfig;
 }

@@ -115,19 +115,23 @@ export function decide(input: DecideInput): PoolDecision {
       const waited = now - belowSince;
       const delayHeld = waited >= policy.scaleDownDelayMs;
       const excess = delayHeld ? counting - want : overMax;
-      const drained = excess > 0 ? drainCandidates(hosts, excess, overMax, policy, now) : { picks: [], young: 0 };
+      const ruleFor = (k: number): string =>
+        k < overMax
+          ? `above max: ${counting} counting > max ${policy.maxHosts}, drained at once`
+          : `excess: desired ${want} < ${counting} counting for ${formatDuration(waited)} (scale-down delay ${formatDuration(policy.scaleDownDelayMs)})`;
+      // Hosts still queued in a batch scheduler hold nothing: they go first, newest first.
+      const queued = excess > 0 ? queuedCandidates(hosts, excess) : [];
+      queued.forEach((i, k) => move(i, 'terminating', `${ruleFor(k)}; still queued in the scheduler, holds nothing: dropped before any ready host is drained`));
+      const drained = excess > queued.length ? drainCandidates(hosts, excess - queued.length, Math.max(0, overMax - queued.length), policy, now) : { picks: [], young: 0 };
       drained.picks.forEach((i, k) => {
         const h = hosts[i]!;
-        const rule =
-          k < overMax
-            ? `above max: ${counting} counting > max ${policy.maxHosts}, drained at once`
-            : `excess: desired ${want} < ${counting} counting for ${formatDuration(waited)} (scale-down delay ${formatDuration(policy.scaleDownDelayMs)})`;
-        move(i, 'draining', `${rule}; fewest jobs (${knownJobs(h) ?? 'unknown'}), then newest`);
+        move(i, 'draining', `${ruleFor(k + queued.length)}; fewest jobs (${knownJobs(h) ?? 'unknown'}), then newest`);
       });
-      counting -= drained.picks.length;
+      counting -= queued.length + drained.picks.length;
       const youngNote = drained.young > 0 ? `; ${drained.young} ready host(s) younger than the min uptime of ${formatDuration(policy.minUptimeMs)} kept` : '';
+      const dropNote = queued.length > 0 ? `drop ${queued.length} queued, ` : '';
       why = delayHeld || overMax > 0
-        ? `${sizing}; ${have}: drain ${drained.picks.length}${youngNote}`
+        ? `${sizing}; ${have}: ${dropNote}drain ${drained.picks.length}${youngNote}`
         : `${sizing}; ${have}: scale-down delay: below for ${formatDuration(waited)} of ${formatDuration(policy.scaleDownDelayMs)}, nothing drained yet`;
       launches.reason = 'fewer hosts wanted';
     } else {
@@ -152,6 +156,11 @@ export function decide(input: DecideInput): PoolDecision {
 
 type Step = { to: HostState; reason: string; idle?: boolean } | { retry: string } | null;
 
+/** "EC2 says running", or the backend's own words ("SLURM says RUNNING"). */
+function says(h: Host): string {
+  return h.cloudSays ?? `EC2 says ${h.cloud}`;
+}
+
 function gone(h: Host): boolean {
   return h.cloud === 'shutting-down' || h.cloud === 'terminated';
 }
@@ -159,9 +168,9 @@ function gone(h: Host): boolean {
 /** The rules about one host that do not depend on the pool's size. */
 function hostRule(h: Host, demand: Demand, policy: PoolPolicy, now: number): Step {
   const age = now - (h.since ?? h.launchedAt);
-  if (gone(h)) return h.state === 'terminated' ? null : { to: 'terminated', reason: `instance gone: EC2 says ${h.cloud}` };
+  if (gone(h)) return h.state === 'terminated' ? null : { to: 'terminated', reason: `instance gone: ${says(h)}` };
   if (h.state === 'terminating' || h.state === 'terminated') {
-    return { retry: `${h.state} for ${formatDuration(age)} but EC2 still says ${h.cloud}: TerminateInstances again` };
+    return { retry: `${h.state} for ${formatDuration(age)} but ${says(h)} still: terminate again` };
   }
   if (h.state === 'untracked') {
     if (h.cloud === 'running') return { to: 'ready', reason: 'orphan: pool tag without a state tag, running: adopted as ready' };
@@ -169,12 +178,12 @@ function hostRule(h: Host, demand: Demand, policy: PoolPolicy, now: number): Ste
     return { to: 'terminating', reason: `orphan: pool tag without a state tag, ${h.cloud}: terminated` };
   }
   if (h.cloud === 'stopped' || h.cloud === 'stopping') {
-    if (h.state !== 'unhealthy') return { to: 'unhealthy', reason: `EC2 says ${h.cloud}: a stopped host runs no jobs` };
+    if (h.state !== 'unhealthy') return { to: 'unhealthy', reason: `${says(h)}: a stopped host runs no jobs` };
   }
   switch (h.state) {
     case 'launching': {
       const probeOk = !h.probe || (h.probe.ok && h.probe.healthy);
-      if (h.cloud === 'running' && probeOk) return { to: 'ready', reason: h.probe ? `EC2 says running and the probe answers healthy` : 'EC2 says running' };
+      if (h.cloud === 'running' && probeOk) return { to: 'ready', reason: h.probe ? `${says(h)} and the probe answers healthy` : says(h) };
       if (age > policy.launchTimeoutMs) {
         return { to: 'terminating', reason: `launch timeout: launching for ${formatDuration(age)}, more than ${formatDuration(policy.launchTimeoutMs)}` };
       }
@@ -198,14 +207,14 @@ function hostRule(h: Host, demand: Demand, policy: PoolPolicy, now: number): Ste
 function probeFailure(h: Host): string | null {
   if (!h.probe) return null;
   if (!h.probe.ok) return `probe failed: ${h.probe.error}`;
-  if (!h.probe.healthy) return 'probe answers healthy: false';
+  if (!h.probe.healthy) return `probe answers healthy: false${h.probe.note ? ` (${h.probe.note})` : ''}`;
   return null;
 }
 
 /** Why the host holds no jobs, or null when it may hold some. */
 function idleReason(h: Host, demand: Demand): string | null {
   const jobs = knownJobs(h);
-  if (jobs !== undefined) return jobs === 0 ? (h.probe?.ok ? 'the probe says 0 jobs' : `EC2 says ${h.cloud}: no jobs`) : null;
+  if (jobs !== undefined) return jobs === 0 ? (h.probe?.ok ? 'the probe says 0 jobs' : `${says(h)}: no jobs`) : null;
   if (!demand.known) return null;
   return demand.inFlight === 0 ? `no jobs known for it and nothing in flight in the demand source` : null;
 }
@@ -221,6 +230,16 @@ function recapture(hosts: readonly Host[], wanted: number): number[] {
     .filter(({ h }) => h.state === 'draining')
     .sort((a, b) => (knownJobs(b.h) ?? 0) - (knownJobs(a.h) ?? 0) || b.h.launchedAt - a.h.launchedAt)
     .slice(0, wanted)
+    .map(({ i }) => i);
+}
+
+/** Launching hosts still queued in a batch scheduler (they hold nothing), newest first. */
+function queuedCandidates(hosts: readonly Host[], excess: number): number[] {
+  return hosts
+    .map((h, i) => ({ h, i }))
+    .filter(({ h }) => h.state === 'launching' && h.queued === true && !gone(h))
+    .sort((a, b) => b.h.launchedAt - a.h.launchedAt)
+    .slice(0, excess)
     .map(({ i }) => i);
 }
 

@@ -4,7 +4,7 @@ import type { Stateful } from './states.js';
 export type CloudState = 'pending' | 'running' | 'stopping' | 'stopped' | 'shutting-down' | 'terminated';
 
 /** What the optional health probe answered for a host. */
-export type ProbeResult = { ok: true; healthy: boolean; jobs: number } | { ok: false; error: string };
+export type ProbeResult = { ok: true; healthy: boolean; jobs: number; /** Why it is not healthy, for the reason of the move. */ note?: string } | { ok: false; error: string };
 
 /** One host of a pool as observed: the cloud's view, the state tags, and the probe if one is configured. */
 export interface Host extends Stateful {
@@ -18,6 +18,15 @@ export interface Host extends Stateful {
   publicIp?: string;
   /** Absent when no probe is configured. */
   probe?: ProbeResult;
+  /**
+   * Waiting in a batch scheduler's queue (a SLURM job still PENDING): it holds no resources and
+   * runs nothing, so it is the first to drop when fewer hosts are wanted. EC2 never sets it.
+   */
+  queued?: boolean;
+  /** The backend's words for `cloud` in reasons ("SLURM says PENDING"); "EC2 says <cloud>" when absent. */
+  cloudSays?: string;
+  /** When the scheduler will end the host (a SLURM job's wall time), ms since the epoch. */
+  endsAt?: number;
 }
 
 /** The jobs a host holds, when something says: the probe, or a stopped instance (which runs nothing). */

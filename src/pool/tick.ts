@@ -20,8 +20,12 @@ export interface TickInput {
   policy: PoolPolicy;
   backend: PoolBackend;
   demand: DemandSource;
-  /** The health probe, when the pool file has one. */
-  probe?: (host: Host) => Promise<ProbeResult>;
+  /**
+   * The health probe, when the pool file has one. It may answer null: nothing known about this
+   * host this time (a cluster-wide source such as the Ray dashboard is down): the host is then
+   * judged as if there were no probe, and a terminate that rests on the probe is not made.
+   */
+  probe?: (host: Host) => Promise<ProbeResult | null>;
   state: PoolTickState;
   now: number;
   dryRun: boolean;
@@ -169,12 +173,15 @@ export async function tick(input: TickInput): Promise<TickReport> {
   return report;
 }
 
-async function probeAll(hosts: Host[], probe: (h: Host) => Promise<ProbeResult>, concurrency: number): Promise<Host[]> {
+async function probeAll(hosts: Host[], probe: (h: Host) => Promise<ProbeResult | null>, concurrency: number): Promise<Host[]> {
   const limit = pLimit(concurrency);
   return Promise.all(
     hosts.map((h) =>
       PROBED.has(h.state) && h.cloud === 'running'
-        ? limit(async () => ({ ...h, probe: await probe(h).catch((err: unknown): ProbeResult => ({ ok: false, error: describeError(err) })) }))
+        ? limit(async () => {
+            const answer = await probe(h).catch((err: unknown): ProbeResult => ({ ok: false, error: describeError(err) }));
+            return answer ? { ...h, probe: answer } : h;
+          })
         : h,
     ),
   );
@@ -193,6 +200,7 @@ function recheckFor(decision: PoolDecision, byId: Map<string, Host>, input: Tick
     const observed = byId.get(fresh.id);
     if (input.probe && observed?.probe?.ok) {
       const again = await input.probe(fresh).catch((err: unknown): ProbeResult => ({ ok: false, error: describeError(err) }));
+      if (!again) return 're-check before terminate: the probe has no answer about this host now: kept this tick';
       if (!again.ok) return `re-check before terminate: the probe no longer answers (${again.error}): kept this tick`;
       if (again.jobs > 0) return `re-check before terminate: the probe now says ${again.jobs} job(s): kept`;
       return null;

@@ -50,14 +50,13 @@ describe('the pool file', () => {
     expect(a!.backend).toMatchObject({ market: 'spot', onDemandFallback: true, capacityBackoff: 900_000, tags: {} });
     expect(a!.probe).toBeUndefined();
     expect(b!.policy).toMatchObject({ jobsPerHost: 8, unhealthyTimeoutMs: 43_200_000, scaleDownDelayMs: 300_000 });
-    expect(b!.backend.launchTemplate).toEqual({ name: 'workspace-host', version: '7' });
-    expect(b!.backend.instanceTypes).toEqual([]);
+    expect(b!.backend).toMatchObject({ type: 'ec2', launchTemplate: { name: 'workspace-host', version: '7' }, instanceTypes: [] });
     expect(b!.probe).toEqual({ url: 'http://{privateIp}:8080/status', timeoutMs: 2_000 });
   });
 
   it('a launch template without a version uses $Default; a probe without a timeout waits 3 s', () => {
     const file = parse({ pools: [{ ...seed003, backend: { type: 'ec2', launchTemplate: { id: 'lt-0abc' } }, probe: { url: 'http://{privateIp}:8080/status' } }] });
-    expect(file.pools[0]!.backend.launchTemplate).toEqual({ id: 'lt-0abc', version: '$Default' });
+    expect(file.pools[0]!.backend).toMatchObject({ launchTemplate: { id: 'lt-0abc', version: '$Default' } });
     expect(file.pools[0]!.probe!.timeoutMs).toBe(3_000);
   });
 

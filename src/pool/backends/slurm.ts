@@ -1,0 +1,266 @@
+import { userInfo } from 'node:os';
+import { formatDuration } from '../../runtime/duration.js';
+import { describeError } from '../../runtime/errors.js';
+import { exec as realExec, type Exec } from '../../runtime/exec.js';
+import type { LaunchOutcome, PoolBackend, Recheck, TerminateItem, TerminateOutcome } from '../backend.js';
+import type { SlurmBackendConfig, SlurmWorkerType } from '../config.js';
+import type { CloudState, Host, ProbeResult } from '../host.js';
+import type { Move } from '../states.js';
+import { slurmCommands, type SlurmJob } from './slurm-commands.js';
+import { readHostRecords, writeHostRecords, type HostRecords } from './slurm-hosts-file.js';
+
+/**
+ * Workers as SLURM jobs (seed 004): submitted with sbatch from the pool's job script, seen with
+ * squeue, cancelled with scancel. A job is the pool's only when it carries both marks set at
+ * submission: the name `<pool>-worker` and a comment starting `evalai-autoscaler:pool=<pool>`.
+ * Nothing else is ever cancelled, not even the same user's other jobs (seed 004 cancelled the
+ * user's first N jobs).
+ *
+ * How SLURM maps onto the host states (the state machine is the pool's, unchanged):
+ * - PENDING (in the queue) is `pending` to the pool, and the host is `queued`: it holds nothing,
+ *   so it is the first dropped when fewer workers are wanted, and its launch clock has not started.
+ * - RUNNING is `running`. Whether it is ready is the Ray probe's answer: its Ray node is alive. A
+ *   job RUNNING with no Ray node past the launch timeout (counted from the job's start) is
+ *   terminated (seed 004's zombie); a ready job whose node died becomes unhealthy.
+ * - COMPLETING is `shutting-down`, SUSPENDED `stopped`; finished, cancelled, failed, timed out or
+ *   gone from squeue is `terminated`.
+ * - A job within `replaceBefore` of its wall time answers the probe as unhealthy, so it stops
+ *   counting and, if demand still needs it, a replacement is submitted ahead of time.
+ */
+export interface SlurmBackendOptions {
+  pool: string;
+  config: SlurmBackendConfig;
+  /** The file that keeps each job's host state (see slurm-hosts-file.ts). */
+  statePath: string;
+  /** The clock (ms). */
+  now: () => number;
+  /** Injected in tests; spawns the configured commands otherwise. */
+  exec?: Exec;
+}
+
+export const jobName = (pool: string): string => `${pool}-worker`;
+export const jobComment = (pool: string, type: string): string => `evalai-autoscaler:pool=${pool} type=${type}`;
+/** The Ray node name the job script registers the worker under (`ray start --node-name`). */
+export const rayNodeName = (pool: string, jobId: string): string => `${pool}-slurm-${jobId}`;
+
+/** True only for a job carrying both of this pool's marks. */
+export function isPoolJob(job: Pick<SlurmJob, 'name' | 'comment'>, pool: string): boolean {
+  if (job.name !== jobName(pool)) return false;
+  const mark = `evalai-autoscaler:pool=${pool}`;
+  return job.comment === mark || job.comment.startsWith(`${mark} `);
+}
+
+function typeOf(job: SlurmJob): string | undefined {
+  return /(?:^| )type=([^ ]+)/.exec(job.comment)?.[1];
+}
+
+const QUEUED = new Set(['PENDING', 'REQUEUED', 'REQUEUE_HOLD', 'REQUEUE_FED', 'RESV_DEL_HOLD']);
+const STARTING = new Set(['CONFIGURING']);
+const RUNNING = new Set(['RUNNING', 'RESIZING', 'SIGNALING']);
+const ENDING = new Set(['COMPLETING', 'STAGE_OUT']);
+const STOPPED = new Set(['SUSPENDED', 'STOPPED']);
+
+export function cloudStateOf(slurmState: string): CloudState {
+  if (QUEUED.has(slurmState) || STARTING.has(slurmState)) return 'pending';
+  if (RUNNING.has(slurmState)) return 'running';
+  if (ENDING.has(slurmState)) return 'shutting-down';
+  if (STOPPED.has(slurmState)) return 'stopped';
+  return 'terminated';
+}
+
+/** The host a job is, with its recorded state (untracked when there is none). */
+export function jobToHost(job: SlurmJob, records: HostRecords, now: number): Host {
+  const record = records.get(job.id);
+  const queued = QUEUED.has(job.state);
+  const cloud = cloudStateOf(job.state);
+  const started = cloud !== 'pending' ? job.startTime : undefined;
+  let since = record?.since ?? null;
+  // The launch clock runs from the job's start: a job waiting in the queue has not started to launch.
+  if (record?.state === 'launching') since = queued ? now : Math.max(record.since, started ?? record.since);
+  const host: Host = {
+    id: job.id,
+    state: record?.state ?? 'untracked',
+    since,
+    cloud,
+    launchedAt: started ?? job.submitTime ?? record?.since ?? now,
+    queued,
+    cloudSays: `SLURM says ${job.state}`,
+  };
+  const type = typeOf(job);
+  if (type) host.instanceType = type;
+  if (cloud === 'running' && job.endTime) host.endsAt = job.endTime;
+  if (job.nodes) host.privateIp = job.nodes;
+  return host;
+}
+
+/** Single-quoted for sh. */
+function shq(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The job script for one worker type: the template with its placeholders filled in. */
+export function renderJobScript(pool: string, config: SlurmBackendConfig, type: SlurmWorkerType): string {
+  const nodeName = `${rayNodeName(pool, '')}\${SLURM_JOB_ID}`;
+  const rayStart = [
+    shq(config.ray),
+    'start',
+    `--address=${shq(config.headAddress)}`,
+    `--node-name="${nodeName}"`,
+    `--num-cpus=${type.cpus}`,
+    `--num-gpus=${type.gpus}`,
+    '--block',
+  ].join(' ');
+  const values: Record<string, string> = {
+    pool,
+    type: type.name,
+    headAddress: config.headAddress,
+    cpus: String(type.cpus),
+    gpus: String(type.gpus),
+    nodeName,
+    setup: config.setup,
+    rayStart,
+  };
+  return config.jobScript.replace(/\{([A-Za-z]+)\}/g, (m, key: string) => values[key] ?? m);
+}
+
+/** sbatch's options for one worker (the script comes on stdin). */
+export function sbatchArgs(pool: string, config: SlurmBackendConfig, type: SlurmWorkerType): string[] {
+  const args = [`--job-name=${jobName(pool)}`, `--comment=${jobComment(pool, type.name)}`, `--time=${config.wallTime}`, '--nodes=1', '--ntasks=1', `--cpus-per-task=${type.cpus}`];
+  const partition = type.partition ?? config.partition;
+  if (partition) args.push(`--partition=${partition}`);
+  if (config.account) args.push(`--account=${config.account}`);
+  if (type.memory) args.push(`--mem=${type.memory}`);
+  if (type.gres) args.push(`--gres=${type.gres}`);
+  else if (type.gpus > 0) args.push(`--gpus=${type.gpus}`);
+  if (config.output) args.push(`--output=${config.output}`);
+  args.push(...type.sbatchArgs);
+  return args;
+}
+
+export function slurmBackend(options: SlurmBackendOptions): PoolBackend & { warnings: string[] } {
+  const { pool, config, statePath, now } = options;
+  const user = config.user ?? userInfo().username;
+  const commands = slurmCommands({ exec: options.exec ?? realExec, paths: config.commands, timeoutMs: config.commandTimeout, user, squeueOutput: config.squeueOutput });
+  const warnings: string[] = [];
+  /** The pool's jobs as the last list() showed them to the decision. */
+  let lastListed = new Map<string, SlurmJob>();
+
+  const records = (): HostRecords => {
+    const r = readHostRecords(statePath);
+    if (r.warning && !warnings.includes(r.warning)) warnings.push(r.warning);
+    return r.records;
+  };
+  const poolJobs = async (): Promise<SlurmJob[]> => (await commands.squeue()).filter((j) => isPoolJob(j, pool));
+
+  async function writeStates(moves: readonly Move[]): Promise<void> {
+    if (moves.length === 0) return;
+    const r = records();
+    for (const m of moves) {
+      if (m.to === 'terminated') r.delete(m.hostId);
+      else r.set(m.hostId, { state: m.to, since: m.at });
+    }
+    // Records of jobs squeue no longer shows and that are already terminated are dropped.
+    for (const [id, rec] of r) if (rec.state === 'terminated' && !lastListed.has(id)) r.delete(id);
+    writeHostRecords(statePath, r);
+  }
+
+  return {
+    warnings,
+
+    async list() {
+      const jobs = await poolJobs();
+      lastListed = new Map(jobs.map((j) => [j.id, j]));
+      const r = records();
+      const t = now();
+      const hosts = jobs.map((j) => jobToHost(j, r, t));
+      // A job the file knows but squeue no longer shows has ended: shown once as terminated, so the move is recorded.
+      for (const [id, rec] of r) {
+        if (lastListed.has(id) || rec.state === 'terminated') continue;
+        hosts.push({ id, state: rec.state, since: rec.since, cloud: 'terminated', launchedAt: rec.since, cloudSays: 'squeue no longer shows the job' });
+      }
+      return { hosts, calls: 1 };
+    },
+
+    async launch(count, { now: at, maxHosts }): Promise<LaunchOutcome> {
+      // Re-count right before submitting: another scheduler (or a manual sbatch of the same script) may have added jobs.
+      const jobs = await poolJobs();
+      const r = records();
+      const recounted = jobs
+        .map((j) => jobToHost(j, r, at))
+        .filter((h) => (h.cloud === 'pending' || h.cloud === 'running') && (h.state === 'ready' || h.state === 'launching' || h.state === 'untracked')).length;
+      const allowed = Math.max(0, Math.min(count, maxHosts - recounted));
+      const outcome: LaunchOutcome = { launched: [], wanted: count, allowed, recounted, attempts: [], backoff: {} };
+      if (allowed === 0) return outcome;
+      const type = config.workerTypes[0]!;
+      const script = renderJobScript(pool, config, type);
+      const args = sbatchArgs(pool, config, type);
+      const offer = `sbatch ${type.name}${type.partition ?? config.partition ? ` on ${type.partition ?? config.partition}` : ''}`;
+      let submitted = 0;
+      try {
+        for (let i = 0; i < allowed; i += 1) {
+          const id = await commands.sbatch(args, script);
+          submitted += 1;
+          r.set(id, { state: 'launching', since: at });
+          outcome.launched.push({ id, state: 'launching', since: at, cloud: 'pending', launchedAt: at, queued: true, instanceType: type.name });
+        }
+        outcome.attempts.push({ offer, outcome: 'launched', count: submitted });
+      } catch (err) {
+        outcome.attempts.push({ offer, outcome: 'error', count: submitted, error: describeError(err) });
+        outcome.error = describeError(err);
+      }
+      if (submitted > 0) writeHostRecords(statePath, r);
+      return outcome;
+    },
+
+    writeStates,
+
+    async terminate(items: readonly TerminateItem[], recheck?: Recheck): Promise<TerminateOutcome> {
+      const out: TerminateOutcome = { terminated: [], refused: [] };
+      if (items.length === 0) return out;
+      // squeue right before scancel: only a job that still carries the pool's marks is cancelled.
+      const fresh = new Map((await poolJobs()).map((j) => [j.id, j]));
+      const r = records();
+      const t = now();
+      const go: TerminateItem[] = [];
+      for (const item of items) {
+        const job = fresh.get(item.hostId);
+        if (!job) {
+          out.refused.push({ hostId: item.hostId, reason: `not in squeue with job name ${jobName(pool)} and the pool's comment right before scancel: left alone` });
+          continue;
+        }
+        const before = lastListed.get(item.hostId);
+        if (item.move?.from === 'launching' && before && QUEUED.has(before.state) && !QUEUED.has(job.state)) {
+          out.refused.push({ hostId: item.hostId, reason: `was queued when decided, ${job.state} now: no longer free to drop, kept` });
+          continue;
+        }
+        const keep = recheck ? await recheck(jobToHost(job, r, t)) : null;
+        if (keep) out.refused.push({ hostId: item.hostId, reason: keep });
+        else go.push(item);
+      }
+      if (go.length === 0) return out;
+      const moves = go.map((i) => i.move).filter((m): m is Move => m !== undefined);
+      if (moves.length > 0) await writeStates(moves);
+      await commands.scancel(
+        go.map((i) => i.hostId),
+        jobName(pool),
+      );
+      out.terminated = go.map((i) => i.hostId);
+      return out;
+    },
+  };
+}
+
+/**
+ * The probe of a SLURM pool: the Ray probe, and a job within `replaceBeforeMs` of its wall time
+ * answers unhealthy (with its real jobs), so that it stops counting and is replaced ahead of time;
+ * it is cancelled once idle, or ends at its wall time.
+ */
+export function withWallTime(probe: (h: Host) => Promise<ProbeResult | null>, opts: { replaceBeforeMs: number; now: () => number }) {
+  return async (host: Host): Promise<ProbeResult | null> => {
+    const answer = await probe(host);
+    if (!answer?.ok || !answer.healthy || host.endsAt === undefined) return answer;
+    const left = host.endsAt - opts.now();
+    if (left > opts.replaceBeforeMs) return answer;
+    return { ...answer, healthy: false, note: `wall time ends in ${formatDuration(Math.max(0, left))}: replaced ahead of time` };
+  };
+}

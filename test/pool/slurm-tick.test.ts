@@ -1,0 +1,331 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { rayNodeName } from '../../src/pool/backends/slurm.js';
+import { slurmRayPool } from '../../src/pool/backends/slurm-ray.js';
+import { parsePoolFile, type PoolConfig, type RayDemandConfig, type SlurmBackendConfig } from '../../src/pool/config.js';
+import { EMPTY_TICK_STATE, tick, type PoolTickState, type TickReport } from '../../src/pool/tick.js';
+import { exec, type Exec } from '../../src/runtime/exec.js';
+import { MIN } from './builders.js';
+import { RayDashboardFake } from './ray-dashboard-fake.js';
+import { SlurmFake } from './slurm-fake.js';
+
+/**
+ * Seed 004's pool, many ticks: the real runner spawning the fake sbatch/squeue/scancel
+ * executables over a job table, and a fake Ray dashboard on 127.0.0.1.
+ */
+const START = Date.UTC(2026, 10, 29, 12, 0, 0);
+const POOL = 'raypool';
+
+let slurm: SlurmFake;
+let ray: RayDashboardFake;
+let pool: PoolConfig;
+let wiring: ReturnType<typeof slurmRayPool>;
+let state: PoolTickState;
+
+function poolFile(url: string, more: Record<string, unknown> = {}, backend: Record<string, unknown> = {}): PoolConfig {
+  const file = {
+    pools: [
+      {
+        name: POOL,
+        demand: { type: 'ray', dashboard: url, timeout: '5s' },
+        backend: {
+          type: 'slurm',
+          headAddress: '10.0.0.1:6379',
+          partition: 'cpu',
+          account: 'proj42',
+          wallTime: '01:00:00',
+          workerTypes: [{ name: 'cpu', cpus: 2, memory: '8G' }],
+          setup: 'module load ray/2.9',
+          user: 'alice',
+          commands: slurm.paths,
+          ...backend,
+        },
+        policy: { minHosts: 1, maxHosts: 4, jobsPerHost: 2, ...more },
+      },
+    ],
+  };
+  return parsePoolFile(JSON.stringify(file), 'pool.json').pools[0]!;
+}
+
+async function setup(more: Record<string, unknown> = {}, backend: Record<string, unknown> = {}): Promise<void> {
+  const url = await ray.start();
+  pool = poolFile(url, more, backend);
+  wiring = slurmRayPool({ pool: POOL, demand: pool.demand as RayDemandConfig, backend: pool.backend as SlurmBackendConfig, statePath: slurm.statePath, now: () => slurm.nowMs });
+}
+
+async function runTick(dryRun = false): Promise<TickReport> {
+  const r = await tick({ pool: POOL, policy: pool.policy, backend: wiring.backend, demand: wiring.demand, probe: wiring.probe, state, now: slurm.nowMs, dryRun });
+  state = r.state;
+  return r;
+}
+
+/** The Ray nodes of these jobs register with the head. */
+function join(...ids: string[]): void {
+  for (const id of ids) ray.join(rayNodeName(POOL, id));
+}
+
+const poolJobs = (state?: string) => slurm.jobs().filter((j) => j.name === `${POOL}-worker` && j.comment.startsWith(`evalai-autoscaler:pool=${POOL}`) && (!state || j.state === state));
+const cancelled = () => slurm.calls('scancel').flatMap((c) => c.args.filter((a) => !a.startsWith('--')));
+
+beforeEach(() => {
+  slurm = new SlurmFake(START);
+  ray = new RayDashboardFake();
+  state = EMPTY_TICK_STATE;
+});
+afterEach(async () => {
+  await ray.stop();
+  slurm.cleanup();
+});
+
+describe('scale-pool with Ray demand on SLURM workers', () => {
+  it('a burst starts workers up to max, they join, tasks drain, a zombie is cancelled, idle workers go down to min; foreign jobs are never touched', async () => {
+    await setup();
+    const foreign = slurm.addForeign({ name: 'my-analysis' });
+    const sameName = slurm.addForeign({ name: `${POOL}-worker`, comment: 'started by hand' });
+    const sameComment = slurm.addForeign({ name: 'other', comment: `evalai-autoscaler:pool=${POOL} type=cpu` });
+
+    // Empty cluster: the minimum is one worker.
+    const first = await runTick();
+    expect(first.failed).toBe(false);
+    expect(poolJobs()).toHaveLength(1);
+    const sbatch = slurm.calls('sbatch')[0]!;
+    expect(sbatch.args).toEqual(['--parsable', `--job-name=${POOL}-worker`, `--comment=evalai-autoscaler:pool=${POOL} type=cpu`, '--time=01:00:00', '--nodes=1', '--ntasks=1', '--cpus-per-task=2', '--partition=cpu', '--account=proj42', '--mem=8G']);
+    expect(sbatch.stdin).toBe(`#!/bin/bash\nset -euo pipefail\nmodule load ray/2.9\nexec 'ray' start --address='10.0.0.1:6379' --node-name="${POOL}-slurm-\${SLURM_JOB_ID}" --num-cpus=2 --num-gpus=0 --block\n`);
+
+    // A burst of 20 pending tasks: (20 + 2√20) / 2 = 15 workers, clamped to max 4.
+    ray.addPending(20);
+    const burst = await runTick();
+    expect(burst.why).toMatch(/^n=20 \(20 queued, 0 in flight\): n \+ 2√n = 28\.9 jobs \/ 2 per host = 15 hosts, clamped to max 4; 1 counting/);
+    expect(burst.launches.launched).toHaveLength(3);
+    expect(poolJobs('PENDING')).toHaveLength(4);
+    expect((await runTick()).launches.wanted).toBe(0);
+
+    // SLURM starts them; three Ray nodes join, the fourth never does (a zombie).
+    const [a, b, c, zombie] = slurm.startAll();
+    join(a!, b!, c!);
+    const joined = await runTick();
+    expect(joined.moves.map((m) => [m.hostId, m.from, m.to])).toEqual([
+      [a, 'launching', 'ready'],
+      [b, 'launching', 'ready'],
+      [c, 'launching', 'ready'],
+    ]);
+
+    // Past the launch timeout (from the job's start), the zombie is cancelled and replaced.
+    ray.schedule(2);
+    slurm.advance(11 * MIN);
+    const zombieTick = await runTick();
+    expect(zombieTick.moves).toEqual([expect.objectContaining({ hostId: zombie, from: 'launching', to: 'terminating', status: 'done', reason: expect.stringMatching(/^launch timeout: launching for 11 min/) })]);
+    expect(cancelled()).toEqual([zombie]);
+    expect(slurm.calls('scancel')[0]!.args).toEqual([`--name=${POOL}-worker`, '--user=alice', zombie]);
+    expect(zombieTick.launches.launched).toHaveLength(1);
+    const replacement = zombieTick.launches.launched[0]!;
+    slurm.start(replacement);
+    join(replacement);
+    const after = await runTick();
+    expect(after.moves.map((m) => [m.hostId, m.to, m.reason])).toEqual([
+      [zombie, 'terminated', 'instance gone: SLURM says CANCELLED'],
+      [replacement, 'ready', 'SLURM says RUNNING and the probe answers healthy'],
+    ]);
+
+    // The tasks drain: nothing pending any more, nothing running.
+    for (let i = 0; i < 3; i += 1) {
+      ray.schedule(2);
+      ray.finishRunning();
+    }
+    expect(ray.count('PENDING_NODE_ASSIGNMENT')).toBe(0);
+    const quiet = await runTick();
+    expect(quiet.why).toMatch(/scale-down delay/);
+    expect(cancelled()).toEqual([zombie]);
+
+    slurm.advance(11 * MIN);
+    const drain = await runTick();
+    expect(drain.moves.filter((m) => m.to === 'draining')).toHaveLength(3);
+    slurm.advance(MIN);
+    const kill = await runTick();
+    expect(kill.moves.filter((m) => m.to === 'terminating').map((m) => m.reason)).toEqual(Array(3).fill('draining and the probe says 0 jobs'));
+    expect(kill.terminated).toHaveLength(3);
+    expect(poolJobs('RUNNING')).toHaveLength(1);
+
+    // Ended jobs leave squeue; the pool records them as terminated and forgets them.
+    slurm.purge();
+    const settled = await runTick();
+    expect(settled.moves.map((m) => [m.to, m.reason])).toEqual(Array(3).fill(['terminated', 'instance gone: squeue no longer shows the job']));
+    expect((await runTick()).moves).toEqual([]);
+
+    // Never touched: the user's other jobs, even with the pool's job name or comment alone.
+    for (const id of [foreign, sameName, sameComment]) {
+      expect(cancelled()).not.toContain(id);
+      expect(slurm.job(id).state).toBe('RUNNING');
+    }
+  });
+
+  it('fewer workers wanted: jobs still PENDING in the queue are cancelled first, before any running worker is drained', async () => {
+    await setup({ minHosts: 0 });
+    const busy = slurm.addForeign({ name: 'mine' });
+    ray.addPending(6);
+    await runTick();
+    const ids = poolJobs().map((j) => j.id);
+    expect(ids).toHaveLength(4);
+    slurm.start(ids[0]!);
+    join(ids[0]!);
+    await runTick();
+    // The tasks are withdrawn; the queue stays full, so three jobs never start.
+    ray.tasks = [];
+    slurm.advance(11 * MIN);
+    await runTick();
+    slurm.advance(11 * MIN);
+    const r = await runTick();
+    const drops = r.moves.filter((m) => m.from === 'launching');
+    expect(drops.map((m) => m.hostId).sort()).toEqual(ids.slice(1).sort());
+    expect(drops.every((m) => m.to === 'terminating' && /still queued in the scheduler, holds nothing/.test(m.reason))).toBe(true);
+    expect(r.moves.filter((m) => m.to === 'draining').map((m) => m.hostId)).toEqual([ids[0]]);
+    expect(cancelled().sort()).toEqual(ids.slice(1).sort());
+    expect(slurm.job(busy).state).toBe('RUNNING');
+  });
+
+  it('a queued job that started between the decision and scancel is kept', async () => {
+    await setup({ minHosts: 0, scaleDownDelay: 0 });
+    ray.addPending(1);
+    await runTick();
+    // One task: 1 + 2√1 = 3 jobs at 2 per worker = 2 workers.
+    const [started, waiting] = poolJobs().map((j) => j.id);
+    ray.tasks = [];
+    // The scheduler starts one job right before scancel: the re-squeue sees it RUNNING.
+    const backend = wiring.backend;
+    const terminate = backend.terminate.bind(backend);
+    backend.terminate = async (items, recheck) => {
+      slurm.start(started!);
+      return terminate(items, recheck);
+    };
+    const r = await runTick();
+    expect(r.moves.map((m) => [m.hostId, m.to, m.status, m.error])).toEqual([
+      [started, 'terminating', 'refused', 'was queued when decided, RUNNING now: no longer free to drop, kept'],
+      [waiting, 'terminating', 'done', undefined],
+    ]);
+    expect(cancelled()).toEqual([waiting]);
+    expect(slurm.job(started!).state).toBe('RUNNING');
+  });
+
+  it('the Ray node is asked again right before scancel: a worker that just took a task is kept', async () => {
+    await setup({ minHosts: 1, scaleDownDelay: 0, minUptime: 0 });
+    ray.addPending(2);
+    await runTick();
+    const ids = slurm.startAll();
+    join(...ids);
+    await runTick();
+    ray.tasks = [];
+    const drain = await runTick();
+    const drained = drain.moves.filter((m) => m.to === 'draining').map((m) => m.hostId);
+    expect(drained).toHaveLength(2);
+    // A task lands on each drained worker after the tick looked, right before scancel.
+    const backend = wiring.backend;
+    const terminate = backend.terminate.bind(backend);
+    backend.terminate = async (items, recheck) => {
+      for (const id of drained) ray.tasks.push({ task_id: `late-${id}`, state: 'RUNNING', node_id: ray.join(rayNodeName(POOL, id)) });
+      return terminate(items, recheck);
+    };
+    const r = await runTick();
+    expect(r.moves.map((m) => [m.hostId, m.to, m.status, m.error])).toEqual(drained.map((id) => [id, 'terminating', 'refused', 're-check before terminate: the probe now says 1 job(s): kept']));
+    expect(slurm.calls('scancel')).toEqual([]);
+  });
+
+  it('two schedulers deciding from the same view do not pass max: squeue is asked again right before sbatch', async () => {
+    await setup();
+    ray.addPending(20);
+    const stale = await wiring.backend.list();
+    await runTick();
+    expect(poolJobs()).toHaveLength(4);
+    const second = { ...wiring.backend, list: async () => stale };
+    const r = await tick({ pool: POOL, policy: pool.policy, backend: second, demand: wiring.demand, probe: wiring.probe, state: EMPTY_TICK_STATE, now: slurm.nowMs, dryRun: false });
+    expect(r.launches.wanted).toBe(4);
+    expect(r.launches.launched).toEqual([]);
+    expect(r.launches.reason).toMatch(/the re-count right before launching found 4 ready \+ launching, room for 0/);
+    expect(poolJobs()).toHaveLength(4);
+  });
+
+  it('a worker near its wall time is replaced ahead of time while tasks still need it, and cancelled once idle', async () => {
+    await setup({ minHosts: 0 }, { wallTime: '00:30:00' });
+    ray.addPending(4);
+    await runTick();
+    const ids = slurm.startAll();
+    join(...ids);
+    ray.schedule(2);
+    await runTick();
+    ray.addPending(4);
+    slurm.advance(26 * MIN);
+    const r = await runTick();
+    const unhealthy = r.moves.filter((m) => m.to === 'unhealthy');
+    expect(unhealthy.map((m) => m.hostId).sort()).toEqual([...ids].sort());
+    expect(unhealthy[0]!.reason).toBe('probe answers healthy: false (wall time ends in 4 min: replaced ahead of time)');
+    expect(r.launches.launched).toHaveLength(4);
+    // Still busy: kept until their tasks finish, then cancelled.
+    expect(cancelled()).toEqual([]);
+    ray.finishRunning();
+    const next = await runTick();
+    expect(next.moves.filter((m) => m.to === 'terminating').map((m) => m.hostId).sort()).toEqual([...ids].sort());
+    expect(cancelled().sort()).toEqual([...ids].sort());
+  });
+
+  it('the dashboard down or answering garbage: demand unknown, the tick fails, nothing submitted or cancelled, workers keep their state', async () => {
+    await setup({ minHosts: 3 });
+    await runTick();
+    const ids = slurm.startAll();
+    join(...ids);
+    await runTick();
+    slurm.advance(60 * MIN - 6 * MIN);
+    for (const mode of ['down', 'garbage', 'failed'] as const) {
+      ray.mode = mode;
+      slurm.advance(MIN);
+      const r = await runTick();
+      expect(r.failed).toBe(true);
+      expect(r.errors[0]).toMatch(/^demand: Ray dashboard http:\/\/127\.0\.0\.1:\d+\/api\/v0\/(tasks|nodes)/);
+      expect(r.moves).toEqual([]);
+    }
+    expect(slurm.calls('sbatch')).toHaveLength(3);
+    expect(slurm.calls('scancel')).toEqual([]);
+  });
+
+  it('squeue without --json: the fixed --format is used from then on', async () => {
+    await setup();
+    slurm.update((t) => {
+      t.json = false;
+    });
+    slurm.addForeign({});
+    await runTick();
+    const [id] = poolJobs().map((j) => j.id);
+    slurm.start(id!);
+    join(id!);
+    const r = await runTick();
+    expect(r.moves.map((m) => [m.hostId, m.to])).toEqual([[id, 'ready']]);
+    const squeues = slurm.calls('squeue').map((c) => c.args[0]);
+    expect(squeues.slice(0, 2)).toEqual(['--json', '--noheader']);
+    expect(squeues.slice(2).every((a) => a === '--noheader')).toBe(true);
+  });
+
+  it('sbatch failing: its stderr is the launch error, and the tick fails', async () => {
+    await setup();
+    slurm.failNext('sbatch', 'sbatch: error: Batch job submission failed: Invalid account or account/partition combination specified');
+    const r = await runTick();
+    expect(r.failed).toBe(true);
+    expect(r.launches.error).toMatch(/sbatch --parsable: exit 1: sbatch: error: Batch job submission failed: Invalid account or account\/partition combination specified$/);
+    expect(poolJobs()).toEqual([]);
+  });
+
+  it('the default command names, found first on PATH', async () => {
+    const url = await ray.start();
+    pool = poolFile(url, {}, { commands: undefined });
+    expect((pool.backend as SlurmBackendConfig).commands).toEqual({ sbatch: 'sbatch', squeue: 'squeue', scancel: 'scancel' });
+    const onPath: Exec = (command, args, options) => exec(command, args, { ...options, env: { ...options.env, PATH: `${slurm.dir}:${process.env.PATH ?? ''}` } });
+    wiring = slurmRayPool({ pool: POOL, demand: pool.demand as RayDemandConfig, backend: pool.backend as SlurmBackendConfig, statePath: slurm.statePath, now: () => slurm.nowMs, exec: onPath });
+    const r = await runTick();
+    expect(r.failed).toBe(false);
+    expect(slurm.calls().map((c) => c.command)).toEqual(['squeue', 'squeue', 'sbatch']);
+  });
+
+  it('a dry run decides the same and calls only squeue', async () => {
+    await setup();
+    ray.addPending(8);
+    const r = await runTick(true);
+    expect(r.launches).toMatchObject({ wanted: 4, status: 'planned' });
+    expect(slurm.calls().map((c) => c.command)).toEqual(['squeue']);
+  });
+});
