@@ -6,7 +6,7 @@ import { systemClock, type RunContext } from '../runtime/context.js';
 import { withAbandonment } from '../runtime/watchdog.js';
 import { resolveEnvMode, type EnvMode } from '../runtime/env-mode.js';
 import { createPacer } from '../runtime/rate-limit.js';
-import { runTargetKey, type RunScope } from '../runtime/run-target.js';
+import { legacyRunTargetKey, runTargetKey, type RunScope } from '../runtime/run-target.js';
 import { Secrets } from '../runtime/secrets.js';
 import { Transport } from '../evalai/transport.js';
 import { ExitCode } from '../runtime/exit-codes.js';
@@ -55,6 +55,7 @@ export async function runCommand<F extends CommonFlags>(spec: CommandSpec<F>): P
     common,
     stateDirFlag: flags.stateDir,
     targetKey: runTargetKey(spec.name, evalai.baseUrl, spec.scope),
+    legacyTargetKey: legacyRunTargetKey(spec.name, evalai.baseUrl, spec.scope),
     targetLabel: evalai.baseUrl,
     secrets,
     warnings,

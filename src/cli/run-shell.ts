@@ -1,3 +1,4 @@
+import { existsSync, renameSync } from 'node:fs';
 import { ActionGuard } from '../runtime/action-guard.js';
 import { DEFAULTS, type CommonConfig } from '../runtime/config.js';
 import { Deadline } from '../runtime/deadline.js';
@@ -22,6 +23,8 @@ export interface ShellSpec {
   stateDirFlag?: string;
   /** The lock and status key (`runTargetKey`). */
   targetKey: string;
+  /** The key an older version used for this target: its status file is carried over once. */
+  legacyTargetKey?: string;
   /** What the status file and the table show as the target (the API URL, the pool file). */
   targetLabel: string;
   secrets: Secrets;
@@ -92,6 +95,9 @@ export async function runInShell(spec: ShellSpec, body: (shell: Shell) => Promis
 
   const scoped = common.only !== undefined;
   const statusPath = stateDir ? `${stateDir}/${spec.targetKey}${STATUS_SUFFIX}` : null;
+  if (statusPath && spec.legacyTargetKey && spec.legacyTargetKey !== spec.targetKey) {
+    carryOverLegacyStatus(`${stateDir}/${spec.legacyTargetKey}${STATUS_SUFFIX}`, statusPath, logger);
+  }
   const previousRead = statusPath ? readStatus(statusPath) : null;
   if (previousRead && !previousRead.ok) {
     logger.warn({ path: previousRead.path, problem: previousRead.problem }, 'the last status file is unusable: its last success time is lost, and this run writes a new one');
@@ -185,5 +191,16 @@ export async function runInShell(spec: ShellSpec, body: (shell: Shell) => Promis
     signals.off('SIGINT', onSignal);
     for (const t of timers) clearTimeout(t);
     lock.release();
+  }
+}
+
+/** Renames an older version's status file to this target's name, unless this target already has one. */
+function carryOverLegacyStatus(legacyPath: string, statusPath: string, logger: Logger): void {
+  if (!existsSync(legacyPath) || existsSync(statusPath)) return;
+  try {
+    renameSync(legacyPath, statusPath);
+    logger.info({ from: legacyPath, to: statusPath }, 'carried over the status file of an earlier version');
+  } catch (err) {
+    logger.warn({ from: legacyPath, error: (err as Error).message }, 'could not carry over the status file of an earlier version');
   }
 }

@@ -54,3 +54,14 @@ function canonicalPath(path: string): string {
     return abs;
   }
 }
+
+/**
+ * The key version 0.1.0 gave the same target (before spellings were folded), so that a status file
+ * written by it is carried over instead of being left behind as a target that never runs again.
+ */
+export function legacyRunTargetKey(command: string, baseUrl: string, scope: RunScope = {}): string {
+  const extra = scope.configFile !== undefined ? `file:${scope.configFile}` : (scope.mode ?? '');
+  const host = new URL(baseUrl).host.replace(/[^A-Za-z0-9.-]/g, '_');
+  const hash = createHash('sha256').update(`${baseUrl}\n${extra}`).digest('hex').slice(0, 8);
+  return `${command}@${host}-${hash}`;
+}

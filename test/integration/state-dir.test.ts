@@ -148,3 +148,20 @@ describe('status files that are not what they should be', () => {
     expect(existsSync(statusFile(dir))).toBe(false);
   });
 });
+
+describe('upgrading from 0.1.0', () => {
+  it("carries over the status file 0.1.0 wrote under its older key, so no target is left behind to alert for ever", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'state-'));
+    // 0.1.0's key: the host as written and a hash of the URL as given.
+    const { createHash } = await import('node:crypto');
+    const oldKey = `scale-workers@${new URL(sandbox.url).host.replace(/[^A-Za-z0-9.-]/g, '_')}-${createHash('sha256').update(`${sandbox.url}\n`).digest('hex').slice(0, 8)}`;
+    const lastSuccessAt = '2026-11-20T10:00:00.000Z';
+    writeFileSync(
+      join(dir, `${oldKey}.status.json`),
+      JSON.stringify({ command: 'scale-workers', target: sandbox.url, startedAt: lastSuccessAt, finishedAt: lastSuccessAt, outcome: 'ok', exitCode: 0, counts: {}, lastSuccessAt }),
+    );
+    await runBin('scale-workers', ['--challenge', '302'], env(dir));
+    expect(readdirSync(dir).filter((n) => n.endsWith('.status.json'))).toEqual([`${runTargetKey('scale-workers', sandbox.url)}.status.json`]);
+    expect(JSON.parse(readFileSync(statusFile(dir), 'utf8')).lastSuccessAt).toBe(lastSuccessAt);
+  });
+});
