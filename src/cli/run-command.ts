@@ -14,7 +14,8 @@ import { createLogger } from '../runtime/logger.js';
 import { createPacer } from '../runtime/rate-limit.js';
 import { runTargetKey, type RunScope } from '../runtime/run-target.js';
 import { Secrets } from '../runtime/secrets.js';
-import { resolveStateDir, stateDirError } from '../runtime/state-dir.js';
+import { resolveStateDir, stateDirError, stateDirPath } from '../runtime/state-dir.js';
+import { openHistory } from '../state/history-book.js';
 import { readStatus, writeStatus, STATUS_SUFFIX, type RunStatus } from '../runtime/status-file.js';
 import { Transport } from '../evalai/transport.js';
 import type { CliIO } from './io.js';
@@ -30,6 +31,8 @@ export interface CommandSpec<F extends CommonFlags> {
   evalaiToken?: 'required' | 'optional';
   /** What else tells this run's target apart from another's (a config file), for the lock. */
   scope?: RunScope;
+  /** The command keeps a history across runs (src/state/); `needed`: a policy option uses it, so a missing file is reported. */
+  history?: { needed: boolean };
   /** The command itself: observe, decide, act over the challenges, with the context built here. */
   run: (ctx: RunContext, flags: F) => Promise<ChallengeRunResult>;
 }
@@ -153,11 +156,13 @@ export async function runCommand<F extends CommonFlags>(spec: CommandSpec<F>): P
       only: common.only,
       deadline,
       guard,
+      ...(spec.history ? { history: openHistory(stateDir ?? stateDirPath(flags.stateDir, io.env), target, { command: spec.name, target: evalai.baseUrl }, spec.history.needed, logger) } : {}),
       ...(!scoped && previous?.resumeAfter !== undefined ? { resumeAfter: previous.resumeAfter } : {}),
     };
 
     logger.info({ dryRun: common.dryRun, api: evalai.baseUrl, deadlineMs: common.deadlineMs, maxActions, resumeAfter: ctx.resumeAfter }, 'run started');
     const result = await withAbandonment(spec.run(ctx, flags), deadline);
+    if (ctx.history && !common.dryRun) ctx.history.save(ctx.now(), logger);
     const guards = { refusedActions: ctx.guard.refused, interruptedBy: deadline.interruptedBy };
     const exitCode = exitCodeFor(result, guards);
     const report: RunReport = {

@@ -1,10 +1,12 @@
 import { Command, Option } from 'commander';
 import type { CommonFlags } from '../../runtime/config.js';
 import { addCommonOptions } from '../common-options.js';
+import { addHoldOptions, holdPolicyOf, type HoldFlags } from '../hold-options.js';
 import type { CliIO } from '../io.js';
 import { runCommand } from '../run-command.js';
+import { holdsAnything } from '../../state/hold.js';
 
-interface ScaleWorkersFlags extends CommonFlags {
+interface ScaleWorkersFlags extends CommonFlags, HoldFlags {
   env?: string;
   includeEc2?: boolean;
 }
@@ -14,11 +16,13 @@ export function scaleWorkersCommand(io: CliIO, done: (code: number) => void): Co
     .description('start ECS workers of challenges with pending submissions; stop idle ones (auto_scale_workers.py)')
     .addOption(new Option('--env <name>', 'prod/production skips remote-evaluation challenges (env ENV; default dev)'))
     .addOption(new Option('--include-ec2', 'also manage challenges that use an EC2 worker (normally scale-ec2\'s)'));
+  addHoldOptions(cmd, 'stop a worker');
   addCommonOptions(cmd).action(async (flags: ScaleWorkersFlags) => {
     const { runScaleWorkers } = await import('../../commands/scale-workers/run.js');
     const envName = (flags.env ?? io.env.ENV ?? 'dev').trim().toLowerCase();
-    const policy = { production: envName === 'prod' || envName === 'production', includeEc2: flags.includeEc2 ?? false };
-    done(await runCommand({ name: 'scale-workers', flags, io, run: (ctx) => runScaleWorkers(ctx, policy) }));
+    const hold = holdPolicyOf(flags);
+    const policy = { production: envName === 'prod' || envName === 'production', includeEc2: flags.includeEc2 ?? false, ...hold };
+    done(await runCommand({ name: 'scale-workers', flags, io, history: { needed: holdsAnything(hold) }, run: (ctx) => runScaleWorkers(ctx, policy) }));
   });
   return cmd;
 }

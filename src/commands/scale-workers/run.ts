@@ -7,6 +7,9 @@ import { actOnWorkers } from './act.js';
 import { decideWorkers, needsPending } from './decide.js';
 import type { ScaleWorkersPolicy } from './policy.js';
 
+/** What starts a worker from none, and what stops it (for the history). */
+export const WORKER_ACTIONS = { start: ['start'], stop: ['stop'] } as const;
+
 /**
  * scale-workers: observe (challenge list, then metrics only where they can matter), decide (pure),
  * act (manage_worker start/stop), report. Returns the outcomes; the runner turns them into a report.
@@ -15,8 +18,10 @@ export async function runScaleWorkers(ctx: RunContext, policy: ScaleWorkersPolic
   const now = ctx.now();
   return runOverChallengeList(ctx, async (challenge: Challenge): Promise<Outcome> => {
     const observed = needsPending(challenge, policy, now) ? await observePending(ctx, challenge.id) : undefined;
-    const decision = decideWorkers(challenge, observed ? observed.pending : 'not read', policy, now);
-    if (observed?.error !== undefined) return observationFailed(challenge, decision, observed.error);
-    return actOnWorkers(ctx.transport, challenge, decision, ctx);
+    const pending = observed ? observed.pending : 'not read';
+    const decision = decideWorkers(challenge, pending, policy, now, ctx.history?.recall(challenge.id) ?? null);
+    const outcome = observed?.error !== undefined ? observationFailed(challenge, decision, observed.error) : await actOnWorkers(ctx.transport, challenge, decision, ctx);
+    ctx.history?.note(challenge.id, { pending, capacityUp: (challenge.workers ?? 0) > 0 }, outcome, WORKER_ACTIONS, now);
+    return outcome;
   });
 }
