@@ -7,6 +7,7 @@ import { cancelStaleCommand } from './commands/cancel-stale.js';
 import { stopIdleCommand } from './commands/stop-idle.js';
 import { sandboxCommand, demoCommand } from './commands/sandbox.js';
 import { statusCommand } from './commands/status.js';
+import { simulateCommand } from './commands/simulate.js';
 
 export const VERSION = '0.1.0';
 
@@ -26,6 +27,7 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
   program.addCommand(cancelStaleCommand(io, done));
   program.addCommand(stopIdleCommand(io, done));
   program.addCommand(statusCommand(io, done));
+  program.addCommand(simulateCommand(io, done));
   program.addCommand(sandboxCommand(io, done));
   program.addCommand(demoCommand(io, done));
   return program;
