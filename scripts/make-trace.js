@@ -88,10 +88,10 @@ export function monthTrace() {
   });
 }
 
-/** A year of `n` challenges, about 27 submissions a day each (a million for 100), for the bench. */
+/** A year of `n` challenges, about 27 submissions a day each on average over the diurnal cycle (a million for 100), for the bench. */
 export function yearTrace(n = 100, seed = 2026) {
   const random = rng(seed);
-  const challenges = Array.from({ length: n }, (_, i) => ({ id: i + 1, perDay: 5 + 44 * random(), medianMin: 2 + 18 * random() }));
+  const challenges = Array.from({ length: n }, (_, i) => ({ id: i + 1, perDay: 8 + 72 * random(), medianMin: 2 + 18 * random() }));
   return generateTrace({ seed, startMs: Date.UTC(2026, 0, 1), days: 365, challenges });
 }
 

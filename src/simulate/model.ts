@@ -1,4 +1,4 @@
-import { DateTime } from 'luxon';
+import { DateTime, FixedOffsetZone } from 'luxon';
 import type { Challenge } from '../core/challenge.js';
 import { decideWorkers } from '../commands/scale-workers/decide.js';
 import type { ScaleWorkersPolicy } from '../commands/scale-workers/policy.js';
@@ -20,6 +20,17 @@ export interface ChallengeRun {
   /** Worker sessions: [start request, stop] pairs, flattened. */
   sessions: number[];
   coldStarts: number;
+}
+
+const UTC = FixedOffsetZone.utcInstance;
+
+/** The tick times as DateTime, built once per tick and shared by every challenge and policy (speed). */
+export class TickTimes {
+  private readonly cache: DateTime[] = [];
+  constructor(private readonly clock: SimClock) {}
+  at(k: number): DateTime {
+    return (this.cache[k] ??= DateTime.fromMillis(this.clock.t0 + k * this.clock.intervalMs, { zone: UTC }));
+  }
 }
 
 /** The challenge as EvalAI would list it: active (no end date), docker-less, scale-workers' own. */
@@ -51,7 +62,7 @@ function simChallenge(id: number, workers: number): Challenge {
  * answers "none" there and the memory does not change (nothing pending, no capacity), so skipping
  * them changes nothing but speed.
  */
-export function runTicking(subs: readonly TraceSubmission[], id: number, policy: ScaleWorkersPolicy, clock: SimClock): ChallengeRun {
+export function runTicking(subs: readonly TraceSubmission[], id: number, policy: ScaleWorkersPolicy, clock: SimClock, times = new TickTimes(clock)): ChallengeRun {
   const n = subs.length;
   const starts = new Float64Array(n);
   const sessions: number[] = [];
@@ -85,7 +96,7 @@ export function runTicking(subs: readonly TraceSubmission[], id: number, policy:
     if (isUp) assign();
     while (completed < assigned && completionOf(completed) <= t) completed++;
     const pending = arrived - completed;
-    const now = DateTime.fromMillis(t, { zone: 'utc' });
+    const now = times.at(k);
     const wasUp = isUp;
     const decision = decideWorkers(wasUp ? up : down, pending, policy, now, memory ?? { lastSeenAt: '' });
     if (decision.action === 'start') {
@@ -100,9 +111,40 @@ export function runTicking(subs: readonly TraceSubmission[], id: number, policy:
     }
     memory = remember(memory, { pending, capacityUp: wasUp }, { action: decision.action, status: 'done' }, WORKER_ACTIONS, now);
 
-    if (isUp || pending > 0) {
+    if (isUp && pending === 0 && decision.action === 'none') {
+      // Kept by --scale-down-delay / --min-uptime. Until the next arrival the ticks see the same
+      // thing (worker up, nothing pending, the same memory but for lastSeenAt), and the hold rules
+      // are monotone in time (each holds while an elapsed time is below its threshold): the first
+      // tick that stops is found by search, and the ticks before it are all "kept".
+      const nextArrival = arrived < n ? Math.ceil((subs[arrived]!.arrivalMs - t0) / intervalMs) : Infinity;
+      const stopsAt = (j: number) => decideWorkers(up, 0, policy, times.at(j), memory!).action === 'stop';
+      let lo = k; // kept
+      let step = 1;
+      let hi = k + step;
+      while (hi < nextArrival && !stopsAt(hi)) {
+        lo = hi;
+        step *= 2;
+        hi = k + step;
+      }
+      if (hi >= nextArrival) hi = nextArrival;
+      // Now lo keeps, and hi stops or is the next arrival's tick: the first stop in (lo, hi].
+      while (hi - lo > 1) {
+        const mid = Math.floor((lo + hi) / 2);
+        if (stopsAt(mid)) hi = mid;
+        else lo = mid;
+      }
+      k = hi;
+    } else if (isUp && pending > 0) {
+      // Busy (or just started): pending stays above 0 (the decision "none", the memory unchanged) at
+      // every tick before the last assigned submission completes; later arrivals are assigned at
+      // that tick exactly as they would have been tick by tick (first in, first out, the worker up
+      // throughout).
+      k = Math.max(k + 1, Math.ceil((lastCompletion - t0) / intervalMs));
+    } else if (isUp || pending > 0) {
       k++;
     } else if (arrived < n) {
+      // Down and nothing pending (idle, or just stopped): every tick before the next arrival decides
+      // "none" with nothing new to remember (idleSince already set, no capacity).
       k = Math.max(k + 1, Math.ceil((subs[arrived]!.arrivalMs - t0) / intervalMs));
     } else {
       break;

@@ -1,5 +1,5 @@
 import type { HoldPolicy } from '../state/hold.js';
-import { runAlwaysOn, runTicking, type SimClock } from './model.js';
+import { runAlwaysOn, runTicking, TickTimes, type SimClock } from './model.js';
 import type { TraceSubmission } from './trace.js';
 
 export type PolicyName = 'upstream' | 'configured' | 'always-on' | 'oracle';
@@ -49,6 +49,7 @@ export function simulate(trace: readonly TraceSubmission[], options: SimOptions)
     list.push(s);
   }
   const groups = [...byChallenge].sort((a, b) => a[0] - b[0]);
+  const times = new TickTimes(clock);
   const busyMs = trace.reduce((sum, s) => sum + s.durationMs, 0);
 
   const raw: Array<{ policy: PolicyName; label: string; sessions: number[]; coldStarts: number; starts: Float64Array[] }> = [];
@@ -60,7 +61,7 @@ export function simulate(trace: readonly TraceSubmission[], options: SimOptions)
     const starts: Float64Array[] = [];
     let coldStarts = 0;
     for (const [id, subs] of groups) {
-      const r = runTicking(subs, id, { production: true, includeEc2: false, ...hold }, clock);
+      const r = runTicking(subs, id, { production: true, includeEc2: false, ...hold }, clock, times);
       for (const x of r.sessions) sessions.push(x);
       starts.push(r.starts);
       coldStarts += r.coldStarts;

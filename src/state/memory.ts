@@ -38,7 +38,7 @@ const NO_CHANGE = new Set(['none', 'skip']);
  * when this run stopped it or saw it down.
  */
 export function remember(prev: ChallengeMemory | undefined, seen: Seen, outcome: Pick<Outcome, 'action' | 'status'>, kinds: ActionKinds, now: DateTime): ChallengeMemory {
-  const at = now.toUTC().toISO()!;
+  const at = isoOf(now);
   const done = outcome.status === 'done';
   const started = done && kinds.start.includes(outcome.action) && seen.capacityUp !== true;
   const stopped = done && kinds.stop.includes(outcome.action);
@@ -57,6 +57,15 @@ export function remember(prev: ChallengeMemory | undefined, seen: Seen, outcome:
     lastSeenAt: at,
     ...(lastAction !== undefined ? { lastAction } : {}),
   };
+}
+
+const isoCache = new WeakMap<DateTime, string>();
+
+/** luxon's toISO() in UTC, remembered per DateTime: simulate asks for the same tick times millions of times. */
+function isoOf(now: DateTime): string {
+  let iso = isoCache.get(now);
+  if (iso === undefined) isoCache.set(now, (iso = new Date(now.toMillis()).toISOString()));
+  return iso;
 }
 
 /** Whether a memory holds anything a later run can use or an operator would look for. */
