@@ -93,4 +93,16 @@ describe('scale-eks runs with a history', () => {
     expect(eksMock.commandCalls(UpdateNodegroupConfigCommand)).toHaveLength(1);
     expect(history.snapshot(NOW).challenges[String(SEEDED.eksNodegroupUnknown)]).toMatchObject({ idleSince: ago(40), lastAction: { action: 'scale-down', status: 'done' } });
   });
+
+  it('remembers when a scale-up brought nodes up from 0 (for --min-uptime)', async () => {
+    const p = join(mkdtempSync(join(tmpdir(), 'eks-history-')), 'config.json');
+    writeFileSync(p, JSON.stringify({ [SEEDED.eksWithNodegroup]: { auth_token: sandbox.tokens.host(SEEDED.teams.eks), scale_up_desired_size: 3 } }));
+    chmodSync(p, 0o600);
+    eksMock.on(ListNodegroupsCommand, { clusterName: cluster(SEEDED.eksWithNodegroup) }).resolves({ nodegroups: ['ng-315'] });
+    eksMock.on(DescribeNodegroupCommand, { clusterName: cluster(SEEDED.eksWithNodegroup), nodegroupName: 'ng-315' }).resolves({ nodegroup: { status: 'ACTIVE', scalingConfig: { minSize: 0, desiredSize: 0, maxSize: 1 } } });
+    const history = book();
+    const o = byId((await runScaleEks(ctxWith(history), { ...policy(p), minUptimeMs: 15 * 60_000 }, { aws })).outcomes);
+    expect(o.get(SEEDED.eksWithNodegroup)).toMatchObject({ action: 'scale-up', status: 'done' });
+    expect(history.snapshot(NOW).challenges[String(SEEDED.eksWithNodegroup)]).toMatchObject({ startedAt: NOW.toISO(), lastAction: { action: 'scale-up', status: 'done' } });
+  });
 });
