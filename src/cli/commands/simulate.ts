@@ -33,8 +33,8 @@ export function simulateCommand(io: CliIO, done: (code: number) => void): Comman
     .requiredOption('--trace <file>', 'CSV (challenge,arrival,duration_s) or JSONL trace of submissions')
     .addOption(new Option('--scale-down-delay <duration>', 'the configured policy\'s --scale-down-delay (e.g. 30m; default off)').argParser(holdDurationArg))
     .addOption(new Option('--min-uptime <duration>', 'the configured policy\'s --min-uptime (e.g. 15m; default off)').argParser(holdDurationArg))
-    .addOption(new Option('--interval <duration>', 'cron interval: a tick every this long (whole minutes; default 5m)').argParser(intervalArg).default(300_000, '5m'))
-    .addOption(new Option('--boot <duration>', 'time from a start request to a ready worker (default 3m)').argParser(bootArg).default(180_000, '3m'))
+    .addOption(new Option('--interval <duration>', 'cron interval: a tick every this long (whole minutes)').argParser(intervalArg).default(300_000, '5m'))
+    .addOption(new Option('--boot <duration>', 'time from a start request to a ready worker').argParser(bootArg).default(180_000, '3m'))
     .addOption(new Option('--json', 'print the figures as JSON'))
     .addOption(new Option('--chart <file.svg>', 'also write an SVG chart: queue depth and capacity over time, one lane per policy'))
     .action(async (flags: SimulateFlags) => {
