@@ -124,3 +124,14 @@ describe('simulate: a bad trace is one line naming file:line and the field, exit
     expect((await runBin('evalai-autoscaler', ['simulate', '--trace', file('ok.csv', TINY), '--scale-down-delay', '30'], {})).code).toBe(2);
   });
 });
+
+describe('docs/simulate.md stays true', () => {
+  it('shows the table and the chart that the shipped month trace gives', async () => {
+    const svg = join(dir, 'month.svg');
+    const r = await runBin('evalai-autoscaler', ['simulate', '--trace', 'examples/traces/month.csv', '--scale-down-delay', '30m', '--min-uptime', '15m', '--chart', svg], {});
+    expect(r.code).toBe(0);
+    const doc = readFileSync('docs/simulate.md', 'utf8');
+    expect(doc).toContain(r.stdout.trim());
+    expect(readFileSync(svg, 'utf8')).toBe(readFileSync('docs/simulate-month.svg', 'utf8'));
+  });
+});
