@@ -1,8 +1,7 @@
 import { DateTime, FixedOffsetZone } from 'luxon';
 import type { Challenge } from '../core/challenge.js';
-import { decideWorkers } from '../commands/scale-workers/decide.js';
+import { decideWorkers, WORKER_ACTIONS } from '../commands/scale-workers/decide.js';
 import type { ScaleWorkersPolicy } from '../commands/scale-workers/policy.js';
-import { WORKER_ACTIONS } from '../commands/scale-workers/run.js';
 import { remember, type ChallengeMemory } from '../state/memory.js';
 import type { TraceSubmission } from './trace.js';
 

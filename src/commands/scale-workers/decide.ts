@@ -8,6 +8,9 @@ import type { ScaleWorkersPolicy } from './policy.js';
 
 export type WorkerDecisionAction = 'start' | 'stop' | 'none' | 'skip';
 
+/** What starts a worker from none, and what stops it (for the history). */
+export const WORKER_ACTIONS = { start: ['start'], stop: ['stop'] } as const;
+
 /**
  * The pending count; `unknown` when the metrics could not be read or were malformed; `not read`
  * when needsPending() said no count could change the decision (it then counts as 0).

@@ -4,11 +4,8 @@ import { observationFailed, type Outcome } from '../../core/outcome.js';
 import { runOverChallengeList } from '../../core/run-challenges.js';
 import type { RunContext } from '../../runtime/context.js';
 import { actOnWorkers } from './act.js';
-import { decideWorkers, needsPending } from './decide.js';
+import { decideWorkers, needsPending, WORKER_ACTIONS } from './decide.js';
 import type { ScaleWorkersPolicy } from './policy.js';
-
-/** What starts a worker from none, and what stops it (for the history). */
-export const WORKER_ACTIONS = { start: ['start'], stop: ['stop'] } as const;
 
 /**
  * scale-workers: observe (challenge list, then metrics only where they can matter), decide (pure),
