@@ -8,6 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { DateTime } from 'luxon';
 import { defaultSeed, makeChallenge, startSandbox } from '../dist/sandbox/index.js';
 import { decideWorkers } from '../dist/commands/scale-workers/decide.js';
+import { parseTrace } from '../dist/simulate/trace.js';
+import { simulate } from '../dist/simulate/simulate.js';
+import { toCsv, yearTrace } from './make-trace.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DAY = 86_400_000;
@@ -112,6 +115,22 @@ const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, 
 console.log('evalai-autoscaler benchmark (figures from this machine; compare ratios, not absolutes)\n');
 const d = benchDecide(1_000_000);
 console.log(`decide (scale-workers, pure): ${fmt(d.iterations)} decisions in ${fmt(d.ms, 1)} ms = ${fmt(d.perSecond)} decisions/s`);
+
+const ms = (from) => Number(process.hrtime.bigint() - from) / 1e6;
+{
+  let t = process.hrtime.bigint();
+  const trace = yearTrace(100);
+  const genMs = ms(t);
+  t = process.hrtime.bigint();
+  const parsed = parseTrace(toCsv(trace), 'year.csv');
+  const parseMs = ms(t);
+  t = process.hrtime.bigint();
+  const sim = simulate(parsed, { intervalMs: 300_000, bootMs: 180_000, scaleDownDelayMs: 1_800_000, minUptimeMs: 900_000 });
+  const simMs = ms(t);
+  console.log(`\nsimulate: a year of 100 challenges, ${fmt(sim.submissions)} submissions (generated in ${fmt(genMs)} ms):`);
+  console.log(`  CSV parse ${fmt(parseMs)} ms; simulate 4 policies (scale-workers decideWorkers on every tick that can matter) ${fmt(simMs)} ms = ${fmt(simMs / 1000, 1)} s`);
+  for (const p of sim.policies) console.log(`  ${p.policy.padEnd(10)} ${fmt(p.workerHours).padStart(9)} worker-h  x${fmt(p.workerHoursVsOracle, 2)} oracle  ${fmt(p.coldStarts).padStart(8)} cold starts`);
+}
 
 console.log('\nscale-workers --dry-run, built bin as a child process, against the sandbox on 127.0.0.1:');
 console.log('challenges  pages  metrics calls  requests  upstream requests  ratio  wall ms  cpu ms  peak RSS MiB');

@@ -8,6 +8,7 @@ import { stopIdleCommand } from './commands/stop-idle.js';
 import { sandboxCommand, demoCommand } from './commands/sandbox.js';
 import { statusCommand } from './commands/status.js';
 import { EXIT_CODES_LINE, HELP, docsPage, teach, usageErrorsNamed } from './help.js';
+import { simulateCommand } from './commands/simulate.js';
 
 export const VERSION = '0.1.0';
 
@@ -20,7 +21,7 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
     });
-  for (const cmd of [scaleWorkersCommand(io, done), scaleEc2Command(io, done), scaleEksCommand(io, done), cancelStaleCommand(io, done), stopIdleCommand(io, done), statusCommand(io, done)]) {
+  for (const cmd of [scaleWorkersCommand(io, done), scaleEc2Command(io, done), scaleEksCommand(io, done), cancelStaleCommand(io, done), stopIdleCommand(io, done), statusCommand(io, done), simulateCommand(io, done)]) {
     program.addCommand(teach(cmd, HELP[cmd.name()]!));
   }
   program.addCommand(usageErrorsNamed(sandboxCommand(io, done), 'sandbox'));

@@ -8,6 +8,8 @@ import { resolveEnvMode, type EnvMode } from '../runtime/env-mode.js';
 import { createPacer } from '../runtime/rate-limit.js';
 import { legacyRunTargetKey, runTargetKey, type RunScope } from '../runtime/run-target.js';
 import { Secrets } from '../runtime/secrets.js';
+import { stateDirPath } from '../runtime/state-dir.js';
+import { openHistory } from '../state/history-book.js';
 import { Transport } from '../evalai/transport.js';
 import { ExitCode } from '../runtime/exit-codes.js';
 import { publishMetrics } from '../metrics/publish.js';
@@ -27,6 +29,8 @@ export interface CommandSpec<F extends CommonFlags> {
   scope?: RunScope;
   /** `--env`, for the commands that take it; else ENV decides the mode named in "run started". */
   envFlag?: EnvMode;
+  /** The command keeps a history across runs (src/state/); `needed`: a policy option uses it, so a missing file is reported. */
+  history?: { needed: boolean };
   /** The command itself: observe, decide, act over the challenges, with the context built here. */
   run: (ctx: RunContext, flags: F) => Promise<ChallengeRunResult>;
 }
@@ -89,10 +93,12 @@ export async function runCommand<F extends CommonFlags>(spec: CommandSpec<F>): P
       deadline,
       guard,
       ...(resumeAfter !== undefined ? { resumeAfter } : {}),
+      ...(spec.history ? { history: openHistory(stateDirPath(flags.stateDir, io.env), shellSpec.targetKey, { command: spec.name, target: evalai.baseUrl }, spec.history.needed, logger) } : {}),
     };
 
     logger.info({ mode, dryRun: common.dryRun, api: evalai.baseUrl, deadlineMs: common.deadlineMs, maxActions, resumeAfter }, 'run started');
     const result = await withAbandonment(spec.run(ctx, flags), deadline);
+    if (ctx.history && !common.dryRun) ctx.history.save(ctx.now(), logger);
     const guards = { refusedActions: guard.refused, interruptedBy: deadline.interruptedBy };
     const exitCode = exitCodeFor(result, guards);
     const report: RunReport = boundedReport({

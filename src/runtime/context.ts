@@ -4,6 +4,7 @@ import type { Secrets } from './secrets.js';
 import type { ActionGuard } from './action-guard.js';
 import type { Deadline } from './deadline.js';
 import type { Transport } from '../evalai/transport.js';
+import type { HistoryBook } from '../state/history-book.js';
 
 /** Everything a command's run() needs from the outside world, injected so tests can build one. */
 export interface RunContext {
@@ -21,6 +22,8 @@ export interface RunContext {
   resumeAfter?: number;
   /** Every mutating action claims its target here first: once per target, --max-actions in all. */
   guard: ActionGuard;
+  /** What earlier runs of this command and target remember (commands that keep a history; read-only in a dry run). */
+  history?: HistoryBook;
 }
 
 export const systemClock = (): DateTime => DateTime.utc();

@@ -1,5 +1,3 @@
-import { Duration } from 'luxon';
-
 const UNITS: Record<string, number> = {
   ms: 1,
   s: 1000,
@@ -30,12 +28,12 @@ export function parseDuration(text: string, bareUnit: keyof typeof UNITS = 's'):
 
 /** "15 days 3 h", "12 min", "40 s": how a human reads an age in a log line. */
 export function formatDuration(ms: number): string {
-  const abs = Math.abs(ms);
-  const d = Duration.fromMillis(abs).shiftTo('days', 'hours', 'minutes', 'seconds').toObject();
-  const days = Math.floor(d.days ?? 0);
-  const hours = Math.floor(d.hours ?? 0);
-  const minutes = Math.floor(d.minutes ?? 0);
-  const seconds = Math.floor(d.seconds ?? 0);
+  // Plain arithmetic (simulate formats a reason per tick; luxon's shiftTo was most of its time).
+  const totalSeconds = Math.floor(Math.abs(ms) / 1000);
+  const days = Math.floor(totalSeconds / 86_400);
+  const hours = Math.floor((totalSeconds % 86_400) / 3600);
+  const minutes = Math.floor((totalSeconds % 3600) / 60);
+  const seconds = totalSeconds % 60;
   if (days > 0) return hours > 0 ? `${days} d ${hours} h` : `${days} d`;
   if (hours > 0) return minutes > 0 ? `${hours} h ${minutes} min` : `${hours} h`;
   if (minutes > 0) return `${minutes} min`;

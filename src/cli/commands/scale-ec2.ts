@@ -2,10 +2,12 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULTS, type CommonFlags } from '../../runtime/config.js';
 import { ConfigError } from '../../runtime/errors.js';
 import { addCommonOptions } from '../common-options.js';
+import { addHoldOptions, holdPolicyOf, type HoldFlags } from '../hold-options.js';
+import { holdsAnything } from '../../state/hold.js';
 import type { CliIO } from '../io.js';
 import { runCommand } from '../run-command.js';
 
-interface ScaleEc2Flags extends CommonFlags {
+interface ScaleEc2Flags extends CommonFlags, HoldFlags {
   via?: string;
   instance?: Array<[number, string]>;
   region?: string;
@@ -28,6 +30,7 @@ export function scaleEc2Command(io: CliIO, done: (code: number) => void): Comman
     .addOption(new Option('--via <how>', 'reach the instances through "evalai" (staff token; default) or "aws" directly (env SCALE_EC2_VIA)'))
     .addOption(new Option('--instance <challenge=instance...>', 'aws mode: the instance id of a challenge, e.g. 12=i-0123456789abcdef0 (otherwise asked from EvalAI)').argParser(instanceArg))
     .addOption(new Option('--region <region>', 'aws mode: the instances\' region (default: AWS_REGION / ~/.aws/config)'));
+  addHoldOptions(cmd, 'stop an instance');
   addCommonOptions(cmd).action(async (flags: ScaleEc2Flags) => {
     const via = (flags.via ?? io.env.SCALE_EC2_VIA ?? 'evalai').trim().toLowerCase();
     if (via !== 'evalai' && via !== 'aws') throw new ConfigError(`--via must be "evalai" or "aws", not "${via}"`);
@@ -38,7 +41,8 @@ export function scaleEc2Command(io: CliIO, done: (code: number) => void): Comman
       instanceIds.set(pk, id);
     }
     if (via === 'evalai' && instanceIds.size > 0) throw new ConfigError('--instance is for --via aws; through EvalAI the server knows the instance');
-    const policy = { via: via as 'evalai' | 'aws', instanceIds, region: flags.region?.trim() || undefined, awsTimeoutMs: flags.timeout ?? DEFAULTS.timeoutMs };
+    const hold = holdPolicyOf(flags);
+    const policy = { via: via as 'evalai' | 'aws', instanceIds, region: flags.region?.trim() || undefined, awsTimeoutMs: flags.timeout ?? DEFAULTS.timeoutMs, ...hold };
     if (policy.via === 'aws' && !policy.region) {
       // Every EC2 call would fail "Region is missing", once per challenge: say it once, up front.
       const { sdkDefaultRegion } = await import('../../aws/clients.js');
@@ -53,6 +57,7 @@ export function scaleEc2Command(io: CliIO, done: (code: number) => void): Comman
         name: 'scale-ec2',
         flags,
         io,
+        history: { needed: holdsAnything(hold) },
         run: (ctx) => {
           registerAwsEnvSecrets(io.env, ctx.secrets);
           return runScaleEc2(ctx, policy);

@@ -1,10 +1,12 @@
 import { Command, Option } from 'commander';
 import { DEFAULTS, type CommonFlags } from '../../runtime/config.js';
 import { addCommonOptions } from '../common-options.js';
+import { addHoldOptions, holdPolicyOf, type HoldFlags } from '../hold-options.js';
+import { holdsAnything } from '../../state/hold.js';
 import type { CliIO } from '../io.js';
 import { runCommand } from '../run-command.js';
 
-interface ScaleEksFlags extends CommonFlags {
+interface ScaleEksFlags extends CommonFlags, HoldFlags {
   configFile?: string;
   source?: string;
   crossAccountRole?: string;
@@ -18,9 +20,12 @@ export function scaleEksCommand(io: CliIO, done: (code: number) => void): Comman
     .addOption(new Option('--source <kind>', '"file" (the config file) or "lambda" (EvalAI autoscale endpoints, env LAMBDA_AUTH_TOKEN); chosen by what is set'))
     .addOption(new Option('--cross-account-role <name>', 'role assumed in a host\'s AWS account (env EKS_AUTOSCALE_CROSS_ACCOUNT_ROLE_NAME; default evalai-autoscale-crossaccount)'))
     .addOption(new Option('--region <region>', 'region when neither the entry nor EvalAI names one (env EKS_AWS_REGION)'));
+  addHoldOptions(cmd, 'scale a nodegroup to 0');
   addCommonOptions(cmd).action(async (flags: ScaleEksFlags) => {
     const { resolveScaleEksSettings } = await import('../../commands/scale-eks/settings.js');
     const settings = resolveScaleEksSettings(flags, io.env, flags.timeout ?? DEFAULTS.timeoutMs);
+    const hold = holdPolicyOf(flags);
+    const policy = { ...settings.policy, ...hold };
     const { runScaleEks } = await import('../../commands/scale-eks/run.js');
     const { registerAwsEnvSecrets } = await import('../../aws/env-secrets.js');
     done(
@@ -29,12 +34,13 @@ export function scaleEksCommand(io: CliIO, done: (code: number) => void): Comman
         flags,
         io,
         evalaiToken: settings.evalaiToken,
+        history: { needed: holdsAnything(hold) },
         scope: settings.policy.source.kind === 'file' ? { configFile: settings.policy.source.path } : { mode: 'lambda' },
         run: (ctx) => {
           registerAwsEnvSecrets(io.env, ctx.secrets);
           if (settings.policy.source.kind === 'lambda') ctx.secrets.add(settings.policy.source.token);
           for (const w of settings.warnings) ctx.logger.warn(w);
-          return runScaleEks(ctx, settings.policy);
+          return runScaleEks(ctx, policy);
         },
       }),
     );

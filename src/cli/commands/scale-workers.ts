@@ -1,12 +1,14 @@
 import { Command, Option } from 'commander';
 import type { CommonFlags } from '../../runtime/config.js';
 import { addCommonOptions } from '../common-options.js';
+import { addHoldOptions, holdPolicyOf, type HoldFlags } from '../hold-options.js';
 import type { CliIO } from '../io.js';
 import { envModeArg } from '../parsers.js';
 import { runCommand } from '../run-command.js';
 import { resolveEnvMode, type EnvMode } from '../../runtime/env-mode.js';
+import { holdsAnything } from '../../state/hold.js';
 
-interface ScaleWorkersFlags extends CommonFlags {
+interface ScaleWorkersFlags extends CommonFlags, HoldFlags {
   env?: EnvMode;
   includeEc2?: boolean;
 }
@@ -16,11 +18,13 @@ export function scaleWorkersCommand(io: CliIO, done: (code: number) => void): Co
     .description('start ECS workers of challenges with pending submissions; stop idle ones (auto_scale_workers.py)')
     .addOption(new Option('--env <name>', 'dev, staging, prod or production; staging and prod skip remote-evaluation challenges (env ENV; default dev)').argParser(envModeArg))
     .addOption(new Option('--include-ec2', 'also manage challenges that use an EC2 worker (normally scale-ec2\'s)'));
+  addHoldOptions(cmd, 'stop a worker');
   addCommonOptions(cmd).action(async (flags: ScaleWorkersFlags) => {
     const { runScaleWorkers } = await import('../../commands/scale-workers/run.js');
     // runCommand resolves the same mode again and logs the warning for an unknown ENV once.
-    const policy = { mode: resolveEnvMode(flags.env, io.env, []), includeEc2: flags.includeEc2 ?? false };
-    done(await runCommand({ name: 'scale-workers', flags, io, envFlag: flags.env, run: (ctx) => runScaleWorkers(ctx, policy) }));
+    const hold = holdPolicyOf(flags);
+    const policy = { mode: resolveEnvMode(flags.env, io.env, []), includeEc2: flags.includeEc2 ?? false, ...hold };
+    done(await runCommand({ name: 'scale-workers', flags, io, envFlag: flags.env, history: { needed: holdsAnything(hold) }, run: (ctx) => runScaleWorkers(ctx, policy) }));
   });
   return cmd;
 }

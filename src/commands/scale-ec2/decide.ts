@@ -3,6 +3,7 @@ import type { Ec2StateName } from '../../aws/ec2-states.js';
 import type { Challenge } from '../../core/challenge.js';
 import { hasEnded } from '../../core/datetime.js';
 import type { Decision } from '../../core/outcome.js';
+import { holdStop, type HoldInput } from '../../state/hold.js';
 
 export type Ec2DecisionAction = 'start' | 'stop' | 'none' | 'skip';
 
@@ -20,8 +21,11 @@ export type InstanceView = { instanceId: string; state: Ec2StateName } | 'unknow
  * pending count and the time. Upstream's auto_scale_ec2_workers.py rules (start when pending, not
  * ended and stopped; stop when running and nothing pending), minus its defect: an ended challenge
  * with pending submissions keeps its instance (draining) instead of having its evaluation killed.
+ * `hold` (--scale-down-delay, --min-uptime and what earlier runs remember) can only keep a running
+ * instance of a challenge that has not ended; without it, or without usable memory, the decision
+ * is exactly the one above.
  */
-export function decideEc2(challenge: Challenge, instance: InstanceView, observed: Pending, now: DateTime): Decision<Ec2DecisionAction> {
+export function decideEc2(challenge: Challenge, instance: InstanceView, observed: Pending, now: DateTime, hold?: HoldInput): Decision<Ec2DecisionAction> {
   const pending = observed === 'not read' ? 'unknown' : observed;
   if (!challenge.usesEc2Worker) return { action: 'skip', reason: 'does not use an EC2 worker' };
   const ended = hasEnded(challenge.endDate, now);
@@ -42,7 +46,11 @@ export function decideEc2(challenge: Challenge, instance: InstanceView, observed
     case 'running':
       if (pending === 'unknown') return { action: 'none', reason: `instance ${instanceId} running; pending submissions unknown: nothing done`, facts };
       if (pending === 0) {
-        return { action: 'stop', reason: ended ? `ended, nothing pending, instance ${instanceId} running` : `no pending submissions, instance ${instanceId} running`, facts };
+        if (ended) return { action: 'stop', reason: `ended, nothing pending, instance ${instanceId} running`, facts };
+        const verdict = holdStop(hold);
+        const why = `no pending submissions, instance ${instanceId} running`;
+        if (verdict.keep) return { action: 'none', reason: `${why}; ${verdict.reason}`, facts };
+        return { action: 'stop', reason: verdict.note ? `${why}; ${verdict.note}` : why, facts };
       }
       if (ended) {
         return { action: 'none', reason: `draining: ended with ${plural(pending)}; instance ${instanceId} kept running until they finish`, facts };

@@ -1,8 +1,10 @@
 /** How scale-ec2 reaches the instances (flag --via, env SCALE_EC2_VIA). */
 export type Ec2Via = 'evalai' | 'aws';
 
-/** What an operator configures for scale-ec2. */
-export interface ScaleEc2Policy {
+import type { HoldPolicy } from '../../state/hold.js';
+
+/** What an operator configures for scale-ec2. HoldPolicy: --scale-down-delay, --min-uptime (off by default). */
+export interface ScaleEc2Policy extends HoldPolicy {
   /**
    * `evalai` (default, as auto_scale_ec2_workers.py): get_ec2_instance_details and
    * manage_ec2_instance through EvalAI with a staff token. `aws`: DescribeInstances, StartInstances

@@ -9,6 +9,9 @@ import { decideEc2, ec2NeedsPending } from './decide.js';
 import { observeInstance, type Ec2Access, type Ec2Direct } from './observe.js';
 import type { ScaleEc2Policy } from './policy.js';
 
+/** What starts an instance, and what stops it (for the history). */
+const EC2_ACTIONS = { start: ['start'], stop: ['stop'] };
+
 export interface ScaleEc2Deps {
   /** The AWS clients factory (tests pass one; otherwise one is built for the run). */
   aws?: AwsClients;
@@ -37,9 +40,13 @@ export async function runScaleEc2(ctx: RunContext, policy: ScaleEc2Policy, deps:
       ctx.logger.debug({ challenge: challenge.id, instance: observed.instance.instanceId, state: observed.instance.state, via: observed.via }, 'instance observed');
 
       const observedPending = ec2NeedsPending(challenge, observed.instance, now) ? await observePending(ctx, challenge.id) : { pending: 'not read' as const, error: undefined };
-      const decision = decideEc2(challenge, observed.instance, observedPending.pending, now);
-      if (observedPending.error !== undefined) return observationFailed(challenge, decision, observedPending.error);
-      return actOnEc2(access, challenge, decision, observed.instance.instanceId, ctx);
+      const hold = ctx.history ? { policy, memory: ctx.history.recall(challenge.id), now } : undefined;
+      const decision = decideEc2(challenge, observed.instance, observedPending.pending, now, hold);
+      const outcome =
+        observedPending.error !== undefined ? observationFailed(challenge, decision, observedPending.error) : await actOnEc2(access, challenge, decision, observed.instance.instanceId, ctx);
+      const state = observed.instance.state;
+      ctx.history?.note(challenge.id, { pending: observedPending.pending, capacityUp: state === 'running' ? true : state === 'stopped' ? false : undefined }, outcome, EC2_ACTIONS, now);
+      return outcome;
     });
   } finally {
     if (aws && !deps.aws) aws.destroy();

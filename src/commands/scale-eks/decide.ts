@@ -1,5 +1,6 @@
 import type { ScalingConfig } from '../../aws/eks.js';
 import type { Decision } from '../../core/outcome.js';
+import { holdStop, type HoldInput } from '../../state/hold.js';
 import type { EksCaps } from './policy.js';
 
 export type EksAction = 'scale-up' | 'scale-down' | 'clamp' | 'none' | 'skip';
@@ -62,9 +63,11 @@ export function chooseNodegroup(cluster: string, named: string | null | undefine
  * upstream: an ended or disabled challenge with pending submissions keeps its nodes (draining:
  * never scaled to 0 while its pending count is above zero or unknown); maxSize is never left above
  * the cap (contract §6 row 30); every target keeps minSize <= desiredSize <= maxSize and
- * maxSize >= 1, as EKS requires.
+ * maxSize >= 1, as EKS requires. `hold` (--scale-down-delay, --min-uptime and what earlier runs
+ * remember) can only keep the nodes of a challenge that is neither ended nor disabled; without it,
+ * or without usable memory, the decision is exactly the one above.
  */
-export function decideNodegroup(obs: NodegroupObservation, caps: EksCaps): EksDecision {
+export function decideNodegroup(obs: NodegroupObservation, caps: EksCaps, hold?: HoldInput): EksDecision {
   const cur = obs.current;
   const maxCap = Math.max(1, caps.maxSize);
   const desiredCap = Math.max(1, Math.min(caps.desiredCap, maxCap));
@@ -100,6 +103,11 @@ export function decideNodegroup(obs: NodegroupObservation, caps: EksCaps): EksDe
   };
 
   if (obs.pending === 'unknown') return { action: 'none', reason: `pending submissions unknown: nothing done (${nodes})`, facts };
+  if (obs.pending === 0 && !obs.disabled && !obs.ended && cur.desiredSize > 0) {
+    const verdict = holdStop(hold);
+    if (verdict.keep) return { action: 'none', reason: `no pending submissions, ${nodes}; ${verdict.reason}`, facts };
+    if (verdict.note) return scaleDown(`no pending submissions; ${verdict.note}`);
+  }
   if (obs.pending === 0) return scaleDown(obs.disabled ? 'challenge disabled, nothing pending' : obs.ended ? 'ended, nothing pending' : 'no pending submissions');
   if (obs.disabled || obs.ended) {
     return { action: 'none', reason: `draining: ${obs.disabled ? 'disabled' : 'ended'} with ${plural(obs.pending)}; ${nodes} kept until they finish`, facts };

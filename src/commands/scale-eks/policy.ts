@@ -1,4 +1,5 @@
 import type { AwsCredentials } from '../../aws/clients.js';
+import type { HoldPolicy } from '../../state/hold.js';
 
 /**
  * Where scale-eks gets its list of challenges: the upstream JSON config file of host tokens
@@ -6,8 +7,8 @@ import type { AwsCredentials } from '../../aws/clients.js';
  */
 export type EksSource = { kind: 'file'; path: string } | { kind: 'lambda'; token: string };
 
-/** What an operator configures for scale-eks. */
-export interface ScaleEksPolicy {
+/** What an operator configures for scale-eks. HoldPolicy: --scale-down-delay, --min-uptime (off by default). */
+export interface ScaleEksPolicy extends HoldPolicy {
   source: EksSource;
   /** Credentials for config entries without aws_keys: EKS_AWS_* keys, else the SDK's default chain. */
   defaultCredentials: AwsCredentials;

@@ -13,6 +13,9 @@ import { decideNodegroup } from './decide.js';
 import { observeFromEntry, observeFromMeta, observeNodegroup, type EksEnv, type Observed } from './observe.js';
 import type { ScaleEksPolicy } from './policy.js';
 
+/** What brings nodes up from 0, and what scales them to 0 (for the history). */
+const EKS_ACTIONS = { start: ['scale-up'], stop: ['scale-down'] };
+
 export interface ScaleEksDeps {
   /** The AWS clients factory (tests pass one; otherwise one is built for the run). */
   aws?: AwsClients;
@@ -118,6 +121,7 @@ async function handle(env: EksEnv, t: Target): Promise<Outcome> {
   if (!ng.ok) {
     return { challengeId: target.challengeId, title: target.title, action: 'none', reason: ng.reason, status: 'failed', error: ng.error, facts: { ...target.facts, pending: target.pending } };
   }
+  const history = env.ctx.history;
   const decision = decideNodegroup(
     {
       pending: target.pending,
@@ -128,6 +132,9 @@ async function handle(env: EksEnv, t: Target): Promise<Outcome> {
       current: ng.nodegroup.scaling,
     },
     target.caps,
+    history ? { policy: env.policy, memory: history.recall(target.challengeId), now: env.now } : undefined,
   );
-  return actOnNodegroup(env, target, ng.nodegroup, decision);
+  const outcome = await actOnNodegroup(env, target, ng.nodegroup, decision);
+  history?.note(target.challengeId, { pending: target.pending, capacityUp: ng.nodegroup.scaling.desiredSize > 0 }, outcome, EKS_ACTIONS, env.now);
+  return outcome;
 }

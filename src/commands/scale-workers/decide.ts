@@ -3,9 +3,14 @@ import type { Challenge } from '../../core/challenge.js';
 import { hasEnded } from '../../core/datetime.js';
 import type { Decision } from '../../core/outcome.js';
 import { skipsRemoteEvaluation } from '../../runtime/env-mode.js';
+import { holdStop } from '../../state/hold.js';
+import type { ChallengeMemory } from '../../state/memory.js';
 import type { ScaleWorkersPolicy } from './policy.js';
 
 export type WorkerDecisionAction = 'start' | 'stop' | 'none' | 'skip';
+
+/** What starts a worker from none, and what stops it (for the history). */
+export const WORKER_ACTIONS = { start: ['start'], stop: ['stop'] } as const;
 
 /**
  * The pending count; `unknown` when the metrics could not be read or were malformed; `not read`
@@ -14,12 +19,14 @@ export type WorkerDecisionAction = 'start' | 'stop' | 'none' | 'skip';
 export type Pending = number | 'unknown' | 'not read';
 
 /**
- * The decision for one challenge: a pure function of the challenge, its pending count, the policy
- * and the time. Upstream's auto_scale_workers.py rules, minus its defects: no `stop` for an ended
+ * The decision for one challenge: a pure function of the challenge, its pending count, the policy,
+ * the time and what earlier runs remember (`memory`; null or absent: no usable history, and the
+ * decision is exactly the one without it). --scale-down-delay and --min-uptime can only turn a stop
+ * into "kept". Upstream's auto_scale_workers.py rules, minus its defects: no `stop` for an ended
  * challenge (the server refuses it with 406), a null end date means "no end", EC2 challenges are
  * scale-ec2's, and an unknown pending count is never acted on.
  */
-export function decideWorkers(challenge: Challenge, pending: Pending, policy: ScaleWorkersPolicy, now: DateTime): Decision<WorkerDecisionAction> {
+export function decideWorkers(challenge: Challenge, pending: Pending, policy: ScaleWorkersPolicy, now: DateTime, memory: ChallengeMemory | null = null): Decision<WorkerDecisionAction> {
   const scope = outOfScope(challenge, policy);
   if (scope) return scope;
 
@@ -39,7 +46,11 @@ export function decideWorkers(challenge: Challenge, pending: Pending, policy: Sc
   if (pending === 'unknown') return { action: 'none', reason: 'pending submissions unknown: nothing done', facts };
   if (pending > 0 && workers === 0) return { action: 'start', reason: `${pending} pending submission${pending === 1 ? '' : 's'} and no worker`, facts };
   if (pending > 0) return { action: 'none', reason: `busy: ${pending} pending, ${up}`, facts };
-  if (workers > 0) return { action: 'stop', reason: `no pending submissions, ${up}`, facts };
+  if (workers > 0) {
+    const hold = holdStop({ policy, memory, now });
+    if (hold.keep) return { action: 'none', reason: `no pending submissions, ${up}; ${hold.reason}`, facts };
+    return { action: 'stop', reason: `no pending submissions, ${up}${hold.note ? `; ${hold.note}` : ''}`, facts };
+  }
   return { action: 'none', reason: 'idle: no pending submissions, no worker', facts };
 }
 

@@ -1,7 +1,11 @@
 import type { EnvMode } from '../../runtime/env-mode.js';
+import type { HoldPolicy } from '../../state/hold.js';
 
-/** What an operator configures for scale-workers (from ENV and flags). */
-export interface ScaleWorkersPolicy {
+/**
+ * What an operator configures for scale-workers (from ENV and flags). The HoldPolicy options
+ * (--scale-down-delay, --min-uptime; off by default) only ever keep a worker longer.
+ */
+export interface ScaleWorkersPolicy extends HoldPolicy {
   /** staging or prod: remote-evaluation challenges are the host's business (upstream: prod only). */
   mode: EnvMode;
   /** Challenges with `uses_ec2_worker` belong to scale-ec2 unless this is set. */

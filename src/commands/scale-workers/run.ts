@@ -4,7 +4,7 @@ import { observationFailed, type Outcome } from '../../core/outcome.js';
 import { runOverChallengeList } from '../../core/run-challenges.js';
 import type { RunContext } from '../../runtime/context.js';
 import { actOnWorkers } from './act.js';
-import { decideWorkers, needsPending } from './decide.js';
+import { decideWorkers, needsPending, WORKER_ACTIONS } from './decide.js';
 import type { ScaleWorkersPolicy } from './policy.js';
 
 /**
@@ -15,8 +15,10 @@ export async function runScaleWorkers(ctx: RunContext, policy: ScaleWorkersPolic
   const now = ctx.now();
   return runOverChallengeList(ctx, async (challenge: Challenge): Promise<Outcome> => {
     const observed = needsPending(challenge, policy, now) ? await observePending(ctx, challenge.id) : undefined;
-    const decision = decideWorkers(challenge, observed ? observed.pending : 'not read', policy, now);
-    if (observed?.error !== undefined) return observationFailed(challenge, decision, observed.error);
-    return actOnWorkers(ctx.transport, challenge, decision, ctx);
+    const pending = observed ? observed.pending : 'not read';
+    const decision = decideWorkers(challenge, pending, policy, now, ctx.history?.recall(challenge.id) ?? null);
+    const outcome = observed?.error !== undefined ? observationFailed(challenge, decision, observed.error) : await actOnWorkers(ctx.transport, challenge, decision, ctx);
+    ctx.history?.note(challenge.id, { pending, capacityUp: (challenge.workers ?? 0) > 0 }, outcome, WORKER_ACTIONS, now);
+    return outcome;
   });
 }

@@ -1,0 +1,75 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { ExitCode } from '../../runtime/exit-codes.js';
+import { ConfigError } from '../../runtime/errors.js';
+import { holdDurationArg } from '../hold-options.js';
+import type { CliIO } from '../io.js';
+import { durationArg } from '../parsers.js';
+
+interface SimulateFlags {
+  trace: string;
+  scaleDownDelay?: number;
+  minUptime?: number;
+  interval: number;
+  boot: number;
+  json?: boolean;
+  chart?: string;
+}
+
+function intervalArg(value: string): number {
+  const ms = durationArg(value);
+  if (ms % 60_000 !== 0 || ms > 86_400_000) throw new InvalidArgumentError('expected whole minutes, at most 1d (e.g. 5m)');
+  return ms;
+}
+
+function bootArg(value: string): number {
+  if (value.trim() === '0') return 0;
+  return durationArg(value);
+}
+
+/** `evalai-autoscaler simulate`: replays a submission trace through scale-workers' decisions, offline. */
+export function simulateCommand(io: CliIO, done: (code: number) => void): Command {
+  return new Command('simulate')
+    .description('replay a submission trace through scale-workers\' decisions with a virtual clock; compare policies (no network)')
+    .requiredOption('--trace <file>', 'CSV (challenge,arrival,duration_s) or JSONL trace of submissions')
+    .addOption(new Option('--scale-down-delay <duration>', 'the configured policy\'s --scale-down-delay (e.g. 30m; default off)').argParser(holdDurationArg))
+    .addOption(new Option('--min-uptime <duration>', 'the configured policy\'s --min-uptime (e.g. 15m; default off)').argParser(holdDurationArg))
+    .addOption(new Option('--interval <duration>', 'cron interval: a tick every this long (whole minutes)').argParser(intervalArg).default(300_000, '5m'))
+    .addOption(new Option('--boot <duration>', 'time from a start request to a ready worker').argParser(bootArg).default(180_000, '3m'))
+    .addOption(new Option('--json', 'print the figures as JSON'))
+    .addOption(new Option('--chart <file.svg>', 'also write an SVG chart: queue depth and capacity over time, one lane per policy'))
+    .action(async (flags: SimulateFlags) => {
+      const { readTrace } = await import('../../simulate/trace.js');
+      const { simulate } = await import('../../simulate/simulate.js');
+      const { formatTable, toJson } = await import('../../simulate/report.js');
+      const trace = readTrace(flags.trace);
+      const span = trace[trace.length - 1]!.arrivalMs - trace[0]!.arrivalMs;
+      const result = simulate(trace, {
+        intervalMs: flags.interval,
+        bootMs: flags.boot,
+        ...(flags.scaleDownDelay ? { scaleDownDelayMs: flags.scaleDownDelay } : {}),
+        ...(flags.minUptime ? { minUptimeMs: flags.minUptime } : {}),
+        ...(flags.chart ? { seriesBucketMs: chartBucket(span, flags.interval) } : {}),
+      });
+      if (flags.chart) {
+        const { renderChart } = await import('../../simulate/chart.js');
+        const { writeFileSync } = await import('node:fs');
+        try {
+          writeFileSync(flags.chart, renderChart(result));
+        } catch (err) {
+          throw new ConfigError(`cannot write the chart ${flags.chart} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+        }
+      }
+      io.stdout.write(flags.json ? JSON.stringify(toJson(result), null, 2) + '\n' : formatTable(result));
+      done(ExitCode.Ok);
+    });
+}
+
+/** At most about 800 buckets across the trace: the first round length (5 min ... 1 week) that is a whole number of ticks. */
+function chartBucket(spanMs: number, intervalMs: number): number {
+  const minute = 60_000;
+  for (const m of [5, 10, 15, 30, 60, 120, 180, 360, 720, 1440, 2880, 10080]) {
+    const ms = m * minute;
+    if (ms >= intervalMs && ms % intervalMs === 0 && spanMs / ms <= 800) return ms;
+  }
+  return Math.max(1, Math.ceil(spanMs / 800 / intervalMs)) * intervalMs;
+}

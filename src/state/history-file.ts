@@ -1,0 +1,72 @@
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { z } from 'zod';
+import type { ChallengeMemory } from './memory.js';
+
+export const HISTORY_SUFFIX = '.history.json';
+export const HISTORY_VERSION = 1;
+
+/** One command and target's memory, in `<state dir>/<target>.history.json`. */
+export interface HistoryFile {
+  version: typeof HISTORY_VERSION;
+  command: string;
+  target: string;
+  updatedAt: string;
+  /** By challenge id. */
+  challenges: Record<string, ChallengeMemory>;
+}
+
+const isoTime = z.string().refine((s) => Number.isFinite(Date.parse(s)), 'not a time');
+const memorySchema = z.strictObject({
+  startedAt: isoTime.optional(),
+  idleSince: isoTime.optional(),
+  lastSeenAt: isoTime,
+  lastAction: z.strictObject({ action: z.string(), status: z.string(), at: isoTime }).optional(),
+});
+const fileSchema = z.strictObject({
+  version: z.literal(HISTORY_VERSION),
+  command: z.string(),
+  target: z.string(),
+  updatedAt: isoTime,
+  challenges: z.record(z.string().regex(/^\d+$/, 'not a challenge id'), memorySchema),
+});
+
+export type HistoryRead = { ok: true; file: HistoryFile } | { ok: false; missing: boolean; problem: string };
+
+/** The history file as read, or what is wrong with it (missing, unreadable, not JSON, not a history file). */
+export function readHistory(path: string): HistoryRead {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return { ok: false, missing: code === 'ENOENT', problem: code === 'ENOENT' ? 'missing' : `unreadable (${code ?? 'error'})` };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { ok: false, missing: false, problem: text.trim() === '' ? 'empty' : 'not JSON (truncated or corrupt)' };
+  }
+  const version = (json as { version?: unknown } | null)?.version;
+  if (version !== HISTORY_VERSION && version !== undefined) {
+    return { ok: false, missing: false, problem: `schema version ${JSON.stringify(version)}, this version reads ${HISTORY_VERSION}` };
+  }
+  const parsed = fileSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    return { ok: false, missing: false, problem: `not a history file: ${issue.path.length ? issue.path.join('.') : 'the whole file'}: ${issue.message}` };
+  }
+  return { ok: true, file: parsed.data as HistoryFile };
+}
+
+/** Written to a temporary file then renamed: a reader never sees half a file; the temporary file never stays behind. */
+export function writeHistory(path: string, file: HistoryFile): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, JSON.stringify(file) + '\n', { mode: 0o644 });
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+}
