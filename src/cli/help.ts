@@ -80,6 +80,15 @@ export const HELP: Record<string, { examples: string[]; page: string; exitCodes?
     examples: [
       'evalai-autoscaler status                     # the last run of each command',
       'evalai-autoscaler status --command scale-workers scale-ec2 --max-age 30m   # exit 1 when one stopped succeeding',
+      "evalai-autoscaler status --forget 'scale-workers@evla.ai-1a2b3c4d'   # stop watching a target nobody runs",
+    ],
+  },
+  simulate: {
+    page: 'simulate',
+    exitCodes: 'Exit codes: 0 ok, 2 usage error or a trace that cannot be read (the line says file:line and the field)',
+    examples: [
+      'evalai-autoscaler simulate --trace examples/traces/month.csv   # upstream, always-on and the oracle side by side',
+      'evalai-autoscaler simulate --trace month.csv --scale-down-delay 30m --min-uptime 15m --chart month.svg   # try a policy first',
     ],
   },
 };
