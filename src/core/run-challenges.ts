@@ -1,10 +1,14 @@
 import type { Logger } from '../runtime/logger.js';
-import { listChallenges, type ChallengeEntry } from '../evalai/challenges.js';
-import type { RunContext } from '../runtime/context.js';
 import type { Deadline } from '../runtime/deadline.js';
 import type { Challenge } from './challenge.js';
 import type { Outcome } from './outcome.js';
 import { runOverTargets, type TargetEntry, type TargetRunResult } from './run-targets.js';
+
+/**
+ * One entry of a challenge source (EvalAI's list, or any other): a challenge, or one whose data
+ * cannot be trusted, reported as its failure.
+ */
+export type ChallengeEntry = { ok: true; challenge: Challenge } | { ok: false; id: number | null; title?: string; error: Error };
 
 /** The result of a run over challenges: see TargetRunResult. */
 export type ChallengeRunResult = TargetRunResult;
@@ -26,21 +30,8 @@ export interface ChallengeRunOptions {
   resumeAfter?: number;
 }
 
-/** runOverChallenges over EvalAI's whole challenge list (`all/all/all`), with the run's settings. */
-export function runOverChallengeList(ctx: RunContext, handle: (challenge: Challenge) => Promise<Outcome>): Promise<ChallengeRunResult> {
-  return runOverChallenges({
-    source: listChallenges(ctx.transport, {}, { maxPages: ctx.maxPages }),
-    concurrency: ctx.concurrency,
-    deadline: ctx.deadline,
-    only: ctx.only,
-    logger: ctx.logger,
-    resumeAfter: ctx.resumeAfter,
-    handle,
-  });
-}
-
 /**
- * runOverTargets over EvalAI's challenge list: a malformed challenge is that challenge's failure,
+ * runOverTargets over a challenge list (EvalAI's: src/commands/shared/challenge-list.ts): a malformed challenge is that challenge's failure,
  * a page that cannot be read stops the listing but not the challenges already read, and an id of
  * --challenge the list never shows is reported as not in the list.
  */

@@ -1,7 +1,6 @@
 import pLimit from 'p-limit';
 import type { Logger } from '../runtime/logger.js';
-import { describeError } from '../runtime/errors.js';
-import { isRunFatal } from '../evalai/errors.js';
+import { describeError, isRunFatal } from '../runtime/errors.js';
 import type { Deadline } from '../runtime/deadline.js';
 import { logOutcome } from './log-outcome.js';
 import { failedOutcome, type Outcome } from './outcome.js';
@@ -57,7 +56,7 @@ export interface TargetRunOptions<T extends Target> {
   deadline?: Deadline;
   /** The previous run stopped after this target: start with the ones after it. */
   resumeAfter?: number;
-  /** Errors after which nothing else can succeed; the default is EvalAI's (a rejected token). */
+  /** Errors after which nothing else can succeed; the default is runtime/errors' RunFatal marker. */
   isFatal?: (err: unknown) => boolean;
 }
 
