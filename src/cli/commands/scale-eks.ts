@@ -19,8 +19,8 @@ export function scaleEksCommand(io: CliIO, done: (code: number) => void): Comman
     .addOption(new Option('--cross-account-role <name>', 'role assumed in a host\'s AWS account (env EKS_AUTOSCALE_CROSS_ACCOUNT_ROLE_NAME; default evalai-autoscale-crossaccount)'))
     .addOption(new Option('--region <region>', 'region when neither the entry nor EvalAI names one (env EKS_AWS_REGION)'));
   addCommonOptions(cmd).action(async (flags: ScaleEksFlags) => {
-    const { resolveScaleEksSettings } = await import('../../commands/scale-eks/settings.js');
-    const settings = resolveScaleEksSettings(flags, io.env, flags.timeout ?? DEFAULTS.timeoutMs);
+    const { loadScaleEksSettings } = await import('../../commands/scale-eks/settings.js');
+    const settings = loadScaleEksSettings(flags, io.env, flags.timeout ?? DEFAULTS.timeoutMs);
     const { runScaleEks } = await import('../../commands/scale-eks/run.js');
     const { registerAwsEnvSecrets } = await import('../../aws/env-secrets.js');
     done(
@@ -32,9 +32,10 @@ export function scaleEksCommand(io: CliIO, done: (code: number) => void): Comman
         scope: settings.policy.source.kind === 'file' ? { configFile: settings.policy.source.path } : { mode: 'lambda' },
         run: (ctx) => {
           registerAwsEnvSecrets(io.env, ctx.secrets);
+          ctx.secrets.addAll(settings.secrets);
           if (settings.policy.source.kind === 'lambda') ctx.secrets.add(settings.policy.source.token);
           for (const w of settings.warnings) ctx.logger.warn(w);
-          return runScaleEks(ctx, settings.policy);
+          return runScaleEks(ctx, settings.policy, { ...(settings.file ? { file: settings.file } : {}) });
         },
       }),
     );

@@ -13,6 +13,8 @@ import type { ScaleEksPolicy } from './policy.js';
 export interface ScaleEksDeps {
   /** The AWS clients factory (tests pass one; otherwise one is built for the run). */
   aws?: AwsClients;
+  /** File mode: the config file as the settings loader read it before the lock (else read here). */
+  file?: EksConfigFile;
 }
 
 /**
@@ -23,7 +25,7 @@ export interface ScaleEksDeps {
 export async function runScaleEks(ctx: RunContext, policy: ScaleEksPolicy, deps: ScaleEksDeps = {}): Promise<ChallengeRunResult> {
   // An unreadable or invalid file is a configuration error of the run, before anything is asked.
   const src = policy.source;
-  const file = src.kind === 'file' ? loadEksConfigFile(src.path, ctx.secrets) : undefined;
+  const file = src.kind === 'file' ? (deps.file ?? loadEksConfigFile(src.path, ctx.secrets)) : undefined;
   const aws = deps.aws ?? new AwsClients({ secrets: ctx.secrets, timeoutMs: policy.awsTimeoutMs });
   const env: EksEnv = { ctx, policy, aws, now: ctx.now(), roles: new Map() };
   const source = src.kind === 'file' ? fileTargets(env, file!) : eligibleTargets(env, src.token);
