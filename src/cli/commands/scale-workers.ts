@@ -4,7 +4,7 @@ import { addCommonOptions } from '../common-options.js';
 import type { CliIO } from '../io.js';
 import { envModeArg } from '../parsers.js';
 import { runCommand } from '../run-command.js';
-import { resolveEnvMode, type EnvMode } from '../../runtime/env-mode.js';
+import type { EnvMode } from '../../runtime/env-mode.js';
 
 interface ScaleWorkersFlags extends CommonFlags {
   env?: EnvMode;
@@ -18,9 +18,8 @@ export function scaleWorkersCommand(io: CliIO, done: (code: number) => void): Co
     .addOption(new Option('--include-ec2', 'also manage challenges that use an EC2 worker (normally scale-ec2\'s)'));
   addCommonOptions(cmd).action(async (flags: ScaleWorkersFlags) => {
     const { runScaleWorkers } = await import('../../commands/scale-workers/run.js');
-    // runCommand resolves the same mode again and logs the warning for an unknown ENV once.
-    const policy = { mode: resolveEnvMode(flags.env, io.env, []), includeEc2: flags.includeEc2 ?? false };
-    done(await runCommand({ name: 'scale-workers', flags, io, envFlag: flags.env, run: (ctx) => runScaleWorkers(ctx, policy) }));
+    // The mode (--env, else ENV) is read once, with the common configuration.
+    done(await runCommand({ name: 'scale-workers', flags, io, run: (ctx, _flags, common) => runScaleWorkers(ctx, { mode: common.mode, includeEc2: flags.includeEc2 ?? false }) }));
   });
   return cmd;
 }
