@@ -3,14 +3,9 @@ import type { Ec2StateName } from '../../aws/ec2-states.js';
 import type { Challenge } from '../../core/challenge.js';
 import { hasEnded } from '../../core/datetime.js';
 import type { Decision } from '../../core/outcome.js';
+import { knownPending, type Pending } from '../../core/pending.js';
 
 export type Ec2DecisionAction = 'start' | 'stop' | 'none' | 'skip';
-
-/**
- * The pending count; `unknown` when it could not be read (never acted on); `not read` when
- * ec2NeedsPending() said no count could change the decision (treated as unknown if it ever could).
- */
-export type Pending = number | 'unknown' | 'not read';
 
 /** The challenge's instance as observed, or `unknown` when it could not be described at all. */
 export type InstanceView = { instanceId: string; state: Ec2StateName } | 'unknown';
@@ -22,7 +17,7 @@ export type InstanceView = { instanceId: string; state: Ec2StateName } | 'unknow
  * with pending submissions keeps its instance (draining) instead of having its evaluation killed.
  */
 export function decideEc2(challenge: Challenge, instance: InstanceView, observed: Pending, now: DateTime): Decision<Ec2DecisionAction> {
-  const pending = observed === 'not read' ? 'unknown' : observed;
+  const pending = knownPending(observed);
   if (!challenge.usesEc2Worker) return { action: 'skip', reason: 'does not use an EC2 worker' };
   const ended = hasEnded(challenge.endDate, now);
   if (instance === 'unknown') {

@@ -17,7 +17,7 @@ export async function runStopIdle(ctx: RunContext, policy: StopIdlePolicy): Prom
   return runOverChallengeList(ctx, async (challenge: Challenge): Promise<Outcome> => {
     const now = ctx.now();
     const observed = needsPending(challenge, policy, now) ? await observePending(ctx, challenge.id) : undefined;
-    const decision = decideIdle(challenge, observed?.pending, policy, now);
+    const decision = decideIdle(challenge, observed?.pending ?? 'not read', policy, now);
     // An unreadable count keeps the worker, and the run counts a failure: it needs a human.
     if (observed?.error !== undefined) return observationFailed(challenge, decision, observed.error);
     return actOnIdleWorker(ctx.transport, challenge, decision, ctx);
