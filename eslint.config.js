@@ -14,4 +14,11 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  {
+    // core knows targets, outcomes and the runner, never a particular source or client (docs/architecture.md).
+    files: ['src/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/evalai/*', '**/aws/*', '**/commands/*', '**/cli/*'], message: 'src/core/ must not depend on a source, a client or a command' }] }],
+    },
+  },
 );

@@ -34,7 +34,6 @@ export interface AwsClientsOptions {
  * of the SDK's own region provider, so its rules are followed rather than re-implemented.
  */
 export async function sdkDefaultRegion(): Promise<string | undefined> {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const client = new EC2Client({});
   try {
     const region = await client.config.region();
@@ -59,10 +58,10 @@ type AnyClient = EC2Client | EKSClient | STSClient;
 export class AwsClients {
   private readonly cache = new Map<string, AnyClient>();
 
-  constructor(private readonly opts: AwsClientsOptions) {
-    // The SDK prints a multi-line Node-version notice on stderr, which is pino JSON only.
-    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  }
+  // Everything a client needs (region, credentials, timeouts) is passed to its constructor; this
+  // module never writes process.env. (The SDK's Node-version notice is quieted by the entry point,
+  // src/cli/main.ts, since the SDK reads that switch only from the environment.)
+  constructor(private readonly opts: AwsClientsOptions) {}
 
   ec2(region: string | undefined, credentials: AwsCredentials = DEFAULT_CREDENTIALS): EC2Client {
     return this.get('ec2', region, credentials, (config) => new EC2Client(config));

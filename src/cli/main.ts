@@ -49,6 +49,9 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
  */
 export async function runMain(argv: string[]): Promise<never> {
   for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+  // The AWS SDK prints a multi-line Node-version notice on stderr, which is pino JSON only; it reads
+  // this switch only from the environment, so the process entry sets it, once, unless already set.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const code = await main(argv);
   await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
   process.exit(code);

@@ -9,8 +9,9 @@ import { sandboxCommand, demoCommand } from './commands/sandbox.js';
 import { statusCommand } from './commands/status.js';
 import { EXIT_CODES_LINE, HELP, docsPage, teach, usageErrorsNamed } from './help.js';
 import { simulateCommand } from './commands/simulate.js';
+import { VERSION } from './version.js';
 
-export const VERSION = '0.1.0';
+export { VERSION };
 
 /** Every command, declared in one place. Each command's own code is imported only when it runs. */
 export function buildProgram(io: CliIO, done: (code: number) => void): Command {

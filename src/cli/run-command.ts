@@ -1,10 +1,9 @@
 import type { ChallengeRunResult } from '../core/run-challenges.js';
 import { boundedReport, countOutcomes, formatHuman, formatSummary, type RunReport } from '../core/report.js';
 import { exitCodeFor, runErrors } from '../core/exit.js';
-import { DEFAULTS, loadCommonConfig, loadEvalAIConfig, type CommonFlags } from '../runtime/config.js';
+import { DEFAULTS, loadCommonConfig, loadEvalAIConfig, type CommonConfig, type CommonFlags } from '../runtime/config.js';
 import { systemClock, type RunContext } from '../runtime/context.js';
 import { withAbandonment } from '../runtime/watchdog.js';
-import { resolveEnvMode, type EnvMode } from '../runtime/env-mode.js';
 import { createPacer } from '../runtime/rate-limit.js';
 import { legacyRunTargetKey, runTargetKey, type RunScope } from '../runtime/run-target.js';
 import { Secrets } from '../runtime/secrets.js';
@@ -27,12 +26,10 @@ export interface CommandSpec<F extends CommonFlags> {
   evalaiToken?: 'required' | 'optional';
   /** What else tells this run's target apart from another's (a config file), for the lock. */
   scope?: RunScope;
-  /** `--env`, for the commands that take it; else ENV decides the mode named in "run started". */
-  envFlag?: EnvMode;
   /** The command keeps a history across runs (src/state/); `needed`: a policy option uses it, so a missing file is reported. */
   history?: { needed: boolean };
   /** The command itself: observe, decide, act over the challenges, with the context built here. */
-  run: (ctx: RunContext, flags: F) => Promise<ChallengeRunResult>;
+  run: (ctx: RunContext, flags: F, common: CommonConfig) => Promise<ChallengeRunResult>;
 }
 
 /**
@@ -44,10 +41,10 @@ export interface CommandSpec<F extends CommonFlags> {
  */
 export async function runCommand<F extends CommonFlags>(spec: CommandSpec<F>): Promise<number> {
   const { io, flags } = spec;
-  const common = loadCommonConfig(flags, io.env);
   const warnings: string[] = [];
+  const common = loadCommonConfig(flags, io.env, warnings);
   const evalai = loadEvalAIConfig(flags, io.env, warnings, spec.evalaiToken ?? 'required');
-  const mode = resolveEnvMode(spec.envFlag, io.env, warnings);
+  const mode = common.mode;
   const secrets = new Secrets();
   secrets.add(evalai.token);
   // No run lasts past this: in-flight work after the deadline is bounded by the request timeouts,
@@ -64,7 +61,7 @@ export async function runCommand<F extends CommonFlags>(spec: CommandSpec<F>): P
     secrets,
     warnings,
     hardMs,
-    levelGiven: Boolean(flags.logLevel ?? io.env.LOG_LEVEL),
+    levelGiven: common.levelGiven,
     quiet: flags.quiet ?? false,
   };
   return runInShell(shellSpec, async ({ logger, deadline, guard, maxActions, startedAt, resumeAfter, scoped, previousLastSuccessAt, logLinesDropped }) => {
@@ -97,7 +94,7 @@ export async function runCommand<F extends CommonFlags>(spec: CommandSpec<F>): P
     };
 
     logger.info({ mode, dryRun: common.dryRun, api: evalai.baseUrl, deadlineMs: common.deadlineMs, maxActions, resumeAfter }, 'run started');
-    const result = await withAbandonment(spec.run(ctx, flags), deadline);
+    const result = await withAbandonment(spec.run(ctx, flags, common), deadline);
     if (ctx.history && !common.dryRun) ctx.history.save(ctx.now(), logger);
     const guards = { refusedActions: guard.refused, interruptedBy: deadline.interruptedBy };
     const exitCode = exitCodeFor(result, guards);

@@ -1,6 +1,5 @@
 import type { ActionGuard } from '../runtime/action-guard.js';
-import { describeError, HaltedError } from '../runtime/errors.js';
-import { isRunFatal } from '../evalai/errors.js';
+import { describeError, HaltedError, isRunFatal } from '../runtime/errors.js';
 import type { Outcome } from './outcome.js';
 
 /** How an act function carries out a decision: for real or as a plan, and under the run's guard. */

@@ -7,6 +7,19 @@
 export const PENDING_STATUSES = ['running', 'submitted', 'queued', 'resuming'] as const;
 export type PendingStatus = (typeof PENDING_STATUSES)[number];
 
+/**
+ * A challenge's pending count as every decide function takes it: a number; `unknown` when it could
+ * not be read (or the answer was malformed); `not read` when it was not asked, because the command
+ * judged that no count could change the decision. `not read` means unknown, never 0: no decision
+ * stops, deletes or scales down on either (each decide table has rows proving it).
+ */
+export type Pending = number | 'unknown' | 'not read';
+
+/** The count a decision may act on: a number, or `unknown` for both `unknown` and `not read`. */
+export function knownPending(p: Pending): number | 'unknown' {
+  return typeof p === 'number' ? p : 'unknown';
+}
+
 export interface PendingCount {
   total: number;
   byStatus: Record<PendingStatus, number>;

@@ -1,34 +1,17 @@
-import pLimit from 'p-limit';
 import type { Logger } from '../runtime/logger.js';
-import { describeError } from '../runtime/errors.js';
-import { listChallenges, type ChallengeEntry } from '../evalai/challenges.js';
-import type { RunContext } from '../runtime/context.js';
-import { isRunFatal } from '../evalai/errors.js';
 import type { Deadline } from '../runtime/deadline.js';
 import type { Challenge } from './challenge.js';
-import { logOutcome } from './log-outcome.js';
-import { failedOutcome, type Outcome } from './outcome.js';
+import type { Outcome } from './outcome.js';
+import { runOverTargets, type TargetEntry, type TargetRunResult } from './run-targets.js';
 
-export interface ChallengeRunResult {
-  outcomes: Outcome[];
-  /** The challenge list could not be read to the end (challenges read before still ran). */
-  sourceError?: unknown;
-  /** How many list entries were read before the source ended or failed. */
-  entriesRead: number;
-  /** An error after which nothing else can succeed (the token was rejected): the run stopped. */
-  fatal?: unknown;
-  /** The deadline passed (or a signal came): no new challenge was started after it. */
-  deadlineReached?: boolean;
-  /** Challenges read from the list but not started because of the deadline. */
-  notReached?: number;
-  /**
-   * Where the next run starts when this one stopped early: the last challenge it started. The next
-   * run handles the challenges after it first, then those before it, so every challenge is reached
-   * within a bounded number of runs even when no run gets through the whole list. Undefined when
-   * the whole list was handled.
-   */
-  resumeAfter?: number;
-}
+/**
+ * One entry of a challenge source (EvalAI's list, or any other): a challenge, or one whose data
+ * cannot be trusted, reported as its failure.
+ */
+export type ChallengeEntry = { ok: true; challenge: Challenge } | { ok: false; id: number | null; title?: string; error: Error };
+
+/** The result of a run over challenges: see TargetRunResult. */
+export type ChallengeRunResult = TargetRunResult;
 
 export interface ChallengeRunOptions {
   source: AsyncIterable<ChallengeEntry>;
@@ -47,147 +30,27 @@ export interface ChallengeRunOptions {
   resumeAfter?: number;
 }
 
-/** runOverChallenges over EvalAI's whole challenge list (`all/all/all`), with the run's settings. */
-export function runOverChallengeList(ctx: RunContext, handle: (challenge: Challenge) => Promise<Outcome>): Promise<ChallengeRunResult> {
-  return runOverChallenges({
-    source: listChallenges(ctx.transport, {}, { maxPages: ctx.maxPages }),
-    concurrency: ctx.concurrency,
-    deadline: ctx.deadline,
-    only: ctx.only,
-    logger: ctx.logger,
-    resumeAfter: ctx.resumeAfter,
-    handle,
+/**
+ * runOverTargets over a challenge list (EvalAI's: src/commands/shared/challenge-list.ts): a malformed challenge is that challenge's failure,
+ * a page that cannot be read stops the listing but not the challenges already read, and an id of
+ * --challenge the list never shows is reported as not in the list.
+ */
+export function runOverChallenges(opts: ChallengeRunOptions): Promise<ChallengeRunResult> {
+  return runOverTargets({
+    source: challengeTargets(opts.source),
+    concurrency: opts.concurrency,
+    only: opts.only,
+    notListed: { reason: 'not in the challenge list', error: (id) => `challenge ${id} is not in EvalAI's challenge list (unknown, or disabled)` },
+    handle: opts.handle,
+    logger: opts.logger,
+    deadline: opts.deadline,
+    resumeAfter: opts.resumeAfter,
   });
 }
 
-/**
- * Streams challenges from the list into `handle`, a few at a time. One challenge's failure never
- * stops the others; a page that cannot be read stops the listing but not the challenges already
- * read; a rejected token stops everything, since every later call would be rejected too.
- */
-export async function runOverChallenges(opts: ChallengeRunOptions): Promise<ChallengeRunResult> {
-  const limit = pLimit(opts.concurrency);
-  const outcomes: Outcome[] = [];
-  // Backpressure: the list is read only a little ahead of the handlers, so memory stays bounded by
-  // a few pages whatever the number of challenges.
-  const inFlight = new Set<Promise<void>>();
-  const running = new Map<number, Challenge>();
-  const highWater = opts.concurrency * 4;
-  const seen = new Set<number>();
-  let fatal: unknown;
-  let sourceError: unknown;
-  let entriesRead = 0;
-  let deadlineReached = false;
-  let notReached = 0;
-  let abandoned = false;
-  let lastStarted: number | undefined;
-  // Resuming: challenges up to the previous run's last one wait until the rest have had their turn.
-  let deferring = opts.resumeAfter !== undefined;
-  const deferred: Challenge[] = [];
-
-  const handleOne = async (challenge: Challenge): Promise<void> => {
-    if (fatal || abandoned) return;
-    if (opts.deadline?.expired()) {
-      deadlineReached = true;
-      notReached++;
-      return;
-    }
-    lastStarted = challenge.id;
-    running.set(challenge.id, challenge);
-    try {
-      const outcome = await opts.handle(challenge);
-      if (abandoned) return; // already recorded as unknown; the report is out
-      outcomes.push(outcome);
-      logOutcome(opts.logger, outcome);
-    } catch (err) {
-      if (abandoned) return;
-      if (isRunFatal(err)) {
-        // Queued handlers see `fatal` and return at once (clearing p-limit's queue instead would
-        // leave their promises unsettled forever).
-        fatal ??= err;
-        return;
-      }
-      const outcome = failedOutcome(challenge, 'unexpected error', describeError(err));
-      outcomes.push(outcome);
-      opts.logger.error({ challenge: challenge.id, error: outcome.error }, 'challenge failed');
-    } finally {
-      running.delete(challenge.id);
-    }
-  };
-
-  const submit = async (challenge: Challenge): Promise<void> => {
-    const task: Promise<void> = limit(() => handleOne(challenge)).finally(() => inFlight.delete(task));
-    inFlight.add(task);
-    if (inFlight.size >= highWater) await Promise.race(inFlight);
-  };
-
-  const stopStarting = (): boolean => {
-    if (fatal) return true;
-    if (opts.deadline?.expired()) {
-      deadlineReached = true;
-      return true;
-    }
-    return false;
-  };
-
-  const drive = async (): Promise<void> => {
-    try {
-      for await (const entry of opts.source) {
-        entriesRead++;
-        if (stopStarting()) break;
-        const id = entry.ok ? entry.challenge.id : entry.id;
-        if (opts.only && (id === null || !opts.only.has(id))) continue;
-        if (id !== null) seen.add(id);
-        if (!entry.ok) {
-          const outcome = failedOutcome({ id: entry.id, title: entry.title }, 'challenge data cannot be trusted; nothing done', entry.error.message);
-          outcomes.push(outcome);
-          opts.logger.error({ challenge: entry.id, error: outcome.error }, 'malformed challenge');
-          continue;
-        }
-        if (deferring) {
-          deferred.push(entry.challenge);
-          if (entry.challenge.id === opts.resumeAfter) deferring = false;
-          continue;
-        }
-        await submit(entry.challenge);
-      }
-    } catch (err) {
-      if (isRunFatal(err)) fatal ??= err;
-      else sourceError = err;
-    }
-    if (deferred.length) {
-      opts.logger.debug({ resumeAfter: opts.resumeAfter, deferred: deferred.length }, 'resuming after the previous run: now the challenges it had not reached');
-      while (deferred.length && !stopStarting()) await submit(deferred.shift()!);
-      notReached += deferred.length;
-    }
-    await Promise.all(inFlight);
-  };
-
-  const stop = opts.deadline?.abandoned.then((reason) => reason) ?? new Promise<string>(() => undefined);
-  const abandonReason = await Promise.race([drive().then(() => undefined), stop]);
-  if (abandonReason !== undefined) {
-    abandoned = true;
-    deadlineReached = true;
-    for (const c of running.values()) {
-      const outcome = failedOutcome(c, `${abandonReason}: it was in flight, what it did is unknown; the next run looks again`, 'abandoned while in flight');
-      outcomes.push(outcome);
-      opts.logger.error({ challenge: c.id, error: outcome.error }, 'challenge abandoned while in flight');
-    }
+async function* challengeTargets(source: AsyncIterable<ChallengeEntry>): AsyncGenerator<TargetEntry<Challenge>> {
+  for await (const entry of source) {
+    if (entry.ok) yield { ok: true, target: entry.challenge };
+    else yield { ok: false, id: entry.id, title: entry.title, reason: 'challenge data cannot be trusted; nothing done', error: entry.error, logAs: 'malformed challenge' };
   }
-
-  if (opts.only && !fatal && !sourceError && !deadlineReached) {
-    for (const id of opts.only) {
-      if (!seen.has(id)) {
-        outcomes.push(failedOutcome({ id }, 'not in the challenge list', `challenge ${id} is not in EvalAI's challenge list (unknown, or disabled)`));
-      }
-    }
-  }
-  outcomes.sort((a, b) => b.challengeId - a.challengeId);
-  if (deadlineReached) {
-    const why = opts.deadline?.interruptedBy ? `${opts.deadline.interruptedBy} received` : 'deadline passed';
-    opts.logger.warn({ notReached }, `${why}: no new challenge was started after it`);
-  }
-  // A run that started nothing keeps the previous run's place.
-  const resumeAfter = deadlineReached && !fatal ? (lastStarted ?? opts.resumeAfter) : undefined;
-  return { outcomes: [...outcomes], sourceError, fatal, entriesRead, deadlineReached, notReached, resumeAfter };
 }

@@ -7,6 +7,7 @@ import type { Transport } from './transport.js';
 import { describeIssues } from './validate.js';
 
 /** One item of the challenge list: a valid challenge, or one whose data cannot be trusted. */
+/** An entry of EvalAI's challenge list: core's ChallengeEntry, a malformed one with the EvalAIError that says why. */
 export type ChallengeEntry = { ok: true; challenge: Challenge } | { ok: false; id: number | null; title?: string; error: EvalAIError };
 
 export interface ListFilter {

@@ -3,6 +3,7 @@
  * the token, a request header or a raw axios object.
  */
 import { HaltedError } from '../runtime/errors.js';
+export { isRunFatal } from '../runtime/errors.js';
 export type EvalAIErrorKind =
   | 'token-rejected' // 401 from the authenticator: the token is invalid, expired or blacklisted
   | 'not-authorised' // the token is fine but lacks rights (400/401/403 with an "authorized" message)
@@ -17,6 +18,9 @@ export type EvalAIErrorKind =
   | 'unsafe-pagination'; // a `next` on a foreign origin, a loop, or too many pages
 
 export class EvalAIError extends Error {
+  /** Nothing else in the run can succeed after it (runtime/errors' RunFatal marker): exit 3. */
+  readonly runFatal: boolean;
+
   constructor(
     readonly kind: EvalAIErrorKind,
     /** Endpoint name, e.g. "challenge list" or "manage_worker/start". */
@@ -31,6 +35,7 @@ export class EvalAIError extends Error {
   ) {
     super(`${endpoint}: ${message}`);
     this.name = 'EvalAIError';
+    this.runFatal = kind === 'token-rejected' || kind === 'not-staff';
   }
 }
 
@@ -51,11 +56,6 @@ export function mayHaveActed(err: unknown): boolean {
   if (err.kind === 'unreachable') return !err.notSent;
   if (err.kind === 'malformed-response' || err.kind === 'server-error' || err.kind === 'unsafe-pagination') return true;
   return !(err.status !== undefined && err.status >= 300 && err.status < 500);
-}
-
-/** Errors after which nothing else in the run can succeed: stop, exit 3. */
-export function isRunFatal(err: unknown): boolean {
-  return isEvalAIError(err, 'token-rejected') || isEvalAIError(err, 'not-staff');
 }
 
 export const STAFF_REMEDY = "use a staff user's token (is_staff in EvalAI's admin) in AUTH_TOKEN or AUTH_TOKEN_FILE";

@@ -5,6 +5,7 @@ import { ConfigError } from './errors.js';
 import { LOG_LEVELS, type LogLevel } from './logger.js';
 import { normaliseToken } from './token-text.js';
 import { loadMetricsConfig, type MetricsConfig, type MetricsFlags } from '../metrics/config.js';
+import { resolveEnvMode, type EnvMode } from './env-mode.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -28,6 +29,8 @@ export interface CommonFlags extends MetricsFlags {
   deadline?: number;
   maxActions?: number;
   maxResponseBytes?: number;
+  /** --env (scale-workers only); else ENV names the deployment. */
+  env?: EnvMode;
 }
 
 export interface EvalAIConfig {
@@ -43,6 +46,10 @@ export interface EvalAIConfig {
 
 export interface CommonConfig {
   logLevel: LogLevel;
+  /** --log-level or LOG_LEVEL was given: the log is JSON at that level, even on a terminal. */
+  levelGiven: boolean;
+  /** The deployment this run serves (--env, else ENV, else dev): runtime/env-mode.ts. */
+  mode: EnvMode;
   dryRun: boolean;
   json: boolean;
   verbose: boolean;
@@ -86,14 +93,20 @@ export const DEFAULTS = {
   maxActions: { 'scale-workers': 50, 'scale-ec2': 20, 'scale-eks': 20, 'cancel-stale': 200, 'stop-idle': 50 } as Record<string, number>,
 };
 
-/** Layers, in one place: defaults <- environment <- flags. */
-export function loadCommonConfig(flags: CommonFlags, env: Env): CommonConfig {
+/**
+ * Layers, in one place: defaults <- environment <- flags. Each command's own settings loader
+ * (src/commands/<cmd>/settings.ts) adds its layers (and its file, if any) the same way; all of them
+ * run before the run takes its lock. `warnings` gathers what is logged once the logger exists.
+ */
+export function loadCommonConfig(flags: CommonFlags, env: Env, warnings: string[] = []): CommonConfig {
   const logLevel = (flags.logLevel ?? env.LOG_LEVEL ?? DEFAULTS.logLevel).toLowerCase();
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL "${logLevel}" is not one of ${LOG_LEVELS.join(', ')}`);
   }
   return {
     logLevel: logLevel as LogLevel,
+    levelGiven: Boolean(flags.logLevel ?? env.LOG_LEVEL),
+    mode: resolveEnvMode(flags.env, env, warnings),
     dryRun: flags.dryRun ?? false,
     json: flags.json ?? false,
     verbose: flags.verbose ?? false,

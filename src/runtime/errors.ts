@@ -27,6 +27,20 @@ export class HaltedError extends Error {
   }
 }
 
+/**
+ * The marker of an error after which nothing else in the run can succeed (a rejected token: every
+ * later call would be rejected too). The runner stops starting work on it and the run exits 3.
+ * Any source sets it (EvalAIError does for `token-rejected` and `not-staff`); core reads only this.
+ */
+export interface RunFatal {
+  readonly runFatal: true;
+}
+
+/** Whether `err` carries the RunFatal marker. */
+export function isRunFatal(err: unknown): err is RunFatal {
+  return typeof err === 'object' && err !== null && (err as { runFatal?: unknown }).runFatal === true;
+}
+
 /** The one-line text of any thrown value, without stack or nested request objects. */
 export function describeError(err: unknown): string {
   if (err instanceof Error) return err.message;

@@ -16,6 +16,11 @@ export class Secrets {
     if (trimmed.length >= MIN_SECRET_LENGTH) this.values.add(trimmed);
   }
 
+  /** Registers every secret another registry holds (one read before the run's existed). */
+  addAll(other: Secrets): void {
+    for (const v of other.values) this.values.add(v);
+  }
+
   get size(): number {
     return this.values.size;
   }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EC2_STATES, type Ec2StateName } from '../../src/aws/ec2.js';
-import { decideEc2, ec2NeedsPending, type InstanceView, type Pending } from '../../src/commands/scale-ec2/decide.js';
+import { decideEc2, ec2NeedsPending, type InstanceView } from '../../src/commands/scale-ec2/decide.js';
+import type { Pending } from '../../src/core/pending.js';
 import { aChallenge, ended, NOW } from '../builders.js';
 
 const ec2 = { usesEc2Worker: true };
@@ -23,6 +24,7 @@ describe('decideEc2: the decision table', () => {
     ['shutting-down -> reported and skipped', ec2, at('shutting-down'), 0, 'skip', /shutting-down/],
     ['running, pending unknown -> nothing', ec2, at('running'), 'unknown', 'none', /pending submissions unknown/],
     ['stopped, pending unknown -> nothing', ec2, at('stopped'), 'unknown', 'none', /pending submissions unknown/],
+    ['running, pending not read -> nothing (not read is unknown, never 0: no stop)', ec2, at('running'), 'not read', 'none', /pending submissions unknown/],
     ['instance unknown -> nothing', ec2, 'unknown', 3, 'none', /instance state unknown/],
     ['not an EC2 challenge -> skipped', { usesEc2Worker: false }, at('running'), 0, 'skip', /does not use an EC2 worker/],
     ['null end date is no end: pending, stopped -> start', { ...ec2, endDate: null }, at('stopped'), 1, 'start', /pending/],

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ScalingConfig } from '../../src/aws/eks.js';
-import { chooseNodegroup, decideNodegroup, eksScope, type NodegroupObservation, type Pending } from '../../src/commands/scale-eks/decide.js';
+import { chooseNodegroup, decideNodegroup, eksScope, type NodegroupObservation } from '../../src/commands/scale-eks/decide.js';
+import type { Pending } from '../../src/core/pending.js';
 import type { EksCaps } from '../../src/commands/scale-eks/policy.js';
 
 const sc = (minSize: number, desiredSize: number, maxSize: number): ScalingConfig => ({ minSize, desiredSize, maxSize });
@@ -32,6 +33,8 @@ describe('decideNodegroup: the decision table', () => {
     ['disabled with pending: draining, nodes kept', obs(sc(1, 2, 2), 5, { disabled: true }), cap(2), 'none', undefined, /draining: disabled with 5 pending submissions; 2 nodes kept/],
     ['disabled, pending unknown: nothing', obs(sc(1, 1, 2), 'unknown', { disabled: true }), cap(2), 'none', undefined, /pending submissions unknown/],
     ['pending unknown: nothing', obs(sc(1, 1, 2), 'unknown'), cap(2), 'none', undefined, /pending submissions unknown/],
+    ['pending not read: nothing (not read is unknown, never 0: no scale-down)', obs(sc(1, 2, 2), 'not read'), cap(2), 'none', undefined, /pending submissions unknown/],
+    ['disabled, pending not read: nothing', obs(sc(1, 1, 2), 'not read', { disabled: true }), cap(2), 'none', undefined, /pending submissions unknown/],
     ['unbounded maxSize from upstream, scale-up clamps it', obs(sc(1, 1, 40), 3), cap(4), 'scale-up', sc(1, 3, 4), /-> 3/],
     ['unbounded maxSize, busy: clamp it', obs(sc(1, 3, 40), 2), cap(4), 'clamp', sc(1, 3, 4), /maxSize 40 above the cap: set to 4/],
     ['unbounded maxSize at 0 nodes: clamp it', obs(sc(0, 0, 40), 0), cap(4), 'clamp', sc(0, 0, 4), /already at 0 nodes, maxSize 40 above the cap: set to 4/],
@@ -57,7 +60,7 @@ describe('decideNodegroup: the decision table', () => {
   });
 
   it('every target keeps 0 <= minSize <= desiredSize <= maxSize <= cap and maxSize >= 1', () => {
-    const pendings: Pending[] = [0, 1, 2, 3, 5, 8, 50, 'unknown'];
+    const pendings: Pending[] = [0, 1, 2, 3, 5, 8, 50, 'unknown', 'not read'];
     let checked = 0;
     for (const capN of [1, 2, 5])
       for (const maxExtra of [0, 3])
@@ -79,7 +82,7 @@ describe('decideNodegroup: the decision table', () => {
                     expect(t.maxSize).toBeGreaterThanOrEqual(1);
                     expect(t.maxSize).toBeLessThanOrEqual(caps.maxSize);
                     // Never fewer nodes while submissions are pending (disabled or not), nor when that is unknown.
-                    if (pending === 'unknown' || pending > 0) expect(t.desiredSize).toBeGreaterThanOrEqual(desired);
+                    if (typeof pending !== 'number' || pending > 0) expect(t.desiredSize).toBeGreaterThanOrEqual(desired);
                     // Never more nodes after the end.
                     if (ended) expect(t.desiredSize).toBeLessThanOrEqual(desired);
                   }

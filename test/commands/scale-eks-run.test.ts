@@ -10,6 +10,7 @@ import type { ScaleEksPolicy } from '../../src/commands/scale-eks/policy.js';
 import { runScaleEks } from '../../src/commands/scale-eks/run.js';
 import { exitCodeFor } from '../../src/core/exit.js';
 import type { Outcome } from '../../src/core/outcome.js';
+import { Deadline } from '../../src/runtime/deadline.js';
 import { ConfigError } from '../../src/runtime/errors.js';
 import { Secrets } from '../../src/runtime/secrets.js';
 import { makeCluster, SEEDED, startSandbox, type Sandbox } from '../../src/sandbox/index.js';
@@ -178,6 +179,29 @@ describe('scale-eks with the upstream config file', () => {
       [SEEDED.eksNodegroupUnknown, 'done'],
     ]);
     expect(result.outcomes[0]!.reason).toBe('not in the config file');
+  });
+
+  it('the one runner: after a signal no new entry starts, --challenge ids are not judged, and the next run resumes after the last started', async () => {
+    const two = { [SEEDED.eksWithNodegroup]: config()[SEEDED.eksWithNodegroup], [SEEDED.eksNodegroupUnknown]: config()[SEEDED.eksNodegroupUnknown] };
+    const path = configFile(two);
+    const deadline = Deadline.never();
+    // The first entry's DescribeNodegroup is where SIGTERM arrives: that entry finishes, nothing else starts.
+    eksMock.on(DescribeNodegroupCommand, { clusterName: cluster(SEEDED.eksWithNodegroup), nodegroupName: 'ng-315' }).callsFake(() => {
+      deadline.interrupt('SIGTERM');
+      return { nodegroup: { status: 'ACTIVE', scalingConfig: { minSize: 0, desiredSize: 0, maxSize: 1 } } };
+    });
+    const ctx = { ...testContext(sandbox.url, sandbox.tokens.staff, { deadline, only: [SEEDED.eksWithNodegroup, SEEDED.eksNodegroupUnknown, 4242] }), concurrency: 1 };
+    const first = await runScaleEks(ctx, filePolicy(path), { aws });
+    expect(first.outcomes.map((o) => o.challengeId)).toEqual([SEEDED.eksWithNodegroup]);
+    expect(first).toMatchObject({ deadlineReached: true, notReached: 1, resumeAfter: SEEDED.eksWithNodegroup });
+
+    const before = eksMock.commandCalls(DescribeNodegroupCommand).length;
+    const next = await runScaleEks({ ...ctx, deadline: Deadline.never(), only: undefined, resumeAfter: SEEDED.eksWithNodegroup }, filePolicy(path), { aws });
+    expect(next.outcomes).toHaveLength(2);
+    expect(next.resumeAfter).toBeUndefined();
+    // The entry the first run never reached goes first.
+    const order = eksMock.commandCalls(DescribeNodegroupCommand).slice(before).map((c) => c.args[0].input.nodegroupName);
+    expect(order).toEqual(['ng-316', 'ng-315']);
   });
 
   it('a rejected staff token stops the run (exit 3)', async () => {

@@ -1,9 +1,12 @@
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { resolveScaleEksSettings } from '../../src/commands/scale-eks/settings.js';
+import { loadScaleEksSettings, resolveScaleEksSettings } from '../../src/commands/scale-eks/settings.js';
 import { ConfigError } from '../../src/runtime/errors.js';
+import { acquireLock, lockFileOf } from '../../src/runtime/lock.js';
+import { runTargetKey } from '../../src/runtime/run-target.js';
+import { runInProcess } from '../integration/in-process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'scale-eks-settings-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -67,5 +70,43 @@ describe('resolveScaleEksSettings: the source is chosen by what is configured', 
   it('--source chooses when both are set', () => {
     expect(resolve({ source: 'lambda' }, { JSON_PATH: '/x.json', LAMBDA_AUTH_TOKEN: 't-123' }).policy.source.kind).toBe('lambda');
     expect(resolve({ source: 'file' }, { JSON_PATH: '/x.json', LAMBDA_AUTH_TOKEN: 't-123' }).policy.source.kind).toBe('file');
+  });
+});
+
+describe('loadScaleEksSettings: the config file is read before the lock', () => {
+  it('an invalid file is a configuration error (exit 2) even while another run holds the lock, and nothing is asked', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scale-eks-settings-'));
+    try {
+      const file = join(dir, 'eks.json');
+      writeFileSync(file, '{ not json', { mode: 0o600 });
+      const stateDir = join(dir, 'state');
+      mkdirSync(stateDir);
+      // Nothing listens here: a request would fail as unreachable (exit 3), not as configuration.
+      const api = 'http://127.0.0.1:9';
+      const lock = await acquireLock(lockFileOf(stateDir, runTargetKey('scale-eks', api, { configFile: file })), { holdForMs: 600_000, waitMs: 0 });
+      if (!lock.acquired) throw new Error('the test could not take the lock');
+      try {
+        const r = await runInProcess(['scale-eks', '--config-file', file, '--state-dir', stateDir], { API_HOST_URL: api, AUTH_TOKEN: 'staff-token-1234' });
+        expect(r.code).toBe(2);
+        expect(r.stderr).toMatch(/configuration error: .*eks\.json/);
+      } finally {
+        lock.release();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reads and validates the file, and registers its tokens as secrets', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scale-eks-settings-'));
+    try {
+      const file = join(dir, 'eks.json');
+      writeFileSync(file, JSON.stringify({ 12: { auth_token: 'host-token-abcdef' } }), { mode: 0o600 });
+      const s = loadScaleEksSettings({ configFile: file }, {}, 5000);
+      expect(s.file?.entries.map((e) => e.challengeId)).toEqual([12]);
+      expect(s.secrets.scrub('x host-token-abcdef y')).toBe('x [REDACTED] y');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

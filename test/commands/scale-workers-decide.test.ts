@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decideWorkers, needsPending, type Pending } from '../../src/commands/scale-workers/decide.js';
+import { decideWorkers, needsPending } from '../../src/commands/scale-workers/decide.js';
+import type { Pending } from '../../src/core/pending.js';
 import type { ScaleWorkersPolicy } from '../../src/commands/scale-workers/policy.js';
 import { aChallenge, ended, NOW } from '../builders.js';
 
@@ -22,6 +23,8 @@ describe('decideWorkers: the decision table', () => {
     ['null end date, idle worker -> stop', { workers: 1, endDate: null }, 0, prod, 'stop', /no pending/],
     ['pending unknown -> nothing', { workers: 1 }, 'unknown', prod, 'none', /unknown/],
     ['pending unknown, no worker -> nothing', { workers: null }, 'unknown', prod, 'none', /unknown/],
+    ['pending not read, worker up -> nothing (not read is unknown, never 0: no stop)', { workers: 1 }, 'not read', prod, 'none', /pending submissions unknown/],
+    ['pending not read, ended with worker up -> nothing', { workers: 1, ...ended() }, 'not read', prod, 'none', /pending submissions unknown/],
     ['prod: remote evaluation -> skip', { remoteEvaluation: true }, 3, prod, 'skip', /remote evaluation/],
     ['dev: remote evaluation is scaled', { remoteEvaluation: true }, 3, dev, 'start', /pending/],
     ['EC2 worker -> left to scale-ec2', { usesEc2Worker: true }, 3, prod, 'skip', /scale-ec2/],
@@ -54,7 +57,7 @@ describe('decideWorkers: the decision table', () => {
 
   it('never stops while submissions are pending or the count is unknown', () => {
     for (const workers of [1, 3]) {
-      for (const pending of [1, 100, 'unknown'] as Pending[]) {
+      for (const pending of [1, 100, 'unknown', 'not read'] as Pending[]) {
         expect(decideWorkers(aChallenge({ workers }), pending, prod, NOW).action).not.toBe('stop');
       }
     }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decideIdle, needsPending, type Pending } from '../../src/commands/stop-idle/decide.js';
+import { decideIdle, needsPending } from '../../src/commands/stop-idle/decide.js';
+import type { Pending } from '../../src/core/pending.js';
 import { DEFAULT_STOP_IDLE_POLICY, type StopIdlePolicy } from '../../src/commands/stop-idle/policy.js';
 import type { Challenge } from '../../src/core/challenge.js';
 import { aChallenge, NOW } from '../builders.js';
@@ -11,13 +12,15 @@ const endedHoursAgo = (h: number) => ({ endDate: NOW.minus({ hours: h }) });
 const unapproved = (createdHoursAgo: number) => ({ approvedByAdmin: false, createdAt: NOW.minus({ hours: createdHoursAgo }) });
 
 describe('decideIdle: the decision table (grace 1 d, unapproved after 2 d)', () => {
-  const rows: Array<[string, Partial<Challenge>, Pending | undefined, StopIdlePolicy, string, RegExp]> = [
+  const rows: Array<[string, Partial<Challenge>, Pending, StopIdlePolicy, string, RegExp]> = [
     ['ended 3 d ago, worker up, nothing pending -> delete', { workers: 1, ...endedHoursAgo(72) }, 0, policy, 'delete', /^ended 3 d ago \(grace 1 d\), nothing pending$/],
     ['ended 3 d ago, worker stopped (0) -> delete (the service still exists)', { workers: 0, ...endedHoursAgo(72) }, 0, policy, 'delete', /ended 3 d ago/],
     ['ended 3 d ago with --action stop -> still delete (stop is refused after end_date)', { workers: 1, ...endedHoursAgo(72) }, 0, stopPolicy, 'delete', /ended/],
     ['ended 3 d ago, 4 pending -> keep (draining)', { workers: 1, ...endedHoursAgo(72) }, 4, policy, 'none', /^draining: .*4 submissions pending; worker kept until they finish/],
     ['ended 3 d ago, 1 pending -> keep', { workers: 1, ...endedHoursAgo(72) }, 1, policy, 'none', /1 submission pending/],
     ['ended 3 d ago, pending unknown -> keep', { workers: 1, ...endedHoursAgo(72) }, 'unknown', policy, 'none', /pending submissions are unknown; worker kept/],
+    ['ended 3 d ago, pending not read -> keep (not read is unknown, never 0)', { workers: 1, ...endedHoursAgo(72) }, 'not read', policy, 'none', /pending submissions are unknown; worker kept/],
+    ['unapproved 3 d old, pending not read, --action stop -> keep', { workers: 1, ...unapproved(72) }, 'not read', stopPolicy, 'none', /unknown/],
     ['ended 5 h ago (within grace) -> keep', { workers: 1, ...endedHoursAgo(5) }, 0, policy, 'none', /ended 5 h ago, within the 1 d grace period/],
     ['ended exactly 1 d ago -> keep (more than the grace only)', { workers: 1, ...endedHoursAgo(24) }, 0, policy, 'none', /within the 1 d grace/],
     ['ended 25 h ago -> delete', { workers: 1, ...endedHoursAgo(25) }, 0, policy, 'delete', /ended 1 d 1 h ago/],
@@ -52,7 +55,7 @@ describe('decideIdle: the decision table (grace 1 d, unapproved after 2 d)', () 
   it('never removes a worker while submissions are pending or their count is unknown', () => {
     const challenges = [{ workers: 1, ...endedHoursAgo(72) }, { workers: 0, ...endedHoursAgo(9000) }, { workers: 3, ...unapproved(100) }, { workers: 1, isDockerBased: true, ...endedHoursAgo(72) }];
     for (const c of challenges) {
-      for (const pending of [1, 50, 'unknown', undefined] as Array<Pending | undefined>) {
+      for (const pending of [1, 50, 'unknown', 'not read'] as Pending[]) {
         for (const p of [policy, stopPolicy]) expect(decideIdle(aChallenge(c), pending, p, NOW).action).toBe('none');
       }
     }

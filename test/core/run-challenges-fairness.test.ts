@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { ChallengeEntry } from '../../src/evalai/challenges.js';
+import type { ChallengeEntry } from '../../src/core/run-challenges.js';
 import { runOverChallenges } from '../../src/core/run-challenges.js';
 import { Deadline } from '../../src/runtime/deadline.js';
 import { aChallenge } from '../builders.js';

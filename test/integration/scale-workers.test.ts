@@ -1,4 +1,6 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -177,6 +179,29 @@ describe('scale-workers (the built bin, as cron runs it)', () => {
 });
 
 describe('evalai-autoscaler (the umbrella bin)', () => {
+  it('--version prints package.json\'s version', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    const r = await runBin('evalai-autoscaler', ['--version'], {});
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(version);
+  });
+
+  it('--version is read from the installed package.json at run time, not written into the code', () => {
+    // The built package in a directory of its own, with another version in its package.json.
+    const root = fileURLToPath(new URL('../../', import.meta.url));
+    const copy = mkdtempSync(join(tmpdir(), 'version-'));
+    try {
+      cpSync(join(root, 'dist'), join(copy, 'dist'), { recursive: true });
+      cpSync(join(root, 'bin'), join(copy, 'bin'), { recursive: true });
+      symlinkSync(join(root, 'node_modules'), join(copy, 'node_modules'));
+      writeFileSync(join(copy, 'package.json'), JSON.stringify({ name: 'evalai-autoscaler', version: '9.8.7-test', type: 'module' }));
+      const out = execFileSync(process.execPath, [join(copy, 'bin', 'evalai-autoscaler.js'), '--version'], { encoding: 'utf8' });
+      expect(out.trim()).toBe('9.8.7-test');
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+  });
+
   it.each([
     [['--help'], 0],
     [['help'], 0],

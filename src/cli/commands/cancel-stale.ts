@@ -20,12 +20,10 @@ export function cancelStaleCommand(io: CliIO, done: (code: number) => void): Com
     .addOption(new Option('--include-queued', 'also cancel stale "queued" submissions (upstream never does)'))
     .addOption(new Option('--audit-log <path>', 'JSON-lines audit log of every cancellation (env CANCEL_STALE_AUDIT_LOG; default <state dir>/cancel-stale-audit.jsonl)'));
   addCommonOptions(cmd).action(async (flags: CancelStaleFlags) => {
-    const { cancelStalePolicy } = await import('../../commands/cancel-stale/policy.js');
-    const { auditLogPath } = await import('../../commands/cancel-stale/audit-log.js');
+    const { loadCancelStaleSettings } = await import('../../commands/cancel-stale/settings.js');
     const { runCancelStale } = await import('../../commands/cancel-stale/run.js');
-    const policy = cancelStalePolicy({ olderThanMs: flags.olderThan, days: flags.days, includeQueued: flags.includeQueued });
-    const auditLog = auditLogPath(flags.auditLog, io.env, flags.stateDir);
-    done(await runCommand({ name: 'cancel-stale', flags, io, run: (ctx) => runCancelStale(ctx, policy, { auditLogPath: auditLog }) }));
+    const settings = loadCancelStaleSettings(flags, io.env);
+    done(await runCommand({ name: 'cancel-stale', flags, io, run: (ctx) => runCancelStale(ctx, settings.policy, { auditLogPath: settings.auditLogPath }) }));
   });
   return cmd;
 }

@@ -1,6 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULTS, type CommonFlags } from '../../runtime/config.js';
-import { ConfigError } from '../../runtime/errors.js';
 import { addCommonOptions } from '../common-options.js';
 import { addHoldOptions, holdPolicyOf, type HoldFlags } from '../hold-options.js';
 import { holdsAnything } from '../../state/hold.js';
@@ -32,24 +31,11 @@ export function scaleEc2Command(io: CliIO, done: (code: number) => void): Comman
     .addOption(new Option('--region <region>', 'aws mode: the instances\' region (default: AWS_REGION / ~/.aws/config)'));
   addHoldOptions(cmd, 'stop an instance');
   addCommonOptions(cmd).action(async (flags: ScaleEc2Flags) => {
-    const via = (flags.via ?? io.env.SCALE_EC2_VIA ?? 'evalai').trim().toLowerCase();
-    if (via !== 'evalai' && via !== 'aws') throw new ConfigError(`--via must be "evalai" or "aws", not "${via}"`);
-    const instanceIds = new Map<number, string>();
-    for (const [pk, id] of flags.instance ?? []) {
-      const other = instanceIds.get(pk);
-      if (other && other !== id) throw new ConfigError(`--instance gives challenge ${pk} two instances (${other} and ${id})`);
-      instanceIds.set(pk, id);
-    }
-    if (via === 'evalai' && instanceIds.size > 0) throw new ConfigError('--instance is for --via aws; through EvalAI the server knows the instance');
+    const { loadScaleEc2Settings } = await import('../../commands/scale-ec2/settings.js');
+    // The AWS SDK loads only when its region is asked (aws mode without --region).
+    const sdkRegion = async () => (await import('../../aws/clients.js')).sdkDefaultRegion();
     const hold = holdPolicyOf(flags);
-    const policy = { via: via as 'evalai' | 'aws', instanceIds, region: flags.region?.trim() || undefined, awsTimeoutMs: flags.timeout ?? DEFAULTS.timeoutMs, ...hold };
-    if (policy.via === 'aws' && !policy.region) {
-      // Every EC2 call would fail "Region is missing", once per challenge: say it once, up front.
-      const { sdkDefaultRegion } = await import('../../aws/clients.js');
-      if (!(await sdkDefaultRegion())) {
-        throw new ConfigError('--via aws: no AWS region configured: pass --region, set AWS_REGION, or set region in the profile of the AWS config file (~/.aws/config, AWS_PROFILE)');
-      }
-    }
+    const policy = { ...(await loadScaleEc2Settings(flags, io.env, flags.timeout ?? DEFAULTS.timeoutMs, sdkRegion)), ...hold };
     const { runScaleEc2 } = await import('../../commands/scale-ec2/run.js');
     const { registerAwsEnvSecrets } = await import('../../aws/env-secrets.js');
     done(

@@ -22,8 +22,8 @@ export function scaleEksCommand(io: CliIO, done: (code: number) => void): Comman
     .addOption(new Option('--region <region>', 'region when neither the entry nor EvalAI names one (env EKS_AWS_REGION)'));
   addHoldOptions(cmd, 'scale a nodegroup to 0');
   addCommonOptions(cmd).action(async (flags: ScaleEksFlags) => {
-    const { resolveScaleEksSettings } = await import('../../commands/scale-eks/settings.js');
-    const settings = resolveScaleEksSettings(flags, io.env, flags.timeout ?? DEFAULTS.timeoutMs);
+    const { loadScaleEksSettings } = await import('../../commands/scale-eks/settings.js');
+    const settings = loadScaleEksSettings(flags, io.env, flags.timeout ?? DEFAULTS.timeoutMs);
     const hold = holdPolicyOf(flags);
     const policy = { ...settings.policy, ...hold };
     const { runScaleEks } = await import('../../commands/scale-eks/run.js');
@@ -38,9 +38,10 @@ export function scaleEksCommand(io: CliIO, done: (code: number) => void): Comman
         scope: settings.policy.source.kind === 'file' ? { configFile: settings.policy.source.path } : { mode: 'lambda' },
         run: (ctx) => {
           registerAwsEnvSecrets(io.env, ctx.secrets);
+          ctx.secrets.addAll(settings.secrets);
           if (settings.policy.source.kind === 'lambda') ctx.secrets.add(settings.policy.source.token);
           for (const w of settings.warnings) ctx.logger.warn(w);
-          return runScaleEks(ctx, policy);
+          return runScaleEks(ctx, policy, { ...(settings.file ? { file: settings.file } : {}) });
         },
       }),
     );

@@ -5,7 +5,7 @@ import { addHoldOptions, holdPolicyOf, type HoldFlags } from '../hold-options.js
 import type { CliIO } from '../io.js';
 import { envModeArg } from '../parsers.js';
 import { runCommand } from '../run-command.js';
-import { resolveEnvMode, type EnvMode } from '../../runtime/env-mode.js';
+import type { EnvMode } from '../../runtime/env-mode.js';
 import { holdsAnything } from '../../state/hold.js';
 
 interface ScaleWorkersFlags extends CommonFlags, HoldFlags {
@@ -21,10 +21,17 @@ export function scaleWorkersCommand(io: CliIO, done: (code: number) => void): Co
   addHoldOptions(cmd, 'stop a worker');
   addCommonOptions(cmd).action(async (flags: ScaleWorkersFlags) => {
     const { runScaleWorkers } = await import('../../commands/scale-workers/run.js');
-    // runCommand resolves the same mode again and logs the warning for an unknown ENV once.
+    // The mode (--env, else ENV) is read once, with the common configuration.
     const hold = holdPolicyOf(flags);
-    const policy = { mode: resolveEnvMode(flags.env, io.env, []), includeEc2: flags.includeEc2 ?? false, ...hold };
-    done(await runCommand({ name: 'scale-workers', flags, io, envFlag: flags.env, history: { needed: holdsAnything(hold) }, run: (ctx) => runScaleWorkers(ctx, policy) }));
+    done(
+      await runCommand({
+        name: 'scale-workers',
+        flags,
+        io,
+        history: { needed: holdsAnything(hold) },
+        run: (ctx, _flags, common) => runScaleWorkers(ctx, { mode: common.mode, includeEc2: flags.includeEc2 ?? false, ...hold }),
+      }),
+    );
   });
   return cmd;
 }

@@ -20,7 +20,7 @@ export interface CancelStalePolicy {
   statuses: readonly CandidateStatus[];
 }
 
-export interface CancelStaleOptions {
+export interface CancelStalePolicyFlags {
   /** --older-than, in ms. */
   olderThanMs?: number;
   /** --days (upstream's days_threshold). */
@@ -30,7 +30,7 @@ export interface CancelStaleOptions {
 }
 
 /** The policy from the flags; a contradictory or dangerous threshold is a configuration error (exit 2). */
-export function cancelStalePolicy(opts: CancelStaleOptions): CancelStalePolicy {
+export function cancelStalePolicy(opts: CancelStalePolicyFlags): CancelStalePolicy {
   if (opts.olderThanMs !== undefined && opts.days !== undefined) {
     throw new ConfigError('give either --older-than or --days, not both');
   }

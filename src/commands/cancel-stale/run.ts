@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Challenge } from '../../core/challenge.js';
 import type { Outcome } from '../../core/outcome.js';
-import { runOverChallengeList, type ChallengeRunResult } from '../../core/run-challenges.js';
+import type { ChallengeRunResult } from '../../core/run-challenges.js';
+import { runOverChallengeList } from '../shared/challenge-list.js';
 import type { Submission } from '../../core/submission.js';
 import type { RunContext } from '../../runtime/context.js';
 import { formatDuration } from '../../runtime/duration.js';

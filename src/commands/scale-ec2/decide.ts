@@ -4,14 +4,9 @@ import type { Challenge } from '../../core/challenge.js';
 import { hasEnded } from '../../core/datetime.js';
 import type { Decision } from '../../core/outcome.js';
 import { holdStop, type HoldInput } from '../../state/hold.js';
+import { knownPending, type Pending } from '../../core/pending.js';
 
 export type Ec2DecisionAction = 'start' | 'stop' | 'none' | 'skip';
-
-/**
- * The pending count; `unknown` when it could not be read (never acted on); `not read` when
- * ec2NeedsPending() said no count could change the decision (treated as unknown if it ever could).
- */
-export type Pending = number | 'unknown' | 'not read';
 
 /** The challenge's instance as observed, or `unknown` when it could not be described at all. */
 export type InstanceView = { instanceId: string; state: Ec2StateName } | 'unknown';
@@ -26,7 +21,7 @@ export type InstanceView = { instanceId: string; state: Ec2StateName } | 'unknow
  * is exactly the one above.
  */
 export function decideEc2(challenge: Challenge, instance: InstanceView, observed: Pending, now: DateTime, hold?: HoldInput): Decision<Ec2DecisionAction> {
-  const pending = observed === 'not read' ? 'unknown' : observed;
+  const pending = knownPending(observed);
   if (!challenge.usesEc2Worker) return { action: 'skip', reason: 'does not use an EC2 worker' };
   const ended = hasEnded(challenge.endDate, now);
   if (instance === 'unknown') {

@@ -1,7 +1,8 @@
 import type { Challenge } from '../../core/challenge.js';
-import { observePending } from '../../core/observe-pending.js';
+import { observePending } from '../shared/observe-pending.js';
 import { observationFailed, type Outcome } from '../../core/outcome.js';
-import { runOverChallengeList, type ChallengeRunResult } from '../../core/run-challenges.js';
+import type { ChallengeRunResult } from '../../core/run-challenges.js';
+import { runOverChallengeList } from '../shared/challenge-list.js';
 import type { RunContext } from '../../runtime/context.js';
 import type { AwsClients } from '../../aws/clients.js';
 import { actOnEc2 } from './act.js';

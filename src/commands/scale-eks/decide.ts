@@ -1,12 +1,10 @@
 import type { ScalingConfig } from '../../aws/eks.js';
 import type { Decision } from '../../core/outcome.js';
 import { holdStop, type HoldInput } from '../../state/hold.js';
+import { knownPending, type Pending } from '../../core/pending.js';
 import type { EksCaps } from './policy.js';
 
 export type EksAction = 'scale-up' | 'scale-down' | 'clamp' | 'none' | 'skip';
-
-/** The pending count, or `unknown` when it could not be read (never acted on). */
-export type Pending = number | 'unknown';
 
 export interface EksDecision extends Decision<EksAction> {
   /** The scaling config to write (scale-up, scale-down, clamp). */
@@ -102,24 +100,25 @@ export function decideNodegroup(obs: NodegroupObservation, caps: EksCaps, hold?:
     return { action: 'scale-down', reason: `${why}: ${nodes} -> 0`, facts: { ...facts, target }, target };
   };
 
-  if (obs.pending === 'unknown') return { action: 'none', reason: `pending submissions unknown: nothing done (${nodes})`, facts };
-  if (obs.pending === 0 && !obs.disabled && !obs.ended && cur.desiredSize > 0) {
+  const pending = knownPending(obs.pending);
+  if (pending === 'unknown') return { action: 'none', reason: `pending submissions unknown: nothing done (${nodes})`, facts };
+  if (pending === 0 && !obs.disabled && !obs.ended && cur.desiredSize > 0) {
     const verdict = holdStop(hold);
     if (verdict.keep) return { action: 'none', reason: `no pending submissions, ${nodes}; ${verdict.reason}`, facts };
     if (verdict.note) return scaleDown(`no pending submissions; ${verdict.note}`);
   }
-  if (obs.pending === 0) return scaleDown(obs.disabled ? 'challenge disabled, nothing pending' : obs.ended ? 'ended, nothing pending' : 'no pending submissions');
+  if (pending === 0) return scaleDown(obs.disabled ? 'challenge disabled, nothing pending' : obs.ended ? 'ended, nothing pending' : 'no pending submissions');
   if (obs.disabled || obs.ended) {
-    return { action: 'none', reason: `draining: ${obs.disabled ? 'disabled' : 'ended'} with ${plural(obs.pending)}; ${nodes} kept until they finish`, facts };
+    return { action: 'none', reason: `draining: ${obs.disabled ? 'disabled' : 'ended'} with ${plural(pending)}; ${nodes} kept until they finish`, facts };
   }
 
-  const wanted = Math.min(obs.pending, desiredCap);
-  if (obs.pending > cur.desiredSize && wanted > cur.desiredSize) {
+  const wanted = Math.min(pending, desiredCap);
+  if (pending > cur.desiredSize && wanted > cur.desiredSize) {
     const target = { minSize: 1, desiredSize: wanted, maxSize: maxCap };
-    const capped = wanted < obs.pending ? ` (capped at ${desiredCap})` : '';
-    return { action: 'scale-up', reason: `${plural(obs.pending)}: ${nodes} -> ${wanted}${capped}`, facts: { ...facts, target }, target };
+    const capped = wanted < pending ? ` (capped at ${desiredCap})` : '';
+    return { action: 'scale-up', reason: `${plural(pending)}: ${nodes} -> ${wanted}${capped}`, facts: { ...facts, target }, target };
   }
-  const why = obs.pending > cur.desiredSize ? `at the cap: ${plural(obs.pending)}, ${nodes} (cap ${desiredCap})` : `busy: ${plural(obs.pending)}, ${nodes}`;
+  const why = pending > cur.desiredSize ? `at the cap: ${plural(pending)}, ${nodes} (cap ${desiredCap})` : `busy: ${plural(pending)}, ${nodes}`;
   if (cur.maxSize > maxCap) {
     if (cur.desiredSize <= maxCap) {
       const target = { minSize: Math.min(cur.minSize, cur.desiredSize), desiredSize: cur.desiredSize, maxSize: maxCap };

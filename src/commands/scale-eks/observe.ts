@@ -6,7 +6,7 @@ import { assumeRole, crossAccountRoleArn } from '../../aws/sts.js';
 import type { Challenge } from '../../core/challenge.js';
 import { hasEnded } from '../../core/datetime.js';
 import type { Outcome } from '../../core/outcome.js';
-import { describePending } from '../../core/pending.js';
+import { describePending, type Pending } from '../../core/pending.js';
 import type { RunContext } from '../../runtime/context.js';
 import { describeError } from '../../runtime/errors.js';
 import { getAutoscaleMeta, getPendingSubmissionCount } from '../../evalai/autoscale.js';
@@ -15,7 +15,7 @@ import { EvalAIError, isEvalAIError, isRunFatal } from '../../evalai/errors.js';
 import { getEvaluationCluster } from '../../evalai/evaluation-cluster.js';
 import { getPendingSubmissions } from '../../evalai/metrics.js';
 import type { EksConfigEntry } from './config-file.js';
-import { chooseNodegroup, eksScope, type Pending } from './decide.js';
+import { chooseNodegroup, eksScope } from './decide.js';
 import type { EksCaps, ScaleEksPolicy } from './policy.js';
 
 /** What observing and acting need for the whole run. */

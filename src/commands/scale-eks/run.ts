@@ -1,14 +1,11 @@
-import pLimit from 'p-limit';
-import { logOutcome } from '../../core/log-outcome.js';
-import { failedOutcome, type Outcome } from '../../core/outcome.js';
+import type { Outcome } from '../../core/outcome.js';
 import type { ChallengeRunResult } from '../../core/run-challenges.js';
+import { runOverTargets, type TargetEntry } from '../../core/run-targets.js';
 import type { RunContext } from '../../runtime/context.js';
-import { describeError } from '../../runtime/errors.js';
 import { AwsClients } from '../../aws/clients.js';
 import { getAutoscaleEligibleChallenges } from '../../evalai/autoscale.js';
-import { isRunFatal } from '../../evalai/errors.js';
 import { actOnNodegroup } from './act.js';
-import { loadEksConfigFile } from './config-file.js';
+import { loadEksConfigFile, type EksConfigFile } from './config-file.js';
 import { decideNodegroup } from './decide.js';
 import { observeFromEntry, observeFromMeta, observeNodegroup, type EksEnv, type Observed } from './observe.js';
 import type { ScaleEksPolicy } from './policy.js';
@@ -19,6 +16,8 @@ const EKS_ACTIONS = { start: ['scale-up'], stop: ['scale-down'] };
 export interface ScaleEksDeps {
   /** The AWS clients factory (tests pass one; otherwise one is built for the run). */
   aws?: AwsClients;
+  /** File mode: the config file as the settings loader read it before the lock (else read here). */
+  file?: EksConfigFile;
 }
 
 /**
@@ -27,31 +26,24 @@ export interface ScaleEksDeps {
  * report. A broken config entry or one challenge's failure never stops the others.
  */
 export async function runScaleEks(ctx: RunContext, policy: ScaleEksPolicy, deps: ScaleEksDeps = {}): Promise<ChallengeRunResult> {
+  // An unreadable or invalid file is a configuration error of the run, before anything is asked.
+  const src = policy.source;
+  const file = src.kind === 'file' ? (deps.file ?? loadEksConfigFile(src.path, ctx.secrets)) : undefined;
   const aws = deps.aws ?? new AwsClients({ secrets: ctx.secrets, timeoutMs: policy.awsTimeoutMs });
   const env: EksEnv = { ctx, policy, aws, now: ctx.now(), roles: new Map() };
+  const source = src.kind === 'file' ? fileTargets(env, file!) : eligibleTargets(env, src.token);
+  const missing = src.kind === 'file' ? 'not in the config file' : 'not in autoscale_eligible_challenges';
   try {
-    if (policy.source.kind === 'file') {
-      const file = loadEksConfigFile(policy.source.path, ctx.secrets);
-      for (const w of file.warnings) ctx.logger.warn(w);
-      ctx.logger.info({ file: file.path, entries: file.entries.length, broken: file.broken.length }, 'config file read');
-      if (file.entries.length === 0 && file.broken.length === 0) ctx.logger.warn(`the EKS config file ${file.path} lists no challenge: nothing to scale`);
-      const preset = file.broken
-        .filter((b) => !ctx.only || (b.challengeId !== null && ctx.only.has(b.challengeId)))
-        .map((b) => failedOutcome({ id: b.challengeId }, 'config entry invalid: skipped', b.problem));
-      for (const o of preset) ctx.logger.error({ challenge: o.challengeId, error: o.error }, 'config entry invalid');
-      const targets = file.entries.map((entry) => ({ id: entry.challengeId, observe: () => observeFromEntry(env, entry) }));
-      return await runTargets(env, targets, preset, 'not in the config file');
-    }
-    const token = policy.source.token;
-    let pks: number[];
-    try {
-      pks = await getAutoscaleEligibleChallenges(ctx.transport, token);
-    } catch (err) {
-      return { outcomes: [], entriesRead: 0, ...(isRunFatal(err) ? { fatal: err } : { sourceError: err }) };
-    }
-    ctx.logger.info({ eligible: pks.length }, 'autoscale-eligible challenges read');
-    const targets = pks.map((pk) => ({ id: pk, observe: () => observeFromMeta(env, pk, token) }));
-    return await runTargets(env, targets, [], 'not in autoscale_eligible_challenges');
+    return await runOverTargets({
+      source,
+      concurrency: ctx.concurrency,
+      only: ctx.only,
+      notListed: { reason: missing, error: (id) => `challenge ${id} is ${missing}` },
+      handle: (t) => handle(env, t),
+      logger: ctx.logger,
+      deadline: ctx.deadline,
+      resumeAfter: ctx.resumeAfter,
+    });
   } finally {
     if (!deps.aws) aws.destroy();
   }
@@ -62,55 +54,21 @@ interface Target {
   observe: () => Promise<Observed>;
 }
 
-/**
- * Runs the targets a few at a time, as runOverChallenges does for the challenge list: one target's
- * failure never stops the others; a rejected run token stops everything.
- */
-async function runTargets(env: EksEnv, all: Target[], preset: Outcome[], missing: string): Promise<ChallengeRunResult> {
+/** The config file's entries, in file order; a broken entry is that challenge's failure. */
+async function* fileTargets(env: EksEnv, file: EksConfigFile): AsyncGenerator<TargetEntry<Target>> {
   const { ctx } = env;
-  const only = ctx.only;
-  const targets = only ? all.filter((t) => only.has(t.id)) : all;
-  const limit = pLimit(ctx.concurrency);
-  const outcomes: Outcome[] = [...preset];
-  let fatal: unknown;
-  let notReached = 0;
+  for (const w of file.warnings) ctx.logger.warn(w);
+  ctx.logger.info({ file: file.path, entries: file.entries.length, broken: file.broken.length }, 'config file read');
+  if (file.entries.length === 0 && file.broken.length === 0) ctx.logger.warn(`the EKS config file ${file.path} lists no challenge: nothing to scale`);
+  for (const b of file.broken) yield { ok: false, id: b.challengeId, reason: 'config entry invalid: skipped', error: b.problem, logAs: 'config entry invalid' };
+  for (const entry of file.entries) yield { ok: true, target: { id: entry.challengeId, observe: () => observeFromEntry(env, entry) } };
+}
 
-  await Promise.all(
-    targets.map((t) =>
-      limit(async () => {
-        if (fatal) return;
-        if (ctx.deadline.expired()) {
-          notReached++;
-          return;
-        }
-        try {
-          const outcome = await handle(env, t);
-          outcomes.push(outcome);
-          logOutcome(ctx.logger, outcome);
-        } catch (err) {
-          if (isRunFatal(err)) {
-            // Queued targets see `fatal` and return at once (clearing p-limit's queue instead would
-            // leave their promises unsettled forever).
-            fatal ??= err;
-            return;
-          }
-          const outcome = failedOutcome({ id: t.id }, 'unexpected error', describeError(err));
-          outcomes.push(outcome);
-          ctx.logger.error({ challenge: t.id, error: outcome.error }, 'challenge failed');
-        }
-      }),
-    ),
-  );
-
-  if (notReached) ctx.logger.warn({ notReached }, 'deadline passed: no new challenge was started after it');
-  if (only && !fatal && !notReached) {
-    const known = new Set([...all.map((t) => t.id), ...preset.map((o) => o.challengeId)]);
-    for (const id of only) {
-      if (!known.has(id)) outcomes.push(failedOutcome({ id }, missing, `challenge ${id} is ${missing}`));
-    }
-  }
-  outcomes.sort((a, b) => b.challengeId - a.challengeId);
-  return { outcomes, entriesRead: all.length + preset.length, ...(fatal ? { fatal } : {}), ...(notReached ? { deadlineReached: true, notReached } : {}) };
+/** autoscale_eligible_challenges, read with the Lambda token; a failure to read it is the source's. */
+async function* eligibleTargets(env: EksEnv, token: string): AsyncGenerator<TargetEntry<Target>> {
+  const pks = await getAutoscaleEligibleChallenges(env.ctx.transport, token);
+  env.ctx.logger.info({ eligible: pks.length }, 'autoscale-eligible challenges read');
+  for (const pk of pks) yield { ok: true, target: { id: pk, observe: () => observeFromMeta(env, pk, token) } };
 }
 
 async function handle(env: EksEnv, t: Target): Promise<Outcome> {

@@ -1,7 +1,9 @@
 import type { AwsCredentials } from '../../aws/clients.js';
 import { DEFAULT_CROSS_ACCOUNT_ROLE } from '../../aws/sts.js';
 import { type Env, readTokenFile } from '../../runtime/config.js';
+import { Secrets } from '../../runtime/secrets.js';
 import { normaliseToken } from '../../runtime/token-text.js';
+import { loadEksConfigFile, type EksConfigFile } from './config-file.js';
 import { ConfigError } from '../../runtime/errors.js';
 import type { EksSource, ScaleEksPolicy } from './policy.js';
 
@@ -18,6 +20,10 @@ export interface ScaleEksSettings {
   evalaiToken: 'required' | 'optional';
   /** Logged once the logger exists. */
   warnings: string[];
+  /** File mode: the config file, read and validated before the run takes its lock. */
+  file?: EksConfigFile;
+  /** The file's tokens and keys, to register with the run's secrets. */
+  secrets: Secrets;
 }
 
 /**
@@ -28,6 +34,7 @@ export interface ScaleEksSettings {
  */
 export function resolveScaleEksSettings(flags: ScaleEksSettingsFlags, env: Env, awsTimeoutMs: number): ScaleEksSettings {
   const warnings: string[] = [];
+  const secrets = new Secrets();
   const configPath = nonEmpty(flags.configFile) ?? nonEmpty(env.JSON_PATH);
   const lambdaConfigured = Boolean(nonEmpty(env.LAMBDA_AUTH_TOKEN) ?? nonEmpty(env.LAMBDA_AUTH_TOKEN_FILE));
   const wanted = flags.source?.trim().toLowerCase();
@@ -77,7 +84,19 @@ export function resolveScaleEksSettings(flags: ScaleEksSettingsFlags, env: Env, 
     policy: { source, defaultCredentials, ...(defaultRegion ? { defaultRegion } : {}), crossAccountRoleName, awsTimeoutMs },
     evalaiToken: kind === 'file' ? 'required' : 'optional',
     warnings,
+    secrets,
   };
+}
+
+/**
+ * scale-eks's settings, all layers, called before the run takes its lock: the flags and environment
+ * (resolveScaleEksSettings), then, in file mode, the config file itself, read and validated, so an
+ * unreadable or invalid file is a configuration error (exit 2) before anything is locked or asked.
+ */
+export function loadScaleEksSettings(flags: ScaleEksSettingsFlags, env: Env, awsTimeoutMs: number): ScaleEksSettings {
+  const settings = resolveScaleEksSettings(flags, env, awsTimeoutMs);
+  const src = settings.policy.source;
+  return src.kind === 'file' ? { ...settings, file: loadEksConfigFile(src.path, settings.secrets) } : settings;
 }
 
 /** LAMBDA_AUTH_TOKEN_FILE (kept out of the crontab and `ps`), else LAMBDA_AUTH_TOKEN. */

@@ -2,21 +2,17 @@ import type { DateTime } from 'luxon';
 import type { Challenge } from '../../core/challenge.js';
 import { hasEnded } from '../../core/datetime.js';
 import type { Decision } from '../../core/outcome.js';
+import { knownPending, type Pending } from '../../core/pending.js';
 import { skipsRemoteEvaluation } from '../../runtime/env-mode.js';
 import { holdStop } from '../../state/hold.js';
 import type { ChallengeMemory } from '../../state/memory.js';
 import type { ScaleWorkersPolicy } from './policy.js';
 
 export type WorkerDecisionAction = 'start' | 'stop' | 'none' | 'skip';
+export type { Pending } from '../../core/pending.js';
 
 /** What starts a worker from none, and what stops it (for the history). */
 export const WORKER_ACTIONS = { start: ['start'], stop: ['stop'] } as const;
-
-/**
- * The pending count; `unknown` when the metrics could not be read or were malformed; `not read`
- * when needsPending() said no count could change the decision (it then counts as 0).
- */
-export type Pending = number | 'unknown' | 'not read';
 
 /**
  * The decision for one challenge: a pure function of the challenge, its pending count, the policy,
@@ -26,13 +22,14 @@ export type Pending = number | 'unknown' | 'not read';
  * challenge (the server refuses it with 406), a null end date means "no end", EC2 challenges are
  * scale-ec2's, and an unknown pending count is never acted on.
  */
-export function decideWorkers(challenge: Challenge, pending: Pending, policy: ScaleWorkersPolicy, now: DateTime, memory: ChallengeMemory | null = null): Decision<WorkerDecisionAction> {
+export function decideWorkers(challenge: Challenge, observed: Pending, policy: ScaleWorkersPolicy, now: DateTime, memory: ChallengeMemory | null = null): Decision<WorkerDecisionAction> {
   const scope = outOfScope(challenge, policy);
   if (scope) return scope;
 
   const workers = challenge.workers ?? 0;
-  const facts = { pending, workers: challenge.workers, ended: hasEnded(challenge.endDate, now) };
-  if (pending === 'not read') pending = 0;
+  const facts = { pending: observed, workers: challenge.workers, ended: hasEnded(challenge.endDate, now) };
+  // `not read` (needsPending said no count could matter) is unknown too: never a stop.
+  const pending = knownPending(observed);
   const up = `${workers} worker${workers === 1 ? '' : 's'} up`;
 
   if (facts.ended) {

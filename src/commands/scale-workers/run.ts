@@ -1,7 +1,7 @@
 import type { Challenge } from '../../core/challenge.js';
-import { observePending } from '../../core/observe-pending.js';
+import { observePending } from '../shared/observe-pending.js';
 import { observationFailed, type Outcome } from '../../core/outcome.js';
-import { runOverChallengeList } from '../../core/run-challenges.js';
+import { runOverChallengeList } from '../shared/challenge-list.js';
 import type { RunContext } from '../../runtime/context.js';
 import { actOnWorkers } from './act.js';
 import { decideWorkers, needsPending, WORKER_ACTIONS } from './decide.js';

@@ -2,13 +2,11 @@ import type { DateTime } from 'luxon';
 import type { Challenge } from '../../core/challenge.js';
 import { hasEnded } from '../../core/datetime.js';
 import type { Decision } from '../../core/outcome.js';
+import { knownPending, type Pending } from '../../core/pending.js';
 import { formatDuration } from '../../runtime/duration.js';
 import type { IdleWorkerAction, StopIdlePolicy } from './policy.js';
 
 export type IdleDecisionAction = IdleWorkerAction | 'none';
-
-/** The pending count, or `unknown` when it could not be read (or was malformed). */
-export type Pending = number | 'unknown';
 
 type Assessment =
   | { kind: 'final'; decision: Decision<IdleDecisionAction> }
@@ -59,11 +57,12 @@ export function needsPending(challenge: Challenge, policy: StopIdlePolicy, now: 
  * The decision for one challenge (pure). A worker is never removed while submissions are pending
  * (upstream's defect, contract §6 #20) nor when the pending count is unknown.
  */
-export function decideIdle(challenge: Challenge, pending: Pending | undefined, policy: StopIdlePolicy, now: DateTime): Decision<IdleDecisionAction> {
+export function decideIdle(challenge: Challenge, observed: Pending, policy: StopIdlePolicy, now: DateTime): Decision<IdleDecisionAction> {
   const a = assess(challenge, policy, now);
   if (a.kind === 'final') return a.decision;
-  const facts = { ...a.facts, pending: pending ?? 'unknown' };
-  if (pending === undefined || pending === 'unknown') {
+  const pending = knownPending(observed);
+  const facts = { ...a.facts, pending: observed };
+  if (pending === 'unknown') {
     return { action: 'none', reason: `${a.why}, but pending submissions are unknown; worker kept`, facts };
   }
   if (pending > 0) {

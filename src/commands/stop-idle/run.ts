@@ -1,7 +1,8 @@
 import type { Challenge } from '../../core/challenge.js';
-import { observePending } from '../../core/observe-pending.js';
+import { observePending } from '../shared/observe-pending.js';
 import { observationFailed, type Outcome } from '../../core/outcome.js';
-import { runOverChallengeList, type ChallengeRunResult } from '../../core/run-challenges.js';
+import type { ChallengeRunResult } from '../../core/run-challenges.js';
+import { runOverChallengeList } from '../shared/challenge-list.js';
 import type { RunContext } from '../../runtime/context.js';
 import { actOnIdleWorker } from './act.js';
 import { decideIdle, needsPending } from './decide.js';
@@ -16,7 +17,7 @@ export async function runStopIdle(ctx: RunContext, policy: StopIdlePolicy): Prom
   return runOverChallengeList(ctx, async (challenge: Challenge): Promise<Outcome> => {
     const now = ctx.now();
     const observed = needsPending(challenge, policy, now) ? await observePending(ctx, challenge.id) : undefined;
-    const decision = decideIdle(challenge, observed?.pending, policy, now);
+    const decision = decideIdle(challenge, observed?.pending ?? 'not read', policy, now);
     // An unreadable count keeps the worker, and the run counts a failure: it needs a human.
     if (observed?.error !== undefined) return observationFailed(challenge, decision, observed.error);
     return actOnIdleWorker(ctx.transport, challenge, decision, ctx);

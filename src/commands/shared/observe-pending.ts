@@ -1,8 +1,7 @@
-import type { RunContext } from '../runtime/context.js';
-import { describeError } from '../runtime/errors.js';
-import { isRunFatal } from '../evalai/errors.js';
-import { getPendingSubmissions } from '../evalai/metrics.js';
-import { describePending } from './pending.js';
+import type { RunContext } from '../../runtime/context.js';
+import { describeError, isRunFatal } from '../../runtime/errors.js';
+import { getPendingSubmissions } from '../../evalai/metrics.js';
+import { describePending } from '../../core/pending.js';
 
 /** The pending count of a challenge as one observation: a number, or unknown with why. */
 export type PendingObservation = { pending: number; error?: undefined } | { pending: 'unknown'; error: string };
