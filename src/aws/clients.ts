@@ -77,9 +77,14 @@ export class AwsClients {
     return this.get('sts', region, credentials, (config) => new STSClient(config));
   }
 
-  /** scale-pool's `sqs` demand source (GetQueueAttributes). */
+  /**
+   * scale-pool's `sqs` demand source (GetQueueAttributes). Requests go to the SDK's own endpoint
+   * (the region's, or AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_SQS), not to the queue URL's host: by
+   * default the SDK would send to the queue URL's host, ignoring AWS_ENDPOINT_URL with a warning
+   * on stderr.
+   */
   sqs(region: string | undefined, credentials: AwsCredentials = DEFAULT_CREDENTIALS): SQSClient {
-    return this.get('sqs', region, credentials, (config) => new SQSClient(config));
+    return this.get('sqs', region, credentials, (config) => new SQSClient({ ...config, useQueueUrlAsEndpoint: false }));
   }
 
   /** How many clients were built (tests check reuse). */

@@ -5,6 +5,7 @@ import { scaleEc2Command } from './commands/scale-ec2.js';
 import { scaleEksCommand } from './commands/scale-eks.js';
 import { cancelStaleCommand } from './commands/cancel-stale.js';
 import { stopIdleCommand } from './commands/stop-idle.js';
+import { scalePoolCommand } from './commands/scale-pool.js';
 import { sandboxCommand, demoCommand } from './commands/sandbox.js';
 import { statusCommand } from './commands/status.js';
 
@@ -25,6 +26,7 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
   program.addCommand(scaleEksCommand(io, done));
   program.addCommand(cancelStaleCommand(io, done));
   program.addCommand(stopIdleCommand(io, done));
+  program.addCommand(scalePoolCommand(io, done));
   program.addCommand(statusCommand(io, done));
   program.addCommand(sandboxCommand(io, done));
   program.addCommand(demoCommand(io, done));
