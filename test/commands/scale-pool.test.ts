@@ -55,9 +55,10 @@ interface Run {
 }
 
 /** The real CLI entry in this process, with an EventEmitter for signals and an instant sleep. */
-async function cli(argv: string[], opts: { signals?: EventEmitter; onStdout?: (chunk: string) => void; env?: Record<string, string> } = {}): Promise<Run> {
+async function cli(argv: string[], opts: { signals?: EventEmitter; onStdout?: (chunk: string) => void; env?: Record<string, string>; sleep?: (ms: number) => Promise<void> } = {}): Promise<Run> {
   let stdout = '';
   let stderr = '';
+  let sleeps = 0;
   const sink = (append: (s: string) => void) =>
     new Writable({
       write(chunk: Buffer | string, _enc, cb) {
@@ -72,7 +73,8 @@ async function cli(argv: string[], opts: { signals?: EventEmitter; onStdout?: (c
     }),
     stderr: sink((s) => (stderr += s)),
     env: { HOME: dir, EVALAI_AUTOSCALER_STATE_DIR: stateDir, ...opts.env },
-    sleep: async () => undefined,
+    // Instant, but a daemon that never stops parks after 20 sleeps and fails by the test timeout (no spin).
+    sleep: opts.sleep ?? (() => (++sleeps > 20 ? new Promise(() => undefined) : Promise.resolve())),
     ...(opts.signals ? { signals: opts.signals } : {}),
   });
   const logs = stderr
@@ -229,8 +231,11 @@ describe('scale-pool run --interval (daemon)', () => {
     queues.set(QUEUE, { visible: 2, notVisible: 0 });
     const signals = new EventEmitter();
     let ticks = 0;
+    let sleeps = 0;
     const r = await cli(['run', '--config', poolFile([trainers]), '--interval', '60s'], {
       signals,
+      // Ticks back to back; a daemon that does not stop parks after 10 sleeps and fails by the test timeout.
+      sleep: () => (++sleeps > 10 ? new Promise(() => undefined) : Promise.resolve()),
       onStdout: (s) => {
         if (!s.includes('exit ')) return;
         ticks += 1;
@@ -246,6 +251,25 @@ describe('scale-pool run --interval (daemon)', () => {
     expect(fake.live('trainers')).toHaveLength(3);
     expect(statusFile()).toMatchObject({ outcome: 'ok' });
     expect(signals.listenerCount('SIGTERM')).toBe(0);
+  });
+
+  it('SIGTERM while sleeping between ticks ends the daemon at once with 0', async () => {
+    queues.set(QUEUE, { visible: 0, notVisible: 0 });
+    const signals = new EventEmitter();
+    const slept: number[] = [];
+    const r = await cli(['run', '--config', poolFile([trainers]), '--interval', '90s'], {
+      signals,
+      // A sleep that never ends by itself: only the signal can end the daemon.
+      sleep: (ms) => {
+        slept.push(ms);
+        signals.emit('SIGTERM', 'SIGTERM');
+        return new Promise(() => undefined);
+      },
+    });
+    expect(r.code).toBe(0);
+    expect(slept).toEqual([90_000]);
+    expect(r.logs.filter((l) => l.msg === 'run started')).toHaveLength(1);
+    expect(statusFile()).toMatchObject({ outcome: 'ok', exitCode: 0 });
   });
 
   it('SIGTERM during a tick: the tick finishes and is recorded as interrupted, then the daemon exits 0', async () => {
