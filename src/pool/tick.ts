@@ -113,15 +113,8 @@ export async function tick(input: TickInput): Promise<TickReport> {
   report.launches.reason = decision.launches.reason;
   const nextState: PoolTickState = { history: decision.history, backoff: input.state.backoff };
 
-  if (dryRun) {
-    report.moves = decision.moves.map((m) => ({ ...m, status: 'planned' }));
-    if (decision.launches.count > 0) report.launches.status = 'planned';
-    return report;
-  }
-
-  // Act: state tags first, then terminates (each re-checked), then launches (after a re-count).
-  const byId = new Map(hosts.map((h) => [h.id, h]));
-  const reported = new Map<Move, ReportedMove>(decision.moves.map((m) => [m, { ...m, status: 'done' }]));
+  // The guard is asked on the same path in a dry run, so a dry run shows what the cap would refuse.
+  const reported = new Map<Move, ReportedMove>(decision.moves.map((m) => [m, { ...m, status: dryRun ? 'planned' : 'done' }]));
   const claim = input.claim ?? (() => null);
   const allowed = decision.moves.filter((m) => {
     if (m.to !== 'draining' && m.to !== 'terminating') return true;
@@ -130,6 +123,26 @@ export async function tick(input: TickInput): Promise<TickReport> {
     return refusal === null;
   });
   const retries = decision.retryTerminate.filter((r) => claim(`host ${r.hostId}`, 'terminate again') === null);
+  let launchCount = 0;
+  let launchRefusal: string | null = null;
+  for (let k = 1; k <= decision.launches.count && launchRefusal === null; k += 1) {
+    launchRefusal = claim(`launch ${pool} #${k}`, 'launch');
+    if (launchRefusal === null) launchCount = k;
+  }
+  if (launchRefusal !== null) {
+    report.launches.refused = decision.launches.count - launchCount;
+    report.launches.reason += `; ${report.launches.refused} not launched: ${launchRefusal}`;
+    if (launchCount === 0) report.launches.status = 'refused';
+  }
+
+  if (dryRun) {
+    report.moves = decision.moves.map((m) => reported.get(m)!);
+    if (launchCount > 0) report.launches.status = 'planned';
+    return report;
+  }
+
+  // Act: state tags first, then terminates (each re-checked), then launches (after a re-count).
+  const byId = new Map(hosts.map((h) => [h.id, h]));
   const tagMoves = allowed.filter((m) => m.to !== 'terminating');
   if (tagMoves.length > 0) {
     try {
@@ -157,17 +170,6 @@ export async function tick(input: TickInput): Promise<TickReport> {
   }
   report.moves = decision.moves.map((m) => reported.get(m)!);
 
-  let launchCount = 0;
-  let launchRefusal: string | null = null;
-  for (let k = 1; k <= decision.launches.count && launchRefusal === null; k += 1) {
-    launchRefusal = claim(`launch ${pool} #${k}`, 'launch');
-    if (launchRefusal === null) launchCount = k;
-  }
-  if (launchRefusal !== null) {
-    report.launches.refused = decision.launches.count - launchCount;
-    report.launches.reason += `; ${report.launches.refused} not launched: ${launchRefusal}`;
-    if (launchCount === 0) report.launches.status = 'refused';
-  }
   if (launchCount > 0) {
     try {
       const out = await backend.launch(launchCount, { now, maxHosts: policy.maxHosts, backoff: input.state.backoff });

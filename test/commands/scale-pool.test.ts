@@ -169,6 +169,14 @@ describe('scale-pool run', () => {
     expect(r.stdout).toContain('--max-actions 2 reached');
   });
 
+  it('a dry run asks the same guard: it shows what --max-actions would refuse (exit 6) and launches nothing', async () => {
+    queues.set(QUEUE, { visible: 2, notVisible: 0 });
+    const r = await cli(['run', '--config', poolFile([trainers]), '--max-actions', '2', '--dry-run']);
+    expect(r.code).toBe(6);
+    expect(r.stdout).toContain('to launch 2 (1 refused)');
+    expect(ec2Mock.commandCalls(RunInstancesCommand)).toHaveLength(0);
+  });
+
   it('--max-actions counts drains too', async () => {
     queues.set(OTHER_QUEUE, { visible: 0, notVisible: 0 });
     for (let i = 0; i < 5; i += 1) fake.add({ tags: { [POOL_TAG]: 'workspaces', [STATE_TAG]: 'ready', [SINCE_TAG]: new Date(Date.now() - 5 * HOUR).toISOString() }, launchTime: Date.now() - 5 * HOUR });

@@ -49,7 +49,7 @@ export function formatRunHuman(report: RunPoolsReport, verbose: boolean): string
     const terms = p.moves.filter((m) => m.to === 'terminating');
     const verb = p.dryRun ? 'to ' : '';
     lines.push(
-      `  ${verb}launch ${p.dryRun ? p.launches.wanted : p.launches.launched.length}` +
+      `  ${verb}launch ${p.dryRun ? p.launches.wanted - (p.launches.refused ?? 0) : p.launches.launched.length}` +
         (p.launches.refused ? ` (${p.launches.refused} refused)` : '') +
         `, ${verb}drain ${drains.filter((m) => m.status !== 'refused' && m.status !== 'failed').length}, ${verb}terminate ${p.dryRun ? terms.length : p.terminated.length}` +
         `; hosts before: ${describeCounts(p.hosts as never)}`,
