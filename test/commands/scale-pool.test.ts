@@ -188,6 +188,41 @@ describe('scale-pool run', () => {
     expect(r.logs.filter((l) => l.to === 'draining' && l.status === 'refused')).toHaveLength(2);
   });
 
+  it('the pool state file is read at the start of a tick: a scale-down delay that began earlier lets this tick drain', async () => {
+    queues.set(OTHER_QUEUE, { visible: 0, notVisible: 0 });
+    for (let i = 0; i < 4; i += 1) fake.add({ tags: { [POOL_TAG]: 'workspaces', [STATE_TAG]: 'ready', [SINCE_TAG]: new Date(Date.now() - 5 * HOUR).toISOString() }, launchTime: Date.now() - 5 * HOUR });
+    const file = poolFile([workspaces]);
+    // Without history, desired (2) below the count (4) only starts the 10 min delay.
+    const first = await cli(['run', '--config', file]);
+    expect(first.code).toBe(0);
+    expect(fake.live('workspaces').filter((i) => i.tags[STATE_TAG] === 'draining')).toHaveLength(0);
+    const statePath = join(stateDir, `${fileRunTargetKey('scale-pool', file, '')}.workspaces.pool-state.json`);
+    const kept = JSON.parse(readFileSync(statePath, 'utf8')) as { history: { belowSince: number } };
+    expect(kept.history.belowSince).toBeGreaterThan(Date.now() - HOUR);
+    // As if that tick had been an hour ago: the delay has passed, so this tick drains the excess.
+    writeFileSync(statePath, JSON.stringify({ version: 1, history: { belowSince: Date.now() - HOUR }, backoff: {} }));
+    const second = await cli(['run', '--config', file]);
+    expect(second.code).toBe(0);
+    expect(fake.live('workspaces').filter((i) => i.tags[STATE_TAG] === 'draining')).toHaveLength(2);
+  });
+
+  it('a broken pool state file is a warning, not a failure', async () => {
+    queues.set(QUEUE, { visible: 0, notVisible: 0 });
+    const file = poolFile([trainers]);
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(stateDir, { recursive: true });
+    writeFileSync(join(stateDir, `${fileRunTargetKey('scale-pool', file, '')}.trainers.pool-state.json`), '{not json');
+    const r = await cli(['run', '--config', file]);
+    expect(r.code).toBe(0);
+    expect(r.logs.some((l) => l.level === 40 && String(l.msg).includes('the pool state file is not valid JSON'))).toBe(true);
+  });
+
+  it('--interval below 1s is a configuration error', async () => {
+    const r = await cli(['run', '--config', poolFile([trainers]), '--interval', '500ms']);
+    expect(r.code).toBe(2);
+    expect(ec2Mock.calls()).toHaveLength(0);
+  });
+
   it('another run holding the lock: exit 4, no AWS call', async () => {
     const file = poolFile([trainers]);
     const { mkdirSync } = await import('node:fs');
