@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { registerAwsEnvSecrets } from '../../aws/env-secrets.js';
 import type { CliIO } from '../../cli/io.js';
 import type { ShellSpec } from '../../cli/run-shell.js';
@@ -66,7 +67,7 @@ export function preparePoolRun(flags: PoolFlags, io: CliIO, opts: { dryRun?: boo
       common,
       ...(flags.stateDir !== undefined ? { stateDirFlag: flags.stateDir } : {}),
       targetKey,
-      targetLabel: flags.pool ? `${file.path} (pool ${flags.pool})` : file.path,
+      targetLabel: flags.pool ? `${resolve(file.path)} (pool ${flags.pool})` : resolve(file.path),
       secrets,
       warnings,
       hardMs: common.deadlineMs + requestMs + DEFAULTS.hardDeadlineGraceMs,
