@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { EKSClient } from '@aws-sdk/client-eks';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { Secrets } from '../runtime/secrets.js';
 
@@ -45,14 +46,14 @@ export async function sdkDefaultRegion(): Promise<string | undefined> {
   }
 }
 
-type Service = 'ec2' | 'eks' | 'sts';
-type AnyClient = EC2Client | EKSClient | STSClient;
+type Service = 'ec2' | 'eks' | 'sts' | 'sqs';
+type AnyClient = EC2Client | EKSClient | STSClient | SQSClient;
 
 /**
  * The only place SDK clients are built: one client per service, region and credentials, built on
  * first use and reused for the rest of the run (a cron run may touch many challenges in one
  * account). The endpoint is never set here: the SDK reads AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_EC2,
- * AWS_ENDPOINT_URL_EKS, AWS_ENDPOINT_URL_STS, AWS_MAX_ATTEMPTS and the region itself, so an operator
+ * AWS_ENDPOINT_URL_EKS, AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL_SQS, AWS_MAX_ATTEMPTS and the region itself, so an operator
  * can aim every command at an emulator without a flag.
  */
 export class AwsClients {
@@ -73,6 +74,16 @@ export class AwsClients {
 
   sts(region: string | undefined, credentials: AwsCredentials = DEFAULT_CREDENTIALS): STSClient {
     return this.get('sts', region, credentials, (config) => new STSClient(config));
+  }
+
+  /**
+   * scale-pool's `sqs` demand source (GetQueueAttributes). Requests go to the SDK's own endpoint
+   * (the region's, or AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_SQS), not to the queue URL's host: by
+   * default the SDK would send to the queue URL's host, ignoring AWS_ENDPOINT_URL with a warning
+   * on stderr.
+   */
+  sqs(region: string | undefined, credentials: AwsCredentials = DEFAULT_CREDENTIALS): SQSClient {
+    return this.get('sqs', region, credentials, (config) => new SQSClient({ ...config, useQueueUrlAsEndpoint: false }));
   }
 
   /** How many clients were built (tests check reuse). */

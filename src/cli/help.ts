@@ -83,6 +83,15 @@ export const HELP: Record<string, { examples: string[]; page: string; exitCodes?
       "evalai-autoscaler status --forget 'scale-workers@evla.ai-1a2b3c4d'   # stop watching a target nobody runs",
     ],
   },
+  'scale-pool': {
+    page: 'scale-pool',
+    examples: [
+      'scale-pool run --config /etc/evalai-autoscaler/pools.json --dry-run   # demand, desired hosts and the moves, changing nothing',
+      'scale-pool run --config pools.json --interval 60s                    # a daemon: one tick a minute until SIGTERM',
+      'scale-pool status --config pools.json --pool trainers                # every host with its state, type and age in state',
+      'scale-pool scale-up 2 --config pools.json --pool trainers            # now; bounded by max, and says what the next tick does',
+    ],
+  },
   simulate: {
     page: 'simulate',
     exitCodes: 'Exit codes: 0 ok, 2 usage error or a trace that cannot be read (the line says file:line and the field)',

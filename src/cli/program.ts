@@ -5,6 +5,7 @@ import { scaleEc2Command } from './commands/scale-ec2.js';
 import { scaleEksCommand } from './commands/scale-eks.js';
 import { cancelStaleCommand } from './commands/cancel-stale.js';
 import { stopIdleCommand } from './commands/stop-idle.js';
+import { scalePoolCommand } from './commands/scale-pool.js';
 import { sandboxCommand, demoCommand } from './commands/sandbox.js';
 import { statusCommand } from './commands/status.js';
 import { EXIT_CODES_LINE, HELP, docsPage, teach, usageErrorsNamed } from './help.js';
@@ -22,7 +23,7 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
     });
-  for (const cmd of [scaleWorkersCommand(io, done), scaleEc2Command(io, done), scaleEksCommand(io, done), cancelStaleCommand(io, done), stopIdleCommand(io, done), statusCommand(io, done), simulateCommand(io, done)]) {
+  for (const cmd of [scaleWorkersCommand(io, done), scaleEc2Command(io, done), scaleEksCommand(io, done), cancelStaleCommand(io, done), stopIdleCommand(io, done), scalePoolCommand(io, done), statusCommand(io, done), simulateCommand(io, done)]) {
     program.addCommand(teach(cmd, HELP[cmd.name()]!));
   }
   program.addCommand(usageErrorsNamed(sandboxCommand(io, done), 'sandbox'));

@@ -61,7 +61,6 @@ export async function runCommand<F extends CommonFlags>(spec: CommandSpec<F>): P
     secrets,
     warnings,
     hardMs,
-    levelGiven: common.levelGiven,
     quiet: flags.quiet ?? false,
   };
   return runInShell(shellSpec, async ({ logger, deadline, guard, maxActions, startedAt, resumeAfter, scoped, previousLastSuccessAt, logLinesDropped }) => {

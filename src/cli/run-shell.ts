@@ -32,10 +32,8 @@ export interface ShellSpec {
   warnings: string[];
   /** The longest the run may last: the deadline plus the request timeouts and a margin. */
   hardMs: number;
-  /** LOG_LEVEL or --log-level was given: the log is JSON at that level, even on a terminal. */
-  levelGiven: boolean;
   /** --quiet: only the summary on stdout, warnings and errors on stderr. */
-  quiet: boolean;
+  quiet?: boolean;
 }
 
 /** What the shell hands the command's body: the run's shared machinery. */
@@ -77,7 +75,7 @@ export interface ShellResult {
 export async function runInShell(spec: ShellSpec, body: (shell: Shell) => Promise<ShellResult>): Promise<number> {
   const { io, common } = spec;
   // Under cron: pino JSON. On a terminal with no level given: readable warnings (terminal-output.ts).
-  const output = chooseLogOutput({ level: common.logLevel, levelGiven: spec.levelGiven, stderrIsTTY: isTTY(io.stderr), quiet: spec.quiet });
+  const output = chooseLogOutput({ level: common.logLevel, levelGiven: common.levelGiven, stderrIsTTY: isTTY(io.stderr), quiet: spec.quiet ?? false });
   const sink: LogSink = output.readable ? streamLogSink(readableLogStream(io.stderr)) : io.stderr === process.stderr ? fdLogSink(2) : streamLogSink(io.stderr);
   const logger = createLogger({ level: output.level, secrets: spec.secrets, command: spec.name, sink });
   for (const w of spec.warnings) logger.warn(w);

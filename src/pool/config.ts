@@ -42,11 +42,18 @@ const sqsDemand = z.strictObject({
   countInFlight: z.boolean().default(true),
 });
 
-/** Not read yet: the EvalAI source is wired in a later change; the file can already name it. */
-const evalaiDemand = z.strictObject({
-  type: z.literal('evalai'),
-  challenges: z.union([z.array(z.number().int().positive()).min(1, 'must name at least one challenge'), z.literal('all')]),
-});
+/**
+ * Pending submissions (EvalAI's calculator) over some challenges: their ids, or "all" current
+ * challenges, optionally only those with `flag` set. Needs API_HOST_URL and a staff AUTH_TOKEN.
+ */
+export const EVALAI_CHALLENGE_FLAGS = ['isDockerBased', 'usesEc2Worker', 'remoteEvaluation'] as const;
+const evalaiDemand = z
+  .strictObject({
+    type: z.literal('evalai'),
+    challenges: z.union([z.array(z.number().int().positive()).min(1, 'must name at least one challenge'), z.literal('all')]),
+    flag: z.enum(EVALAI_CHALLENGE_FLAGS).optional(),
+  })
+  .refine((d) => d.flag === undefined || d.challenges === 'all', { message: 'a flag picks among "all" challenges: give either ids or "all" with a flag', path: ['flag'] });
 
 /** The Ray dashboard's state API (seed 004): n = tasks in PENDING_NODE_ASSIGNMENT. */
 const rayDemand = z.strictObject({

@@ -31,6 +31,13 @@ export interface TickInput {
   dryRun: boolean;
   /** Probes in flight at once. */
   probeConcurrency?: number;
+  /**
+   * Asked before each drain, terminate and launch is carried out (the run's ActionGuard: --max-actions,
+   * a signal): null to go ahead, or why not. A refused drain or terminate is reported `refused`; a
+   * refused launch is not sent. Moves that record what was observed (ready, unhealthy, terminated)
+   * are not asked.
+   */
+  claim?: (target: string, action: string) => string | null;
 }
 
 export type ActStatus = 'done' | 'planned' | 'failed' | 'refused';
@@ -47,7 +54,7 @@ export interface TickReport {
   desiredHosts: number | null;
   why: string;
   moves: ReportedMove[];
-  launches: { wanted: number; reason: string; status: ActStatus | 'none'; launched: string[]; attempts: LaunchAttempt[]; error?: string };
+  launches: { wanted: number; reason: string; status: ActStatus | 'none'; launched: string[]; attempts: LaunchAttempt[]; error?: string; refused?: number };
   /** TerminateInstances sent for these. */
   terminated: string[];
   /** The hosts as observed at the start of the tick, with probe answers. */
@@ -110,16 +117,37 @@ export async function tick(input: TickInput): Promise<TickReport> {
   report.launches.reason = decision.launches.reason;
   const nextState: PoolTickState = { history: decision.history, backoff: input.state.backoff };
 
+  // The guard is asked on the same path in a dry run, so a dry run shows what the cap would refuse.
+  const reported = new Map<Move, ReportedMove>(decision.moves.map((m) => [m, { ...m, status: dryRun ? 'planned' : 'done' }]));
+  const claim = input.claim ?? (() => null);
+  const allowed = decision.moves.filter((m) => {
+    if (m.to !== 'draining' && m.to !== 'terminating') return true;
+    const refusal = claim(`host ${m.hostId}`, `${m.from} -> ${m.to}`);
+    if (refusal !== null) Object.assign(reported.get(m)!, { status: 'refused', error: refusal });
+    return refusal === null;
+  });
+  const retries = decision.retryTerminate.filter((r) => claim(`host ${r.hostId}`, 'terminate again') === null);
+  let launchCount = 0;
+  let launchRefusal: string | null = null;
+  for (let k = 1; k <= decision.launches.count && launchRefusal === null; k += 1) {
+    launchRefusal = claim(`launch ${pool} #${k}`, 'launch');
+    if (launchRefusal === null) launchCount = k;
+  }
+  if (launchRefusal !== null) {
+    report.launches.refused = decision.launches.count - launchCount;
+    report.launches.reason += `; ${report.launches.refused} not launched: ${launchRefusal}`;
+    if (launchCount === 0) report.launches.status = 'refused';
+  }
+
   if (dryRun) {
-    report.moves = decision.moves.map((m) => ({ ...m, status: 'planned' }));
-    if (decision.launches.count > 0) report.launches.status = 'planned';
+    report.moves = decision.moves.map((m) => reported.get(m)!);
+    if (launchCount > 0) report.launches.status = 'planned';
     return report;
   }
 
   // Act: state tags first, then terminates (each re-checked), then launches (after a re-count).
   const byId = new Map(hosts.map((h) => [h.id, h]));
-  const tagMoves = decision.moves.filter((m) => m.to !== 'terminating');
-  const reported = new Map<Move, ReportedMove>(decision.moves.map((m) => [m, { ...m, status: 'done' }]));
+  const tagMoves = allowed.filter((m) => m.to !== 'terminating');
   if (tagMoves.length > 0) {
     try {
       await backend.writeStates(tagMoves);
@@ -129,8 +157,8 @@ export async function tick(input: TickInput): Promise<TickReport> {
     }
   }
 
-  const terminateMoves = decision.moves.filter((m) => m.to === 'terminating');
-  const items: TerminateItem[] = [...terminateMoves.map((m) => ({ hostId: m.hostId, move: m })), ...decision.retryTerminate.map((r) => ({ hostId: r.hostId }))];
+  const terminateMoves = allowed.filter((m) => m.to === 'terminating');
+  const items: TerminateItem[] = [...terminateMoves.map((m) => ({ hostId: m.hostId, move: m })), ...retries.map((r) => ({ hostId: r.hostId }))];
   if (items.length > 0) {
     try {
       const out = await backend.terminate(items, recheckFor(decision, byId, input));
@@ -146,9 +174,9 @@ export async function tick(input: TickInput): Promise<TickReport> {
   }
   report.moves = decision.moves.map((m) => reported.get(m)!);
 
-  if (decision.launches.count > 0) {
+  if (launchCount > 0) {
     try {
-      const out = await backend.launch(decision.launches.count, { now, maxHosts: policy.maxHosts, backoff: input.state.backoff });
+      const out = await backend.launch(launchCount, { now, maxHosts: policy.maxHosts, backoff: input.state.backoff });
       nextState.backoff = out.backoff;
       report.launches.launched = out.launched.map((h) => h.id);
       report.launches.attempts = out.attempts;

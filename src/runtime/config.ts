@@ -90,7 +90,7 @@ export const DEFAULTS = {
    * --max-actions per command: well above a normal run, far below a runaway one. A first
    * cancel-stale run on an old deployment may legitimately find many stale submissions.
    */
-  maxActions: { 'scale-workers': 50, 'scale-ec2': 20, 'scale-eks': 20, 'cancel-stale': 200, 'stop-idle': 50 } as Record<string, number>,
+  maxActions: { 'scale-workers': 50, 'scale-ec2': 20, 'scale-eks': 20, 'cancel-stale': 200, 'stop-idle': 50, 'scale-pool': 50 } as Record<string, number>,
 };
 
 /**

@@ -24,6 +24,18 @@ export function runTargetKey(command: string, baseUrl: string, scope: RunScope =
   return `${command}@${host.replace(/[^A-Za-z0-9.-]/g, '_')}-${hash}`;
 }
 
+/**
+ * The key of a run whose target is a file rather than an EvalAI server (scale-pool's pool file):
+ * the command, the file's base name, and a short hash of its canonical path and the mode (the
+ * pools picked). `scale-pool@pool.json-1a2b3c4d`. The same file however it is named gives one key.
+ */
+export function fileRunTargetKey(command: string, configFile: string, mode = ''): string {
+  const path = canonicalPath(configFile);
+  const hash = createHash('sha256').update(`file:${path}\n${mode}`).digest('hex').slice(0, 8);
+  const base = (path.split('/').pop() || 'file').replace(/[^A-Za-z0-9.-]/g, '_').slice(0, 40);
+  return `${command}@${base}-${hash}`;
+}
+
 /** What besides the server tells two targets of a command apart. */
 export interface RunScope {
   /** A config file the run reads its targets from (compared by canonical path). */

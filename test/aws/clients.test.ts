@@ -27,6 +27,15 @@ describe('AwsClients: one client per service, credentials and region', () => {
     expect(aws.size).toBe(6);
   });
 
+  it('sqs(): one client per region, sending to the SDK\'s endpoint rather than the queue URL\'s host', () => {
+    aws = new AwsClients({ secrets: new Secrets(), timeoutMs: 1000 });
+    const a = aws.sqs('us-east-1');
+    expect(aws.sqs('us-east-1')).toBe(a);
+    expect(aws.sqs('eu-west-1')).not.toBe(a);
+    expect(a.config.endpoint).toBeUndefined();
+    expect(a.config.useQueueUrlAsEndpoint).toBe(false);
+  });
+
   it('registers explicit keys as secrets', () => {
     const secrets = new Secrets();
     aws = new AwsClients({ secrets, timeoutMs: 1000 });

@@ -60,9 +60,12 @@ describe('the pool file', () => {
     expect(file.pools[0]!.probe!.timeoutMs).toBe(3_000);
   });
 
-  it('accepts an evalai demand (read in a later change)', () => {
+  it('accepts an evalai demand: ids, or all current challenges with a flag', () => {
     const file = parse({ pools: [{ ...seed002, demand: { type: 'evalai', challenges: [12, 13] } }] });
     expect(file.pools[0]!.demand).toEqual({ type: 'evalai', challenges: [12, 13] });
+    const all = parse({ pools: [{ ...seed002, demand: { type: 'evalai', challenges: 'all', flag: 'isDockerBased' } }] });
+    expect(all.pools[0]!.demand).toEqual({ type: 'evalai', challenges: 'all', flag: 'isDockerBased' });
+    expect(() => parse({ pools: [{ ...seed002, demand: { type: 'evalai', challenges: [12], flag: 'isDockerBased' } }] })).toThrow(/field pools\[0\]\.demand\.flag: a flag picks among "all" challenges/);
   });
 
   const broken: Array<[string, unknown, RegExp]> = [

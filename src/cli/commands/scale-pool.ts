@@ -1,0 +1,93 @@
+import { Command, Option } from 'commander';
+import type { PoolFlags } from '../../commands/scale-pool/setup.js';
+import { byteSizeArg, durationUpToArg, intArg } from '../parsers.js';
+import type { CliIO } from '../io.js';
+
+const HOUR = 3_600_000;
+
+/** The options of every scale-pool subcommand: the pool file, the pool, and the common ones that apply. */
+function addPoolOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--config <path>', 'the pool file (JSON; env SCALE_POOL_CONFIG)'))
+    .addOption(new Option('--pool <name>', 'only this pool of the file (default: every pool in it)'))
+    .addOption(new Option('--dry-run', 'decide and print the plan; make no change'))
+    .addOption(new Option('--json', 'print a machine-readable report on stdout instead of the human summary'))
+    .addOption(new Option('-v, --verbose', 'print every move, not only drains, terminations and recaptures'))
+    .addOption(new Option('--timeout <duration>', 'timeout of each AWS and EvalAI request (default 10s, at most 10m)').argParser(durationUpToArg('10m', 10 * 60_000)))
+    .addOption(new Option('--deadline <duration>', 'start no new pool after this long; exit 5 if a pool was left (default 4m30s, at most 24h)').argParser(durationUpToArg('24h', 24 * HOUR)))
+    .addOption(new Option('--max-actions <n>', 'refuse more than this many launches, drains and terminations in one run; exit 6 (default 50)').argParser(intArg(0, 100_000)))
+    .addOption(new Option('--state-dir <dir>', 'locks, status and pool state files (env EVALAI_AUTOSCALER_STATE_DIR; default ~/.local/state/evalai-autoscaler)'))
+    .addOption(new Option('--wait-lock <duration>', 'if another run holds the lock, wait this long for it instead of exiting 4 (at most 24h)').argParser(durationUpToArg('24h', 24 * HOUR)))
+    .addOption(new Option('--api-host-url <url>', 'evalai demand: EvalAI API base URL (env API_HOST_URL)'))
+    .addOption(new Option('--auth-token-file <path>', 'evalai demand: read the staff bearer token from this file (env AUTH_TOKEN_FILE; else AUTH_TOKEN)'))
+    .addOption(new Option('--retries <n>', 'evalai demand: retries of a failed read (default 2)').argParser(intArg(0, 10)))
+    .addOption(new Option('--concurrency <n>', 'evalai demand: metrics read at a time (default 4)').argParser(intArg(1, 32)))
+    .addOption(new Option('--max-response-bytes <size>', 'evalai demand: largest EvalAI response body read (env MAX_RESPONSE_BYTES; default 32MiB)').argParser(byteSizeArg))
+    .addOption(new Option('--log-level <level>', 'pino log level on stderr (env LOG_LEVEL; default info)'));
+}
+
+/** Options given before the subcommand (`scale-pool --config x run`) count as if given after it. */
+function merged<F>(cmd: Command): F {
+  return { ...(cmd.parent?.opts() ?? {}), ...cmd.opts() } as F;
+}
+
+export function scalePoolCommand(io: CliIO, done: (code: number) => void): Command {
+  const cmd = new Command('scale-pool').description('keep a pool of EC2 hosts sized to a queue (SQS) or EvalAI demand, hosts in a state machine (seeds 002, 003)');
+
+  const run = new Command('run')
+    .description('one tick of every pool in the file: observe, decide, act (for cron); --interval keeps ticking')
+    .addOption(new Option('--interval <duration>', 'daemon: tick again this long after each tick ends, until SIGTERM/SIGINT (at least 1s, at most 24h)').argParser(durationUpToArg('24h', 24 * HOUR)));
+  addPoolOptions(run).action(async (_opts: PoolFlags, self: Command) => {
+    const flags = merged<PoolFlags>(self);
+    const { preparePoolRun } = await import('../../commands/scale-pool/setup.js');
+    const { runInShell } = await import('../run-shell.js');
+    const { runPools } = await import('../../commands/scale-pool/run.js');
+    const setup = preparePoolRun(flags, io);
+    const once = (): Promise<number> => runInShell(setup.spec, (shell) => runPools(setup, shell, io.sleep));
+    if (flags.interval === undefined) return done(await once());
+    if (flags.interval < 1000) {
+      const { ConfigError } = await import('../../runtime/errors.js');
+      throw new ConfigError('--interval must be at least 1s');
+    }
+    const { runDaemon } = await import('../../commands/scale-pool/daemon.js');
+    const { createLogger } = await import('../../runtime/logger.js');
+    const { fdLogSink, streamLogSink } = await import('../../runtime/log-stream.js');
+    const sink = io.stderr === process.stderr ? fdLogSink(2) : streamLogSink(io.stderr);
+    const logger = createLogger({ level: setup.common.logLevel, secrets: setup.spec.secrets, command: 'scale-pool', sink });
+    done(await runDaemon({ io, intervalMs: flags.interval, logger, tick: once }));
+  });
+
+  const status = new Command('status').description('demand, desired hosts and why, every host with state, type, lifecycle and age in state; changes nothing');
+  addPoolOptions(status).action(async (_opts: PoolFlags, self: Command) => {
+    const flags = merged<PoolFlags>(self);
+    const { preparePoolRun } = await import('../../commands/scale-pool/setup.js');
+    const { runInShell } = await import('../run-shell.js');
+    const { poolStatus } = await import('../../commands/scale-pool/status.js');
+    const setup = preparePoolRun(flags, io, { dryRun: true });
+    done(await runInShell(setup.spec, (shell) => poolStatus(setup, shell, io.sleep)));
+  });
+
+  const subs: Command[] = [run, status];
+  for (const direction of ['up', 'down'] as const) {
+    const manual = new Command(`scale-${direction}`)
+      .argument('<n>', direction === 'up' ? 'hosts to add (recaptures draining hosts first), up to max' : 'hosts to drain, down to min (never terminated while busy)', intArg(1, 10_000))
+      .description(direction === 'up' ? 'add N hosts now, bounded by max; says what the next tick will do' : 'drain N hosts now, bounded by min (drain only); says what the next tick will do');
+    addPoolOptions(manual).action(async (n: number, _opts: PoolFlags, self: Command) => {
+      const flags = merged<PoolFlags>(self);
+      const { preparePoolRun } = await import('../../commands/scale-pool/setup.js');
+      const { runInShell } = await import('../run-shell.js');
+      const { manualScale } = await import('../../commands/scale-pool/manual.js');
+      const setup = preparePoolRun(flags, io, { onePool: `scale-${direction}` });
+      done(await runInShell(setup.spec, (shell) => manualScale(setup, shell, direction, n, io.sleep)));
+    });
+    subs.push(manual);
+  }
+  for (const sub of subs) {
+    // main() sets these on the top-level commands only; a usage error here must not exit the process.
+    sub.exitOverride();
+    sub.configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+    sub.showHelpAfterError('(run with --help for usage)');
+    cmd.addCommand(sub);
+  }
+  return cmd;
+}

@@ -1,0 +1,36 @@
+import { AwsClients } from '../../aws/clients.js';
+import type { Shell } from '../../cli/run-shell.js';
+import { Transport } from '../../evalai/transport.js';
+import { createPacer } from '../../runtime/rate-limit.js';
+import type { PoolSetup } from './setup.js';
+import type { PoolDeps } from './sources.js';
+import { poolHostsPath } from './state.js';
+
+/** The run's AWS clients and (on first use) its EvalAI transport, inside the shell. */
+export function poolDeps(setup: PoolSetup, shell: Shell, sleep?: (ms: number) => Promise<void>): PoolDeps {
+  const aws = new AwsClients({ secrets: setup.spec.secrets, timeoutMs: setup.awsTimeoutMs });
+  let transport: Transport | undefined;
+  const pacer = createPacer(setup.common.rateLimitPerMinute);
+  return {
+    aws,
+    hostsFileOf: (pool) => poolHostsPath(setup.stateDir, setup.spec.targetKey, pool),
+    concurrency: setup.common.concurrency,
+    maxPages: setup.common.maxPages,
+    transport: () => {
+      const evalai = setup.evalai;
+      if (!evalai) throw new Error('no EvalAI configuration for an evalai demand');
+      transport ??= new Transport({
+        baseUrl: evalai.baseUrl,
+        token: evalai.token,
+        timeoutMs: evalai.timeoutMs,
+        maxAttempts: evalai.maxAttempts,
+        maxResponseBytes: evalai.maxResponseBytes,
+        logger: shell.logger,
+        allowWrites: false,
+        beforeThrottledCall: () => pacer.take(),
+        ...(sleep ? { sleep } : {}),
+      });
+      return transport;
+    },
+  };
+}

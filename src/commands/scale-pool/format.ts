@@ -1,0 +1,97 @@
+import type { Demand } from '../../pool/demand/demand.js';
+import { describeCounts, stateCounts, type HostStatusRow } from '../../pool/status.js';
+import type { TickReport } from '../../pool/tick.js';
+import { cleanText } from '../../runtime/sanitize.js';
+
+/** One pool in the `run` report: the tick's report with the hosts counted by state. */
+export interface PoolRunReport extends Omit<TickReport, 'hosts' | 'state'> {
+  /** Hosts by state, as observed at the start of the tick. */
+  hosts: Record<string, number>;
+  /** The pool could not even be listed. */
+  unavailable: boolean;
+}
+
+export interface RunPoolsReport {
+  command: string;
+  file: string;
+  dryRun: boolean;
+  startedAt: string;
+  finishedAt: string;
+  exitCode: number;
+  errors: string[];
+  pools: PoolRunReport[];
+  notStarted?: string[];
+  logLinesDropped?: { lines: number; error: string };
+}
+
+export function poolSummary(r: TickReport): PoolRunReport {
+  const { hosts, state: _state, ...rest } = r;
+  const counts = Object.fromEntries(Object.entries(stateCounts(hosts)).filter(([, n]) => n > 0));
+  return { ...rest, hosts: counts, unavailable: r.errors.some((e) => e.startsWith('observe:')) };
+}
+
+export function describeDemand(d: Demand | null): string {
+  if (d === null) return 'demand not read';
+  if (!d.known) return `demand unknown (${d.source}: ${d.reason})`;
+  return `demand ${d.n} (${d.source}: ${d.queued} queued, ${d.inFlight} in flight)`;
+}
+
+const clean = (s: string): string => cleanText(s, 300);
+
+/** The human summary of `run`: per pool, demand, desired and why, what was done, hosts by state. */
+export function formatRunHuman(report: RunPoolsReport, verbose: boolean): string {
+  const lines: string[] = [];
+  if (report.dryRun) lines.push('dry run: nothing was changed; "planned" is what a real run would do');
+  for (const p of report.pools) {
+    lines.push(`pool ${p.pool}: ${clean(describeDemand(p.demand))}`);
+    lines.push(`  desired: ${p.desiredHosts === null ? 'not decided' : `${p.desiredHosts} host(s)`}: ${clean(p.why)}`);
+    const drains = p.moves.filter((m) => m.to === 'draining');
+    const terms = p.moves.filter((m) => m.to === 'terminating');
+    const verb = p.dryRun ? 'to ' : '';
+    lines.push(
+      `  ${verb}launch ${p.dryRun ? p.launches.wanted - (p.launches.refused ?? 0) : p.launches.launched.length}` +
+        (p.launches.refused ? ` (${p.launches.refused} refused)` : '') +
+        `, ${verb}drain ${drains.filter((m) => m.status !== 'refused' && m.status !== 'failed').length}, ${verb}terminate ${p.dryRun ? terms.length : p.terminated.length}` +
+        `; hosts before: ${describeCounts(p.hosts as never)}`,
+    );
+    if (p.launches.wanted > 0) lines.push(`  launch: ${clean(p.launches.reason)}${p.launches.error ? ` (${clean(p.launches.error)})` : ''}`);
+    for (const m of p.moves) {
+      if (!verbose && m.status === 'done' && m.to !== 'draining' && m.to !== 'terminating' && m.from !== 'draining') continue;
+      lines.push(`  ${m.hostId} ${m.from} -> ${m.to} [${m.status}]: ${clean(m.reason)}${m.error ? ` (${clean(m.error)})` : ''}`);
+    }
+    for (const e of p.errors) lines.push(`  error: ${clean(e)}`);
+  }
+  for (const name of report.notStarted ?? []) lines.push(`pool ${name}: not started (deadline or signal)`);
+  for (const e of report.errors.filter((e) => !e.startsWith('pool '))) lines.push(clean(e));
+  lines.push(`exit ${report.exitCode}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export interface PoolStatus {
+  pool: string;
+  demand: Demand | null;
+  desiredHosts: number | null;
+  why: string;
+  /** What the next tick would do, as planned moves and launches. */
+  next: string[];
+  counts: Record<string, number>;
+  hosts: HostStatusRow[];
+  errors: string[];
+}
+
+export function formatStatusHuman(pools: readonly PoolStatus[]): string {
+  const lines: string[] = [];
+  for (const p of pools) {
+    lines.push(`pool ${p.pool}: ${clean(describeDemand(p.demand))}`);
+    lines.push(`  desired: ${p.desiredHosts === null ? 'not decided' : `${p.desiredHosts} host(s)`}: ${clean(p.why)}`);
+    lines.push(`  hosts: ${describeCounts(p.counts as never)}`);
+    if (p.hosts.length > 0) {
+      const rows = [['HOST', 'STATE', 'EC2', 'TYPE', 'LIFECYCLE', 'ZONE', 'IN STATE', 'JOBS'], ...p.hosts.map((h) => [h.id, h.state, h.cloud, h.type, h.lifecycle, h.zone, h.inState, h.jobs === null ? '-' : String(h.jobs)])];
+      const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+      for (const r of rows) lines.push(`  ${r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()}`);
+    }
+    for (const n of p.next) lines.push(`  next tick: ${clean(n)}`);
+    for (const e of p.errors) lines.push(`  error: ${clean(e)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,78 @@
+import { resolve } from 'node:path';
+import { registerAwsEnvSecrets } from '../../aws/env-secrets.js';
+import type { CliIO } from '../../cli/io.js';
+import type { ShellSpec } from '../../cli/run-shell.js';
+import { loadPoolFile, selectPools, type PoolConfig, type PoolFile } from '../../pool/config.js';
+import { DEFAULTS, loadCommonConfig, loadEvalAIConfig, type CommonConfig, type CommonFlags, type EvalAIConfig } from '../../runtime/config.js';
+import { ConfigError } from '../../runtime/errors.js';
+import { fileRunTargetKey } from '../../runtime/run-target.js';
+import { Secrets } from '../../runtime/secrets.js';
+import { stateDirPath } from '../../runtime/state-dir.js';
+import { assertBuildable } from './sources.js';
+
+export interface PoolFlags extends CommonFlags {
+  config?: string;
+  pool?: string;
+  interval?: number;
+}
+
+/** Everything a scale-pool run knows before its shell starts: all configuration errors are raised here. */
+export interface PoolSetup {
+  file: PoolFile;
+  pools: PoolConfig[];
+  common: CommonConfig;
+  /** Only when a chosen pool reads its demand from EvalAI. */
+  evalai?: EvalAIConfig;
+  /** Timeout of each AWS call. */
+  awsTimeoutMs: number;
+  /** Where the pool state files are (read even in a dry run; written only after a real one). */
+  stateDir: string;
+  spec: ShellSpec;
+}
+
+/** The SDK's default of 3 attempts per AWS call. */
+const AWS_ATTEMPTS = 3;
+
+/**
+ * The layers for scale-pool, in one place: defaults <- the pool file (--config, env
+ * SCALE_POOL_CONFIG) <- environment <- flags. The pool file is read and validated whole before any
+ * lock is taken; API_HOST_URL and AUTH_TOKEN are needed only when a chosen pool's demand is `evalai`.
+ */
+export function preparePoolRun(flags: PoolFlags, io: CliIO, opts: { dryRun?: boolean; onePool?: string } = {}): PoolSetup {
+  const common = { ...loadCommonConfig(flags, io.env), ...(opts.dryRun ? { dryRun: true } : {}) };
+  const path = (flags.config ?? io.env.SCALE_POOL_CONFIG)?.trim();
+  if (!path) throw new ConfigError('no pool file: pass --config pool.json or set SCALE_POOL_CONFIG');
+  const file = loadPoolFile(path);
+  const pools = selectPools(file, flags.pool);
+  for (const pool of pools) assertBuildable(pool);
+  if (opts.onePool && pools.length > 1) {
+    throw new ConfigError(`${opts.onePool} acts on one pool: ${file.path} holds ${pools.length} (${pools.map((p) => p.name).join(', ')}); pass --pool NAME`);
+  }
+  const warnings: string[] = [];
+  const secrets = new Secrets();
+  registerAwsEnvSecrets(io.env, secrets);
+  const evalai = pools.some((p) => p.demand.type === 'evalai') ? loadEvalAIConfig(flags, io.env, warnings) : undefined;
+  if (evalai) secrets.add(evalai.token);
+  const awsTimeoutMs = flags.timeout ?? DEFAULTS.timeoutMs;
+  const requestMs = Math.max(2 * awsTimeoutMs * AWS_ATTEMPTS, evalai ? 2 * evalai.timeoutMs * evalai.maxAttempts : 0);
+  const targetKey = fileRunTargetKey('scale-pool', file.path, flags.pool ?? '');
+  return {
+    file,
+    pools,
+    common,
+    ...(evalai ? { evalai } : {}),
+    awsTimeoutMs,
+    stateDir: stateDirPath(flags.stateDir, io.env),
+    spec: {
+      name: 'scale-pool',
+      io,
+      common,
+      ...(flags.stateDir !== undefined ? { stateDirFlag: flags.stateDir } : {}),
+      targetKey,
+      targetLabel: flags.pool ? `${resolve(file.path)} (pool ${flags.pool})` : resolve(file.path),
+      secrets,
+      warnings,
+      hardMs: common.deadlineMs + requestMs + DEFAULTS.hardDeadlineGraceMs,
+    },
+  };
+}

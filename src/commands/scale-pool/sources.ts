@@ -1,0 +1,73 @@
+import type { AwsClients } from '../../aws/clients.js';
+import type { Transport } from '../../evalai/transport.js';
+import type { PoolBackend } from '../../pool/backend.js';
+import { ec2Backend } from '../../pool/backends/ec2.js';
+import type { PoolConfig } from '../../pool/config.js';
+import type { DemandSource } from '../../pool/demand/demand.js';
+import { evalaiDemandSource } from '../../pool/demand/evalai.js';
+import { sqsDemandSource } from '../../pool/demand/sqs.js';
+import type { Host, ProbeResult } from '../../pool/host.js';
+import { httpProbe } from '../../pool/probe.js';
+import { slurmRayPool } from '../../pool/backends/slurm-ray.js';
+import { ConfigError } from '../../runtime/errors.js';
+
+/** What the pools' backends and demand sources are built from, once per run. */
+export interface PoolDeps {
+  aws: AwsClients;
+  /** Where a SLURM pool keeps its jobs' host states (one file per pool, next to its state file). */
+  hostsFileOf: (pool: string) => string;
+  /** The EvalAI transport, built on first use (only pools with an `evalai` demand need one). */
+  transport: () => Transport;
+  concurrency: number;
+  maxPages: number;
+}
+
+/** What one tick of a pool needs from the outside: where hosts live, what demand is, how hosts are probed. */
+export interface PoolParts {
+  backend: PoolBackend;
+  demand: DemandSource;
+  probe?: (host: Host) => Promise<ProbeResult | null>;
+  /** Said once per tick (a SLURM hosts file that could not be read). */
+  warnings: string[];
+}
+
+/**
+ * The backend, demand source and probe of a pool, by the pool file's types. A SLURM backend goes
+ * with a Ray demand (the Ray dashboard says which jobs joined, and how busy they are); both are
+ * built together so they share one look at the dashboard per tick.
+ */
+export function buildPoolParts(pool: PoolConfig, deps: PoolDeps): PoolParts {
+  const backend = pool.backend;
+  const demand = pool.demand;
+  assertBuildable(pool);
+  if (backend.type === 'slurm' && demand.type === 'ray') {
+    const hpc = slurmRayPool({ pool: pool.name, demand, backend, statePath: deps.hostsFileOf(pool.name), now: Date.now });
+    return { backend: hpc.backend, demand: hpc.demand, probe: hpc.probe, warnings: hpc.backend.warnings };
+  }
+  if (backend.type !== 'ec2' || demand.type === 'ray') throw new Error('unreachable: assertBuildable let an unknown pairing through');
+  const probe = pool.probe ? httpProbe({ urlTemplate: pool.probe.url, timeoutMs: pool.probe.timeoutMs }) : undefined;
+  return {
+    backend: ec2Backend({ client: deps.aws.ec2(backend.region), pool: pool.name, config: backend }),
+    demand: demand.type === 'sqs'
+      ? sqsDemandSource(deps.aws.sqs(demand.region ?? regionOfQueueUrl(demand.queueUrl)), { queueUrl: demand.queueUrl, countInFlight: demand.countInFlight })
+      : evalaiDemandSource({ transport: deps.transport(), config: demand, concurrency: deps.concurrency, maxPages: deps.maxPages }),
+    ...(probe ? { probe } : {}),
+    warnings: [],
+  };
+}
+
+/** Refuses, before anything runs, a pool whose demand and backend do not go together. */
+export function assertBuildable(pool: PoolConfig): void {
+  if ((pool.backend.type === 'slurm') !== (pool.demand.type === 'ray')) {
+    throw new ConfigError(`pool ${pool.name}: a slurm backend goes with a ray demand, and a ray demand with a slurm backend (the Ray dashboard tells which jobs joined)`);
+  }
+}
+
+/** The region in an SQS queue URL (`https://sqs.us-east-1.amazonaws.com/…`), when it has one. */
+export function regionOfQueueUrl(queueUrl: string): string | undefined {
+  try {
+    return /^sqs\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$/.exec(new URL(queueUrl).hostname)?.[1];
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,36 @@
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseTickState, serializeTickState } from '../../pool/state-file.js';
+import type { PoolTickState } from '../../pool/tick.js';
+
+export const POOL_STATE_SUFFIX = '.pool-state.json';
+
+/** `<state dir>/<run key>.<pool>.pool-state.json`, next to the run's status file. */
+export function poolStatePath(stateDir: string, key: string, pool: string): string {
+  return join(stateDir, `${key}.${pool}${POOL_STATE_SUFFIX}`);
+}
+
+/** Where a SLURM pool keeps its jobs' host states (a SLURM job cannot carry tags as an instance does). */
+export function poolHostsPath(stateDir: string, key: string, pool: string): string {
+  return join(stateDir, `${key}.${pool}.slurm-hosts.json`);
+}
+
+/** The pool's history and capacity backoff; a missing file is an empty one, a broken one a warning. */
+export function readPoolState(path: string): { state: PoolTickState; warning?: string } {
+  let content: string | null;
+  try {
+    content = readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') content = null;
+    else return { ...parseTickState(null), warning: `the pool state file ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}): starting from an empty history` };
+  }
+  const parsed = parseTickState(content);
+  return parsed.warning ? { state: parsed.state, warning: `${path}: ${parsed.warning}` } : parsed;
+}
+
+/** Written aside, then renamed into place: a reader never sees half a file. */
+export function writePoolState(path: string, state: PoolTickState): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, serializeTickState(state), { mode: 0o600 });
+  renameSync(tmp, path);
+}
