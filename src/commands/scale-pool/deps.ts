@@ -2,7 +2,7 @@ import { AwsClients } from '../../aws/clients.js';
 import type { Shell } from '../../cli/run-shell.js';
 import { Transport } from '../../evalai/transport.js';
 import { createPacer } from '../../runtime/rate-limit.js';
-import type { PoolSetup } from './setup.js';
+import type { PoolSetup } from './settings.js';
 import type { PoolDeps } from './sources.js';
 import { poolHostsPath } from './state.js';
 

@@ -8,7 +8,7 @@ import { tick } from '../../pool/tick.js';
 import type { Move } from '../../pool/states.js';
 import { poolDeps } from './deps.js';
 import { describeDemand } from './format.js';
-import type { PoolSetup } from './setup.js';
+import type { PoolSetup } from './settings.js';
 import { buildPoolParts } from './sources.js';
 import { poolStatePath, readPoolState, writePoolState } from './state.js';
 

@@ -8,7 +8,7 @@ import { describeCounts, stateCounts } from '../../pool/status.js';
 import { tick, type TickReport } from '../../pool/tick.js';
 import { formatRunHuman, poolSummary, type PoolRunReport, type RunPoolsReport } from './format.js';
 import { poolDeps } from './deps.js';
-import type { PoolSetup } from './setup.js';
+import type { PoolSetup } from './settings.js';
 import { buildPoolParts, type PoolDeps } from './sources.js';
 import { poolStatePath, readPoolState, writePoolState } from './state.js';
 

@@ -6,7 +6,7 @@ import { stateCounts, statusRows } from '../../pool/status.js';
 import { tick } from '../../pool/tick.js';
 import { poolDeps } from './deps.js';
 import { formatStatusHuman, type PoolStatus } from './format.js';
-import type { PoolSetup } from './setup.js';
+import type { PoolSetup } from './settings.js';
 import { buildPoolParts } from './sources.js';
 import { poolStatePath, readPoolState } from './state.js';
 
