@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { DEFAULTS } from '../runtime/config.js';
+import { DEFAULTS } from '../runtime/defaults.js';
 import { byteSizeArg, durationUpToArg, idListArg, intArg } from './parsers.js';
 
 const HOUR = 3_600_000;

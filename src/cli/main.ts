@@ -10,9 +10,9 @@ import { buildProgram } from './program.js';
  */
 export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
   let code: number = ExitCode.Ok;
-  const program = buildProgram(io, (c) => {
+  const program = await buildProgram(io, (c) => {
     code = c;
-  });
+  }, argv[0]);
   program.exitOverride();
   for (const cmd of program.commands) {
     cmd.exitOverride();

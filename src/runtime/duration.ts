@@ -1,5 +1,3 @@
-import { Duration } from 'luxon';
-
 const UNITS: Record<string, number> = {
   ms: 1,
   s: 1000,
@@ -31,11 +29,11 @@ export function parseDuration(text: string, bareUnit: keyof typeof UNITS = 's'):
 /** "15 days 3 h", "12 min", "40 s": how a human reads an age in a log line. */
 export function formatDuration(ms: number): string {
   const abs = Math.abs(ms);
-  const d = Duration.fromMillis(abs).shiftTo('days', 'hours', 'minutes', 'seconds').toObject();
-  const days = Math.floor(d.days ?? 0);
-  const hours = Math.floor(d.hours ?? 0);
-  const minutes = Math.floor(d.minutes ?? 0);
-  const seconds = Math.floor(d.seconds ?? 0);
+  // Plain arithmetic (no luxon): the option parsers import this module, and --help must stay light.
+  const days = Math.floor(abs / 86_400_000);
+  const hours = Math.floor((abs % 86_400_000) / 3_600_000);
+  const minutes = Math.floor((abs % 3_600_000) / 60_000);
+  const seconds = Math.floor((abs % 60_000) / 1000);
   if (days > 0) return hours > 0 ? `${days} d ${hours} h` : `${days} d`;
   if (hours > 0) return minutes > 0 ? `${hours} h ${minutes} min` : `${hours} h`;
   if (minutes > 0) return `${minutes} min`;

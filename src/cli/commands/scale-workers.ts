@@ -3,7 +3,6 @@ import type { CommonFlags } from '../../runtime/config.js';
 import { addCommonOptions } from '../common-options.js';
 import type { CliIO } from '../io.js';
 import { envModeArg } from '../parsers.js';
-import { runCommand } from '../run-command.js';
 import { resolveEnvMode, type EnvMode } from '../../runtime/env-mode.js';
 
 interface ScaleWorkersFlags extends CommonFlags {
@@ -17,6 +16,7 @@ export function scaleWorkersCommand(io: CliIO, done: (code: number) => void): Co
     .addOption(new Option('--env <name>', 'dev, staging, prod or production; staging and prod skip remote-evaluation challenges (env ENV; default dev)').argParser(envModeArg))
     .addOption(new Option('--include-ec2', 'also manage challenges that use an EC2 worker (normally scale-ec2\'s)'));
   addCommonOptions(cmd).action(async (flags: ScaleWorkersFlags) => {
+    const { runCommand } = await import('../run-command.js');
     const { runScaleWorkers } = await import('../../commands/scale-workers/run.js');
     // runCommand resolves the same mode again and logs the warning for an unknown ENV once.
     const policy = { mode: resolveEnvMode(flags.env, io.env, []), includeEc2: flags.includeEc2 ?? false };
