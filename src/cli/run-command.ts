@@ -75,6 +75,7 @@ export async function runCommand<F extends CommonFlags>(spec: CommandSpec<F>): P
       beforeThrottledCall: () => pacer.take(),
       sleep: io.sleep,
       halted: () => guard.haltedBecause,
+      writeConcurrency: common.concurrency,
     });
     const ctx: RunContext = {
       transport,
@@ -83,6 +84,7 @@ export async function runCommand<F extends CommonFlags>(spec: CommandSpec<F>): P
       now: systemClock,
       dryRun: common.dryRun,
       concurrency: common.concurrency,
+      readConcurrency: common.readConcurrency,
       maxPages: common.maxPages,
       only: common.only,
       deadline,

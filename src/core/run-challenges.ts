@@ -34,6 +34,8 @@ export interface ChallengeRunOptions {
   source: AsyncIterable<ChallengeEntry>;
   /** Independent reads and actions run this many challenges at a time. */
   concurrency: number;
+  /** When given, this many challenges are handled at a time instead (their writes are held to `concurrency` by the transport). */
+  readConcurrency?: number;
   /** --challenge: only these ids; an id the list never shows is reported as failed. */
   only?: ReadonlySet<number>;
   handle: (challenge: Challenge) => Promise<Outcome>;
@@ -52,6 +54,7 @@ export function runOverChallengeList(ctx: RunContext, handle: (challenge: Challe
   return runOverChallenges({
     source: listChallenges(ctx.transport, {}, { maxPages: ctx.maxPages }),
     concurrency: ctx.concurrency,
+    readConcurrency: ctx.readConcurrency,
     deadline: ctx.deadline,
     only: ctx.only,
     logger: ctx.logger,
@@ -66,13 +69,14 @@ export function runOverChallengeList(ctx: RunContext, handle: (challenge: Challe
  * read; a rejected token stops everything, since every later call would be rejected too.
  */
 export async function runOverChallenges(opts: ChallengeRunOptions): Promise<ChallengeRunResult> {
-  const limit = pLimit(opts.concurrency);
+  const width = opts.readConcurrency ?? opts.concurrency;
+  const limit = pLimit(width);
   const outcomes: Outcome[] = [];
   // Backpressure: the list is read only a little ahead of the handlers, so memory stays bounded by
   // a few pages whatever the number of challenges.
   const inFlight = new Set<Promise<void>>();
   const running = new Map<number, Challenge>();
-  const highWater = opts.concurrency * 4;
+  const highWater = width * 4;
   const seen = new Set<number>();
   let fatal: unknown;
   let sourceError: unknown;

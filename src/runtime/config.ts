@@ -16,6 +16,7 @@ export interface CommonFlags extends MetricsFlags {
   timeout?: number;
   retries?: number;
   concurrency?: number;
+  readConcurrency?: number;
   maxPages?: number;
   logLevel?: string;
   dryRun?: boolean;
@@ -48,6 +49,7 @@ export interface CommonConfig {
   json: boolean;
   verbose: boolean;
   concurrency: number;
+  readConcurrency: number;
   maxPages: number;
   only?: ReadonlySet<number>;
   /** Calls a minute to EvalAI's user-throttled endpoints (server budget: 60, shared per user). */
@@ -77,6 +79,7 @@ export function loadCommonConfig(flags: CommonFlags, env: Env): CommonConfig {
     json: flags.json ?? false,
     verbose: flags.verbose ?? false,
     concurrency: flags.concurrency ?? DEFAULTS.concurrency,
+    readConcurrency: flags.readConcurrency ?? DEFAULTS.readConcurrency,
     maxPages: flags.maxPages ?? DEFAULTS.maxPages,
     only: flags.challenge && flags.challenge.length > 0 ? new Set(flags.challenge) : undefined,
     rateLimitPerMinute: flags.rateLimit ?? DEFAULTS.rateLimitPerMinute,

@@ -12,7 +12,10 @@ export interface RunContext {
   secrets: Secrets;
   now: () => DateTime;
   dryRun: boolean;
+  /** Changes (writes) at a time; the transport holds writes to it. */
   concurrency: number;
+  /** Challenges observed at a time (default: `concurrency`). */
+  readConcurrency?: number;
   maxPages: number;
   only?: ReadonlySet<number>;
   /** Past it, no new challenge is started (--deadline). */

@@ -7,7 +7,13 @@ import type { LogLevel } from './logger.js';
 export const DEFAULTS = {
   timeoutMs: 10_000,
   retries: 2,
+  /** Changes (writes) sent at a time. */
   concurrency: 4,
+  /**
+   * Challenges observed at a time: their reads (metrics, submission lists) are not user-throttled,
+   * so they run wider than the writes and overlap the challenge list's pages.
+   */
+  readConcurrency: 16,
   maxPages: 1000,
   logLevel: 'info' as LogLevel,
   rateLimitPerMinute: 50,
