@@ -10,7 +10,6 @@ import { runTargetKey, type RunScope } from '../runtime/run-target.js';
 import { Secrets } from '../runtime/secrets.js';
 import { Transport } from '../evalai/transport.js';
 import { ExitCode } from '../runtime/exit-codes.js';
-import { publishMetrics } from '../metrics/publish.js';
 import type { CliIO } from './io.js';
 import { runInShell } from './run-shell.js';
 
@@ -111,7 +110,11 @@ export async function runCommand<F extends CommonFlags>(spec: CommandSpec<F>): P
     const dropped = logLinesDropped();
     if (dropped) report.logLinesDropped = dropped;
     const lastSuccessAt = exitCode === ExitCode.Ok && !scoped ? report.finishedAt : previousLastSuccessAt;
-    await publishMetrics(report, { ...common.metrics, target: shellSpec.targetKey, logger, refusedActions: guards.refusedActions, lastSuccessAt });
+    if (common.metrics.file || common.metrics.pushgateway || common.metrics.ignoredInDryRun.length) {
+      // prom-client loads only for a run that publishes.
+      const { publishMetrics } = await import('../metrics/publish.js');
+      await publishMetrics(report, { ...common.metrics, target: shellSpec.targetKey, logger, refusedActions: guards.refusedActions, lastSuccessAt });
+    }
     return {
       exitCode,
       counts: statusCounts(report),
