@@ -119,10 +119,17 @@ export async function runOverChallenges(opts: ChallengeRunOptions): Promise<Chal
     }
   };
 
+  // Woken when a task ends, so a full window waits for one slot (Promise.race over the whole
+  // window at every submit cost more CPU than the reads themselves on a long list).
+  let slotFreed: (() => void) | undefined;
   const submit = async (challenge: Challenge): Promise<void> => {
-    const task: Promise<void> = limit(() => handleOne(challenge)).finally(() => inFlight.delete(task));
+    const task: Promise<void> = limit(() => handleOne(challenge)).finally(() => {
+      inFlight.delete(task);
+      slotFreed?.();
+    });
     inFlight.add(task);
-    if (inFlight.size >= highWater) await Promise.race(inFlight);
+    while (inFlight.size >= highWater) await new Promise<void>((resolve) => (slotFreed = resolve));
+    slotFreed = undefined;
   };
 
   const stopStarting = (): boolean => {
