@@ -1,5 +1,6 @@
 import type { ChallengeRunResult } from '../core/run-challenges.js';
 import { boundedReport, countOutcomes, formatHuman, formatSummary, type RunReport } from '../core/report.js';
+import { OutcomeTally } from '../core/outcome-tally.js';
 import { exitCodeFor, runErrors } from '../core/exit.js';
 import { DEFAULTS, loadCommonConfig, loadEvalAIConfig, type CommonFlags } from '../runtime/config.js';
 import { systemClock, type RunContext } from '../runtime/context.js';
@@ -76,6 +77,10 @@ export async function runCommand<F extends CommonFlags>(spec: CommandSpec<F>): P
       halted: () => guard.haltedBecause,
       writeConcurrency: common.concurrency,
     });
+    // Unchanged and skipped challenges are counted, not kept, unless something prints or publishes
+    // them one by one (--verbose, --json, the per-challenge metrics).
+    const publishes = Boolean(common.metrics.file || common.metrics.pushgateway);
+    const tally = common.verbose || common.json || publishes ? undefined : new OutcomeTally();
     const ctx: RunContext = {
       transport,
       logger,
@@ -89,6 +94,7 @@ export async function runCommand<F extends CommonFlags>(spec: CommandSpec<F>): P
       deadline,
       guard,
       ...(resumeAfter !== undefined ? { resumeAfter } : {}),
+      ...(tally ? { keepOutcome: tally.keep } : {}),
     };
 
     logger.info({ mode, dryRun: common.dryRun, api: evalai.baseUrl, deadlineMs: common.deadlineMs, maxActions, resumeAfter }, 'run started');
@@ -102,7 +108,7 @@ export async function runCommand<F extends CommonFlags>(spec: CommandSpec<F>): P
       finishedAt: new Date().toISOString(),
       exitCode,
       errors: runErrors(result, guards, maxActions),
-      ...countOutcomes(result.outcomes),
+      ...countOutcomes(result.outcomes, tally),
       outcomes: result.outcomes,
     });
     for (const e of report.errors) logger.error(e);

@@ -39,6 +39,8 @@ export interface ChallengeRunOptions {
   /** --challenge: only these ids; an id the list never shows is reported as failed. */
   only?: ReadonlySet<number>;
   handle: (challenge: Challenge) => Promise<Outcome>;
+  /** False for an outcome the caller has counted instead of keeping it (see OutcomeTally). */
+  keep?: (outcome: Outcome) => boolean;
   logger: Logger;
   /**
    * Past it, no new challenge starts and the listing stops; what is in flight finishes, unless the
@@ -59,6 +61,7 @@ export function runOverChallengeList(ctx: RunContext, handle: (challenge: Challe
     only: ctx.only,
     logger: ctx.logger,
     resumeAfter: ctx.resumeAfter,
+    keep: ctx.keepOutcome,
     handle,
   });
 }
@@ -101,7 +104,7 @@ export async function runOverChallenges(opts: ChallengeRunOptions): Promise<Chal
     try {
       const outcome = await opts.handle(challenge);
       if (abandoned) return; // already recorded as unknown; the report is out
-      outcomes.push(outcome);
+      if (opts.keep?.(outcome) ?? true) outcomes.push(outcome);
       logOutcome(opts.logger, outcome);
     } catch (err) {
       if (abandoned) return;

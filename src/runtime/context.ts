@@ -4,6 +4,7 @@ import type { Secrets } from './secrets.js';
 import type { ActionGuard } from './action-guard.js';
 import type { Deadline } from './deadline.js';
 import type { Transport } from '../evalai/transport.js';
+import type { Outcome } from '../core/outcome.js';
 
 /** Everything a command's run() needs from the outside world, injected so tests can build one. */
 export interface RunContext {
@@ -22,6 +23,11 @@ export interface RunContext {
   deadline: Deadline;
   /** The previous run stopped early after this challenge: this run starts after it (fairness). */
   resumeAfter?: number;
+  /**
+   * Whether the runner keeps a challenge's outcome in the result (false: the caller counted it
+   * instead). Unset: every outcome is kept.
+   */
+  keepOutcome?: (outcome: Outcome) => boolean;
   /** Every mutating action claims its target here first: once per target, --max-actions in all. */
   guard: ActionGuard;
 }
