@@ -1,4 +1,4 @@
-import { Option, type Command } from 'commander';
+import { Option, type Command } from './commander.js';
 import { DEFAULTS } from '../runtime/defaults.js';
 import { byteSizeArg, durationUpToArg, idListArg, intArg } from './parsers.js';
 

@@ -1,9 +1,8 @@
-import { CommanderError } from 'commander';
+import { CommanderError } from './commander.js';
 import { ConfigError, RunError, describeError } from '../runtime/errors.js';
 import { ExitCode } from '../runtime/exit-codes.js';
 import { processIO, type CliIO } from './io.js';
 import { buildProgram } from './program.js';
-import { preferSmallHeap } from '../runtime/heap-mode.js';
 
 /**
  * Runs one command and returns its exit code. Usage errors (commander) and configuration errors
@@ -50,8 +49,6 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
  */
 export async function runMain(argv: string[]): Promise<never> {
   for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
-  // Before the run path loads: the heap is sized for a cron job's memory, not for throughput.
-  preferSmallHeap();
   const code = await main(argv);
   await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
   process.exit(code);

@@ -19,7 +19,7 @@ const env = () => ({ API_HOST_URL: sandbox.url, AUTH_TOKEN: sandbox.tokens.staff
 describe('unchanged challenges are counted without being kept', () => {
   it.each(['scale-workers', 'stop-idle', 'scale-ec2', 'cancel-stale'])('%s: the summary line counts the same with and without --json', async (command) => {
     const json = await runInProcess([command, '--dry-run', '--json'], env());
-    const report = JSON.parse(json.stdout) as { counts: Record<string, number>; outcomes: Outcome[] };
+    const report = JSON.parse(json.stdout) as { counts: Record<'challenges' | 'unchanged' | 'skipped' | 'failed', number>; outcomes: Outcome[] };
     expect(report.counts.unchanged + report.counts.skipped).toBeGreaterThan(0); // something to tally
     const human = await runInProcess([command, '--dry-run'], env());
     expect(human.code).toBe(json.code);

@@ -1,8 +1,9 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from '../commander.js';
 import type { CommonFlags } from '../../runtime/config.js';
 import { DEFAULTS } from '../../runtime/defaults.js';
 import { ConfigError } from '../../runtime/errors.js';
 import { addCommonOptions } from '../common-options.js';
+import { loadRunCommand } from '../load-run.js';
 import type { CliIO } from '../io.js';
 
 interface ScaleEc2Flags extends CommonFlags {
@@ -29,7 +30,7 @@ export function scaleEc2Command(io: CliIO, done: (code: number) => void): Comman
     .addOption(new Option('--instance <challenge=instance...>', 'aws mode: the instance id of a challenge, e.g. 12=i-0123456789abcdef0 (otherwise asked from EvalAI)').argParser(instanceArg))
     .addOption(new Option('--region <region>', 'aws mode: the instances\' region (default: AWS_REGION / ~/.aws/config)'));
   addCommonOptions(cmd).action(async (flags: ScaleEc2Flags) => {
-    const { runCommand } = await import('../run-command.js');
+    const runCommand = await loadRunCommand();
     const via = (flags.via ?? io.env.SCALE_EC2_VIA ?? 'evalai').trim().toLowerCase();
     if (via !== 'evalai' && via !== 'aws') throw new ConfigError(`--via must be "evalai" or "aws", not "${via}"`);
     const instanceIds = new Map<number, string>();

@@ -1,7 +1,8 @@
-import { Command, Option } from 'commander';
+import { Command, Option } from '../commander.js';
 import type { CommonFlags } from '../../runtime/config.js';
 import { DEFAULTS } from '../../runtime/defaults.js';
 import { addCommonOptions } from '../common-options.js';
+import { loadRunCommand } from '../load-run.js';
 import type { CliIO } from '../io.js';
 
 interface ScaleEksFlags extends CommonFlags {
@@ -19,7 +20,7 @@ export function scaleEksCommand(io: CliIO, done: (code: number) => void): Comman
     .addOption(new Option('--cross-account-role <name>', 'role assumed in a host\'s AWS account (env EKS_AUTOSCALE_CROSS_ACCOUNT_ROLE_NAME; default evalai-autoscale-crossaccount)'))
     .addOption(new Option('--region <region>', 'region when neither the entry nor EvalAI names one (env EKS_AWS_REGION)'));
   addCommonOptions(cmd).action(async (flags: ScaleEksFlags) => {
-    const { runCommand } = await import('../run-command.js');
+    const runCommand = await loadRunCommand();
     const { resolveScaleEksSettings } = await import('../../commands/scale-eks/settings.js');
     const settings = resolveScaleEksSettings(flags, io.env, flags.timeout ?? DEFAULTS.timeoutMs);
     const { runScaleEks } = await import('../../commands/scale-eks/run.js');

@@ -1,6 +1,7 @@
-import { Command, Option } from 'commander';
+import { Command, Option } from '../commander.js';
 import type { CommonFlags } from '../../runtime/config.js';
 import { addCommonOptions } from '../common-options.js';
+import { loadRunCommand } from '../load-run.js';
 import type { CliIO } from '../io.js';
 import { envModeArg } from '../parsers.js';
 import { resolveEnvMode, type EnvMode } from '../../runtime/env-mode.js';
@@ -16,7 +17,7 @@ export function scaleWorkersCommand(io: CliIO, done: (code: number) => void): Co
     .addOption(new Option('--env <name>', 'dev, staging, prod or production; staging and prod skip remote-evaluation challenges (env ENV; default dev)').argParser(envModeArg))
     .addOption(new Option('--include-ec2', 'also manage challenges that use an EC2 worker (normally scale-ec2\'s)'));
   addCommonOptions(cmd).action(async (flags: ScaleWorkersFlags) => {
-    const { runCommand } = await import('../run-command.js');
+    const runCommand = await loadRunCommand();
     const { runScaleWorkers } = await import('../../commands/scale-workers/run.js');
     // runCommand resolves the same mode again and logs the warning for an unknown ENV once.
     const policy = { mode: resolveEnvMode(flags.env, io.env, []), includeEc2: flags.includeEc2 ?? false };
