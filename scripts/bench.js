@@ -36,12 +36,22 @@ function bigSeed(extra, liveEvery = 20) {
   return seed;
 }
 
-/** Listed challenges, and those whose decision can depend on a read (live, or holding workers). */
-function seedFigures(sandbox) {
+/**
+ * Listed challenges, and per command those whose decision can depend on a read: scale-workers, a
+ * live challenge or one holding workers; stop-idle, one holding workers; scale-ec2, one with an EC2
+ * worker; cancel-stale, every challenge (a stale submission may sit in an ended one).
+ */
+function seedFigures(sandbox, command = 'scale-workers') {
   const now = Date.now();
   const listed = [...sandbox.state.challenges.values()].filter((c) => !c.is_disabled);
-  const needRead = listed.filter((c) => c.end_date === null || c.end_date.getTime() > now || (c.workers ?? 0) > 0).length;
-  return { listed: listed.length, needRead };
+  const live = (c) => c.end_date === null || c.end_date.getTime() > now;
+  const needs = {
+    'scale-workers': (c) => live(c) || (c.workers ?? 0) > 0,
+    'stop-idle': (c) => (c.workers ?? 0) > 0,
+    'scale-ec2': (c) => c.uses_ec2_worker,
+    'cancel-stale': () => true,
+  }[command];
+  return { listed: listed.length, needRead: listed.filter(needs).length };
 }
 
 /** Requests by class, from the sandbox's request log. */
@@ -175,7 +185,8 @@ const decide = benchDecide(1_000_000);
 console.log(`\ndecide (scale-workers, pure): ${fmt(decide.iterations)} decisions in ${fmt(decide.ms, 1)} ms = ${fmt(decide.perSecond)} decisions/s`);
 
 console.log('\ndry runs, built bin as a child process, against the sandbox on 127.0.0.1 (no latency, no throttle); 1 in 20 challenges live:');
-console.log('  "floor": the pages + one read per challenge whose decision can depend on it (live, or holding workers);');
+console.log('  "floor": the pages + one read per challenge whose decision can depend on it (scale-workers: live or holding workers;');
+console.log('  stop-idle: holding workers; scale-ec2: with an EC2 worker; cancel-stale: every challenge);');
 console.log('  "upstream": the pages + one call per listed challenge, as its scripts make (cancel-stale: 3 listings per challenge).');
 const widths = [14, 11, 6, 6, 9, 7, 7, 8, 9, 8, 8, 9];
 console.log(pad(['command', 'challenges', 'pages', 'reads', 'requests', 'floor', 'ratio', 'upstream', 'ratio', 'wall ms', 'cpu ms', 'RSS MiB'], widths));
@@ -191,7 +202,7 @@ for (const [bin, sizes, extraEnv] of [
     try {
       const r = await runChild(bin, ['--dry-run', '--log-level', 'warn', '--max-pages', '100000'], { API_HOST_URL: sandbox.url, AUTH_TOKEN: sandbox.tokens.staff, ...extraEnv });
       const c = requestClasses(sandbox.requests);
-      const { listed, needRead } = seedFigures(sandbox);
+      const { listed, needRead } = seedFigures(sandbox, bin);
       const reads = c.total - c.pages - c.writes;
       const floor = c.pages + needRead;
       const upstream = c.pages + (bin === 'cancel-stale' ? 3 * listed : listed);
