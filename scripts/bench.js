@@ -1,13 +1,15 @@
 // npm run bench: speed and memory figures for the commands, printed as figures and ratios.
 // Never a pass/fail test: a slow machine prints slower numbers, nothing fails.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// docs/performance.md keeps the figures of the last run and explains each column.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DateTime } from 'luxon';
 import { defaultSeed, makeChallenge, startSandbox } from '../dist/sandbox/index.js';
 import { decideWorkers } from '../dist/commands/scale-workers/decide.js';
+import { DEFAULTS } from '../dist/runtime/defaults.js';
 import { parseTrace } from '../dist/simulate/trace.js';
 import { simulate } from '../dist/simulate/simulate.js';
 import { toCsv, yearTrace } from './make-trace.js';
@@ -19,32 +21,67 @@ import { mockClient } from 'aws-sdk-client-mock';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DAY = 86_400_000;
+const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+const pad = (cells, widths) => cells.map((c, i) => String(c).padStart(widths[i])).join(' ');
 
-/** The default seed plus `extra` challenges shaped like eval.ai's history: 95 % long ended. */
-function bigSeed(extra) {
+/** The default seed plus `extra` challenges shaped like eval.ai's history: 1 in `liveEvery` live, the rest long ended. */
+function bigSeed(extra, liveEvery = 20) {
   const now = new Date();
   const seed = defaultSeed(now);
   for (let i = 0; i < extra; i++) {
     const id = 100_000 + i;
-    const active = i % 20 === 0;
+    const live = i % liveEvery === 0;
     seed.challenges.set(
       id,
       makeChallenge(id, now, {
         creatorTeamId: 5,
-        start_date: new Date(now.getTime() - (active ? 10 : 900) * DAY),
-        end_date: new Date(now.getTime() + (active ? 20 : -800) * DAY),
-        workers: active ? 0 : null,
+        start_date: new Date(now.getTime() - (live ? 10 : 900) * DAY),
+        end_date: new Date(now.getTime() + (live ? 20 : -800) * DAY),
+        workers: live ? 0 : null,
       }),
     );
   }
   return seed;
 }
 
+/**
+ * Listed challenges, and per command those whose decision can depend on a read: scale-workers, a
+ * live challenge or one holding workers; stop-idle, one holding workers; scale-ec2, one with an EC2
+ * worker; cancel-stale, every challenge (a stale submission may sit in an ended one).
+ */
+function seedFigures(sandbox, command = 'scale-workers') {
+  const now = Date.now();
+  const listed = [...sandbox.state.challenges.values()].filter((c) => !c.is_disabled);
+  const live = (c) => c.end_date === null || c.end_date.getTime() > now;
+  const needs = {
+    'scale-workers': (c) => live(c) || (c.workers ?? 0) > 0,
+    'stop-idle': (c) => (c.workers ?? 0) > 0,
+    'scale-ec2': (c) => c.uses_ec2_worker,
+    'cancel-stale': () => true,
+  }[command];
+  return { listed: listed.length, needRead: listed.filter(needs).length };
+}
+
+/** Requests by class, from the sandbox's request log. */
+function requestClasses(requests) {
+  const c = { pages: 0, metrics: 0, listings: 0, otherReads: 0, writes: 0, total: requests.length };
+  for (const q of requests) {
+    if (q.method !== 'GET') c.writes++;
+    else if (q.path.startsWith('/api/challenges/challenge/all/')) c.pages++;
+    else if (q.path.includes('get_submission_metrics_by_pk')) c.metrics++;
+    else if (/\/api\/jobs\/challenge\/\d+\/submission\/$/.test(q.path)) c.listings++;
+    else c.otherReads++;
+  }
+  return c;
+}
+
+/** A built bin as a child process (through scripts/measure-child.js): exit code, wall ms, peak RSS and CPU. */
 function runChild(bin, args, env) {
-  const rusageFile = join(mkdtempSync(join(tmpdir(), 'bench-')), 'rusage.json');
+  const dir = mkdtempSync(join(tmpdir(), 'bench-'));
+  const rusageFile = join(dir, 'rusage.json');
   const started = process.hrtime.bigint();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'scripts/measure-child.js'), join(ROOT, 'bin', `${bin}.js`), ...args], {
+    const child = spawn(process.execPath, [join(ROOT, 'scripts/measure-child.js'), join(ROOT, 'bin', `${bin}.js`), '--state-dir', join(dir, 'state'), ...args], {
       env: { PATH: process.env.PATH, ...env, BENCH_RUSAGE_FILE: rusageFile },
       stdio: ['ignore', 'pipe', 'ignore'],
     });
@@ -53,46 +90,32 @@ function runChild(bin, args, env) {
     child.on('error', reject);
     child.on('close', (code) => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      resolve({ code, ms, stdout, ...JSON.parse(readFileSync(rusageFile, 'utf8')) });
+      const usage = JSON.parse(readFileSync(rusageFile, 'utf8'));
+      rmSync(dir, { recursive: true, force: true });
+      resolve({ code, ms, stdout, ...usage });
     });
   });
 }
 
-async function benchScaleWorkers(extra) {
-  const sandbox = await startSandbox({ seed: bigSeed(extra), throttleRatePerMinute: false });
-  try {
-    const listed = [...sandbox.state.challenges.values()].filter((c) => !c.is_disabled).length;
-    const r = await runChild('scale-workers', ['--dry-run', '--json', '--log-level', 'warn', '--max-pages', '100000'], {
-      API_HOST_URL: sandbox.url,
-      AUTH_TOKEN: sandbox.tokens.staff,
-      ENV: 'prod',
-    });
-    const pages = sandbox.requests.filter((q) => q.path.startsWith('/api/challenges/challenge/all/')).length;
-    const metrics = sandbox.requests.filter((q) => q.path.includes('get_submission_metrics_by_pk')).length;
-    return { listed, pages, metrics, requests: sandbox.requests.length, upstreamRequests: pages + listed, ...r };
-  } finally {
-    await sandbox.close();
+/** Mean CPU (user + system) and wall seconds of `runs` runs of a command, by /usr/bin/time. */
+function cpuOf(argv, runs) {
+  let cpu = 0;
+  let wall = 0;
+  const dir = mkdtempSync(join(tmpdir(), 'bench-cpu-'));
+  for (let i = 0; i < runs; i++) {
+    const out = join(dir, 'time.txt');
+    spawnSync('/usr/bin/time', ['-f', '%U %S %e', '-o', out, ...argv], { stdio: 'ignore', cwd: ROOT });
+    const [u, s, e] = readFileSync(out, 'utf8').trim().split('\n').at(-1).split(' ').map(Number);
+    cpu += u + s;
+    wall += e;
   }
-}
-
-async function benchCancelStale(extra) {
-  const sandbox = await startSandbox({ seed: bigSeed(extra), throttleRatePerMinute: false });
-  try {
-    const listed = [...sandbox.state.challenges.values()].filter((c) => !c.is_disabled).length;
-    const r = await runChild('cancel-stale', ['--dry-run', '--json', '--log-level', 'warn', '--max-pages', '100000'], {
-      API_HOST_URL: sandbox.url,
-      AUTH_TOKEN: sandbox.tokens.staff,
-    });
-    const listings = sandbox.requests.filter((q) => /\/api\/jobs\/challenge\/\d+\/submission\/$/.test(q.path)).length;
-    return { listed, listings, upstreamListings: 3 * listed, requests: sandbox.requests.length, ...r };
-  } finally {
-    await sandbox.close();
-  }
+  rmSync(dir, { recursive: true, force: true });
+  return { cpu: cpu / runs, wall: wall / runs };
 }
 
 function benchDecide(iterations) {
   const now = DateTime.utc();
-  const policy = { production: true, includeEc2: false };
+  const policy = { mode: 'prod', includeEc2: false };
   const challenges = Array.from({ length: 1000 }, (_, i) => ({
     id: i + 1,
     title: `c${i}`,
@@ -115,79 +138,119 @@ function benchDecide(iterations) {
   return { iterations, ms, perSecond: Math.round((iterations / ms) * 1000), starts };
 }
 
-const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+console.log('evalai-autoscaler benchmark (figures from this machine; compare ratios, not absolutes)');
+console.log(`machine: ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), node ${process.version}, ${process.platform}\n`);
 
-console.log('evalai-autoscaler benchmark (figures from this machine; compare ratios, not absolutes)\n');
-const d = benchDecide(1_000_000);
-console.log(`decide (scale-workers, pure): ${fmt(d.iterations)} decisions in ${fmt(d.ms, 1)} ms = ${fmt(d.perSecond)} decisions/s`);
+// 1. --help and a usage error against a bare node.
+const RUNS = 20;
+if (existsSync('/usr/bin/time')) {
+  const bare = cpuOf([process.execPath, '-e', '0'], RUNS);
+  const help = cpuOf([process.execPath, 'bin/scale-workers.js', '--help'], RUNS);
+  const usage = cpuOf([process.execPath, 'bin/scale-workers.js', '--no-such-flag'], RUNS);
+  const top = cpuOf([process.execPath, 'bin/evalai-autoscaler.js', '--help'], RUNS);
+  console.log(`CPU time, mean of ${RUNS} runs (user + system, /usr/bin/time):`);
+  console.log(`  node -e 0                          ${fmt(bare.cpu * 1000, 1).padStart(6)} ms`);
+  console.log(`  scale-workers --help               ${fmt(help.cpu * 1000, 1).padStart(6)} ms   ratio ${fmt(help.cpu / bare.cpu, 2)} (goal <= 1.5)`);
+  console.log(`  scale-workers --no-such-flag       ${fmt(usage.cpu * 1000, 1).padStart(6)} ms   ratio ${fmt(usage.cpu / bare.cpu, 2)}`);
+  console.log(`  evalai-autoscaler --help (all 8)   ${fmt(top.cpu * 1000, 1).padStart(6)} ms   ratio ${fmt(top.cpu / bare.cpu, 2)}`);
+} else {
+  console.log('CPU time of --help: skipped (no /usr/bin/time)');
+}
+const bareWall = cpuOf([process.execPath, '-e', '0'], 5).wall * 1000;
 
-const ms = (from) => Number(process.hrtime.bigint() - from) / 1e6;
+// 2. The steady tick of the issue: 1,500 challenges, 1 in 10 live, pages of 150, 20 ms a request, the 60/min throttle on.
+{
+  const LATENCY = 20;
+  const sandbox = await startSandbox({ seed: bigSeed(1500 - defaultSeed(new Date()).challenges.size, 10), pageSize: 150 });
+  try {
+    sandbox.fault({ fault: { kind: 'latency', ms: LATENCY } });
+    const env = { API_HOST_URL: sandbox.url, AUTH_TOKEN: sandbox.tokens.staff, ENV: 'prod' };
+    const args = ['--log-level', 'warn', '--max-pages', '100000'];
+    const first = await runChild('scale-workers', args, env); // settles the seed's own challenges: the next tick is steady
+    const firstWrites = requestClasses(sandbox.requests).writes;
+    sandbox.requests.length = 0;
+    const r = await runChild('scale-workers', args, env);
+    const c = requestClasses(sandbox.requests);
+    const { listed } = seedFigures(sandbox);
+    const readWidth = DEFAULTS.readConcurrency;
+    // Floor: node's own start, the pages one after another, the reads at the read concurrency, the writes at the throttle.
+    const writeFloorMs = Math.max(0, c.writes - DEFAULTS.rateLimitPerMinute) * (60_000 / DEFAULTS.rateLimitPerMinute);
+    const floorMs = bareWall + c.pages * LATENCY + Math.ceil(c.metrics / readWidth) * LATENCY + writeFloorMs;
+    const upstreamRequests = c.pages + listed + c.writes;
+    const upstreamMs = upstreamRequests * LATENCY; // one request after another, as its script makes them (a lower bound)
+    console.log(`\nsteady scale-workers tick: ${fmt(listed)} challenges, 1 in 10 live, pages of 150, ${LATENCY} ms per request, 60/min throttle on`);
+    console.log(`  (a first tick settled the seed's own challenges: ${first.code === 0 ? 'exit 0' : `exit ${first.code}`}, ${firstWrites} writes)`);
+    console.log(`  requests: ${c.pages} pages + ${c.metrics} metrics + ${c.writes} writes = ${c.total}; upstream: ${c.pages} + ${listed} + ${c.writes} = ${upstreamRequests} (ratio ${fmt(c.total / upstreamRequests, 3)})`);
+    console.log(`  wall: ${fmt(r.ms)} ms; floor ${fmt(floorMs)} ms (node start ${fmt(bareWall)} + ${c.pages} pages x ${LATENCY} + ${Math.ceil(c.metrics / readWidth)} rounds of ${readWidth} reads x ${LATENCY} + writes ${fmt(writeFloorMs)}): ratio ${fmt(r.ms / floorMs, 2)} (goal <= 1.5)`);
+    console.log(`  upstream, its ${upstreamRequests} requests one after another at ${LATENCY} ms: ${fmt(upstreamMs)} ms (issue 13 measured 37.5 s): ratio ${fmt(r.ms / upstreamMs, 3)} (goal <= 0.05); peak RSS ${fmt(r.maxRssKb / 1024, 1)} MiB; exit ${r.code}`);
+  } finally {
+    await sandbox.close();
+  }
+}
+
+// 3. Dry runs of each command over large generated deployments (no latency, no throttle).
+const decide = benchDecide(1_000_000);
+console.log(`\ndecide (scale-workers, pure): ${fmt(decide.iterations)} decisions in ${fmt(decide.ms, 1)} ms = ${fmt(decide.perSecond)} decisions/s`);
+
+console.log('\ndry runs, built bin as a child process, against the sandbox on 127.0.0.1 (no latency, no throttle); 1 in 20 challenges live:');
+console.log('  "floor": the pages + one read per challenge whose decision can depend on it (scale-workers: live or holding workers;');
+console.log('  stop-idle: holding workers; scale-ec2: with an EC2 worker; cancel-stale: every challenge);');
+console.log('  "upstream": the pages + one call per listed challenge, as its scripts make (cancel-stale: 3 listings per challenge).');
+const widths = [14, 11, 6, 6, 9, 7, 7, 8, 9, 8, 8, 9];
+console.log(pad(['command', 'challenges', 'pages', 'reads', 'requests', 'floor', 'ratio', 'upstream', 'ratio', 'wall ms', 'cpu ms', 'RSS MiB'], widths));
+const rows = {};
+for (const [bin, sizes, extraEnv] of [
+  ['scale-workers', [700, 10_000, 30_000], { ENV: 'prod' }],
+  ['scale-ec2', [10_000], {}],
+  ['stop-idle', [10_000], {}],
+  ['cancel-stale', [10_000], {}],
+]) {
+  for (const extra of sizes) {
+    const sandbox = await startSandbox({ seed: bigSeed(extra), throttleRatePerMinute: false });
+    try {
+      const r = await runChild(bin, ['--dry-run', '--log-level', 'warn', '--max-pages', '100000'], { API_HOST_URL: sandbox.url, AUTH_TOKEN: sandbox.tokens.staff, ...extraEnv });
+      const c = requestClasses(sandbox.requests);
+      const { listed, needRead } = seedFigures(sandbox, bin);
+      const reads = c.total - c.pages - c.writes;
+      const floor = c.pages + needRead;
+      const upstream = c.pages + (bin === 'cancel-stale' ? 3 * listed : listed);
+      rows[`${bin}:${extra}`] = { listed, ...r };
+      console.log(
+        pad(
+          [bin, fmt(listed), fmt(c.pages), fmt(reads), fmt(c.total), fmt(floor), fmt(c.total / floor, 2), fmt(upstream), fmt(c.total / upstream, 3), fmt(r.ms), fmt((r.userUs + r.systemUs) / 1000), fmt(r.maxRssKb / 1024, 1)],
+          widths,
+        ) + (r.code !== 0 ? `  (exit ${r.code})` : ''),
+      );
+    } finally {
+      await sandbox.close();
+    }
+  }
+}
+const small = rows['scale-workers:700'];
+const large = rows['scale-workers:30000'];
+console.log(
+  `\nscale-workers from ${fmt(small.listed)} to ${fmt(large.listed)} challenges (x${fmt(large.listed / small.listed, 1)}): ` +
+    `wall x${fmt(large.ms / small.ms, 2)}, peak RSS x${fmt(large.maxRssKb / small.maxRssKb, 2)} (+${fmt((large.maxRssKb - small.maxRssKb) / 1024, 1)} MiB)`,
+);
+
+// simulate: a year of a 100-challenge trace
+const msSince = (from) => Number(process.hrtime.bigint() - from) / 1e6;
 {
   let t = process.hrtime.bigint();
   const trace = yearTrace(100);
-  const genMs = ms(t);
+  const genMs = msSince(t);
   t = process.hrtime.bigint();
   const parsed = parseTrace(toCsv(trace), 'year.csv');
-  const parseMs = ms(t);
+  const parseMs = msSince(t);
   t = process.hrtime.bigint();
   const sim = simulate(parsed, { intervalMs: 300_000, bootMs: 180_000, scaleDownDelayMs: 1_800_000, minUptimeMs: 900_000 });
-  const simMs = ms(t);
+  const simMs = msSince(t);
   console.log(`\nsimulate: a year of 100 challenges, ${fmt(sim.submissions)} submissions (generated in ${fmt(genMs)} ms):`);
   console.log(`  CSV parse ${fmt(parseMs)} ms; simulate 4 policies (scale-workers decideWorkers on every tick that can matter) ${fmt(simMs)} ms = ${fmt(simMs / 1000, 1)} s`);
   for (const p of sim.policies) console.log(`  ${p.policy.padEnd(10)} ${fmt(p.workerHours).padStart(9)} worker-h  x${fmt(p.workerHoursVsOracle, 2)} oracle  ${fmt(p.coldStarts).padStart(8)} cold starts`);
 }
 
-console.log('\nscale-workers --dry-run, built bin as a child process, against the sandbox on 127.0.0.1:');
-console.log('challenges  pages  metrics calls  requests  upstream requests  ratio  wall ms  cpu ms  peak RSS MiB');
-const rows = [];
-for (const extra of [700, 10_000, 30_000]) {
-  const r = await benchScaleWorkers(extra);
-  rows.push(r);
-  console.log(
-    [
-      fmt(r.listed).padStart(10),
-      fmt(r.pages).padStart(6),
-      fmt(r.metrics).padStart(14),
-      fmt(r.requests).padStart(9),
-      fmt(r.upstreamRequests).padStart(18),
-      fmt(r.requests / r.upstreamRequests, 3).padStart(6),
-      fmt(r.ms).padStart(8),
-      fmt((r.userUs + r.systemUs) / 1000).padStart(7),
-      fmt(r.maxRssKb / 1024, 1).padStart(13),
-    ].join(' '),
-  );
-  if (r.code !== 0) console.log(`  (exit ${r.code})`);
-}
-const [small, , large] = rows;
-console.log(
-  `\nscaling from ${fmt(small.listed)} to ${fmt(large.listed)} challenges (x${fmt(large.listed / small.listed, 1)}): ` +
-    `wall time x${fmt(large.ms / small.ms, 2)}, peak RSS x${fmt(large.maxRssKb / small.maxRssKb, 2)}`,
-);
-console.log('"upstream requests" = pages + one metrics call per listed challenge, as auto_scale_workers.py makes.');
 
-console.log('\ncancel-stale --dry-run: submission listings (throttled, 60/min shared) vs upstream\'s 3 per challenge:');
-console.log('challenges  listings  upstream listings  ratio  upstream minimum time at 60/min  wall ms  peak RSS MiB');
-for (const extra of [700, 10_000]) {
-  const c = await benchCancelStale(extra);
-  console.log(
-    [
-      fmt(c.listed).padStart(10),
-      fmt(c.listings).padStart(9),
-      fmt(c.upstreamListings).padStart(18),
-      fmt(c.listings / c.upstreamListings, 4).padStart(6),
-      `${fmt(c.upstreamListings / 60, 0)} min`.padStart(32),
-      fmt(c.ms).padStart(8),
-      fmt(c.maxRssKb / 1024, 1).padStart(13),
-    ].join(' '),
-  );
-  if (c.code !== 0) console.log(`  (exit ${c.code})`);
-}
-
-/**
- * One `scale-pool run` tick, in process through the CLI, of a 500-host pool with 10,000 queued jobs,
- * against a mocked EC2 (aws-sdk-client-mock on the real SDK clients) that pages DescribeInstances
- * at `pageSize`: the AWS calls made and the time taken.
- */
 async function benchPool(pageSize) {
   const ec2 = mockClient(EC2Client);
   const sqs = mockClient(SQSClient);

@@ -1,5 +1,5 @@
-import { Option, type Command } from 'commander';
-import { DEFAULTS } from '../runtime/config.js';
+import { Option, type Command } from './commander.js';
+import { DEFAULTS } from '../runtime/defaults.js';
 import { byteSizeArg, durationUpToArg, idListArg, intArg } from './parsers.js';
 
 const HOUR = 3_600_000;
@@ -17,7 +17,8 @@ export function addCommonOptions(cmd: Command): Command {
     .addOption(new Option('--challenge <id...>', 'only these challenge ids (repeat, or comma-separate)').argParser(idListArg))
     .addOption(new Option('--timeout <duration>', `timeout of each HTTP request (default ${DEFAULTS.timeoutMs / 1000}s, at most 10m)`).argParser(durationUpToArg('10m', 10 * 60_000)))
     .addOption(new Option('--retries <n>', `retries of a failed read (default ${DEFAULTS.retries})`).argParser(intArg(0, 10)))
-    .addOption(new Option('--concurrency <n>', `challenges handled at a time (default ${DEFAULTS.concurrency})`).argParser(intArg(1, 32)))
+    .addOption(new Option('--concurrency <n>', `changes sent at a time (default ${DEFAULTS.concurrency})`).argParser(intArg(1, 32)))
+    .addOption(new Option('--read-concurrency <n>', `challenges observed (read) at a time; reads are not throttled (default ${DEFAULTS.readConcurrency})`).argParser(intArg(1, 64)))
     .addOption(new Option('--max-pages <n>', `refuse challenge lists longer than this many pages (default ${DEFAULTS.maxPages})`).argParser(intArg(1, 100_000)))
     .addOption(new Option('--rate-limit <n>', `calls a minute to EvalAI's user-throttled endpoints (default ${DEFAULTS.rateLimitPerMinute}; the server allows 60)`).argParser(intArg(1, 60)))
     .addOption(new Option('--deadline <duration>', 'start no new work after this long; exit 5 if work was left (default 4m30s, at most 24h)').argParser(durationUpToArg('24h', 24 * HOUR)))

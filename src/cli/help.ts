@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import type { Command } from 'commander';
+import type { Command } from './commander.js';
 
 /** The exit codes every run command shares, in one line for --help (docs/architecture.md has the table). */
 export const EXIT_CODES_LINE =

@@ -18,7 +18,3 @@ export interface SignalSource {
   on(event: 'SIGTERM' | 'SIGINT', listener: (signal: NodeJS.Signals) => void): unknown;
   off(event: 'SIGTERM' | 'SIGINT', listener: (signal: NodeJS.Signals) => void): unknown;
 }
-
-export function processIO(): CliIO {
-  return { stdout: process.stdout, stderr: process.stderr, env: process.env };
-}

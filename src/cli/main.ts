@@ -1,7 +1,6 @@
-import { CommanderError } from 'commander';
-import { ConfigError, RunError, describeError } from '../runtime/errors.js';
+import { CommanderError } from './commander.js';
 import { ExitCode } from '../runtime/exit-codes.js';
-import { processIO, type CliIO } from './io.js';
+import type { CliIO } from './io.js';
 import { buildProgram } from './program.js';
 
 /**
@@ -10,9 +9,9 @@ import { buildProgram } from './program.js';
  */
 export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
   let code: number = ExitCode.Ok;
-  const program = buildProgram(io, (c) => {
+  const program = await buildProgram(io, (c) => {
     code = c;
-  });
+  }, argv[0]);
   program.exitOverride();
   for (const cmd of program.commands) {
     cmd.exitOverride();
@@ -29,6 +28,8 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       if (err.code === 'commander.help' && err.exitCode === 0) return ExitCode.Ok; // `evalai-autoscaler help`
       return ExitCode.Usage;
     }
+    // Loaded only here, so that --help never loads it; a run that threw one has it loaded already.
+    const { ConfigError, RunError, describeError } = await import('../runtime/errors.js');
     if (err instanceof ConfigError) {
       io.stderr.write(`${command}: configuration error: ${err.message}\n`);
       return err.exitCode;
@@ -40,6 +41,10 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     io.stderr.write(`${command}: internal error: ${describeError(err)}\n`);
     return ExitCode.Partial;
   }
+}
+
+function processIO(): CliIO {
+  return { stdout: process.stdout, stderr: process.stderr, env: process.env };
 }
 
 /**

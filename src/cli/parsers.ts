@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError } from './commander.js';
 import { BYTE_SIZE_HINT, parseByteSize } from '../runtime/byte-size.js';
 import { parseDuration } from '../runtime/duration.js';
 import { ENV_NAMES, parseEnvMode, type EnvMode } from '../runtime/env-mode.js';

@@ -1,21 +1,36 @@
-import { Command } from 'commander';
+import { Command } from './commander.js';
 import type { CliIO } from './io.js';
-import { scaleWorkersCommand } from './commands/scale-workers.js';
-import { scaleEc2Command } from './commands/scale-ec2.js';
-import { scaleEksCommand } from './commands/scale-eks.js';
-import { cancelStaleCommand } from './commands/cancel-stale.js';
-import { stopIdleCommand } from './commands/stop-idle.js';
-import { scalePoolCommand } from './commands/scale-pool.js';
-import { sandboxCommand, demoCommand } from './commands/sandbox.js';
-import { statusCommand } from './commands/status.js';
 import { EXIT_CODES_LINE, HELP, docsPage, teach, usageErrorsNamed } from './help.js';
-import { simulateCommand } from './commands/simulate.js';
 import { VERSION } from './version.js';
 
 export { VERSION };
 
-/** Every command, declared in one place. Each command's own code is imported only when it runs. */
-export function buildProgram(io: CliIO, done: (code: number) => void): Command {
+type CommandFactory = (io: CliIO, done: (code: number) => void) => Command;
+
+/**
+ * Every command, declared in one place, each as a loader of its definition module. A definition
+ * module imports only commander and the option parsers; the command's own code (schemas, HTTP,
+ * AWS, logging) is imported by its action when it runs.
+ */
+const COMMANDS: Array<[name: string, load: () => Promise<CommandFactory>]> = [
+  ['scale-workers', async () => (await import('./commands/scale-workers.js')).scaleWorkersCommand],
+  ['scale-ec2', async () => (await import('./commands/scale-ec2.js')).scaleEc2Command],
+  ['scale-eks', async () => (await import('./commands/scale-eks.js')).scaleEksCommand],
+  ['cancel-stale', async () => (await import('./commands/cancel-stale.js')).cancelStaleCommand],
+  ['stop-idle', async () => (await import('./commands/stop-idle.js')).stopIdleCommand],
+  ['scale-pool', async () => (await import('./commands/scale-pool.js')).scalePoolCommand],
+  ['status', async () => (await import('./commands/status.js')).statusCommand],
+  ['simulate', async () => (await import('./commands/simulate.js')).simulateCommand],
+  ['sandbox', async () => (await import('./commands/sandbox.js')).sandboxCommand],
+  ['demo', async () => (await import('./commands/sandbox.js')).demoCommand],
+];
+
+/**
+ * The program. Given the name of the command about to run (`scale-workers --help`, a bin), only
+ * that command's definition is loaded; otherwise (top-level help, `help <command>`, an unknown
+ * name) all of them are, for the list of commands.
+ */
+export async function buildProgram(io: CliIO, done: (code: number) => void, commandName?: string): Promise<Command> {
   const program = new Command('evalai-autoscaler')
     .description('Keeps EvalAI evaluation capacity matched to demand; run each command from cron')
     .version(VERSION)
@@ -23,11 +38,12 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
     });
-  for (const cmd of [scaleWorkersCommand(io, done), scaleEc2Command(io, done), scaleEksCommand(io, done), cancelStaleCommand(io, done), stopIdleCommand(io, done), scalePoolCommand(io, done), statusCommand(io, done), simulateCommand(io, done)]) {
-    program.addCommand(teach(cmd, HELP[cmd.name()]!));
+  const wanted = COMMANDS.some(([name]) => name === commandName) ? COMMANDS.filter(([name]) => name === commandName) : COMMANDS;
+  for (const [name, load] of wanted) {
+    const cmd = (await load())(io, done);
+    const help = HELP[name];
+    program.addCommand(help ? teach(cmd, help) : usageErrorsNamed(cmd, name));
   }
-  program.addCommand(usageErrorsNamed(sandboxCommand(io, done), 'sandbox'));
-  program.addCommand(usageErrorsNamed(demoCommand(io, done), 'demo'));
   program.addHelpText(
     'after',
     `\nEach command is also its own bin (scale-workers, scale-ec2, ...); from a clone: node bin/<command>.js.\n` +

@@ -1,5 +1,6 @@
 import type { ChallengeRunResult } from '../core/run-challenges.js';
 import { boundedReport, countOutcomes, formatHuman, formatSummary, type RunReport } from '../core/report.js';
+import { OutcomeTally } from '../core/outcome-tally.js';
 import { exitCodeFor, runErrors } from '../core/exit.js';
 import { DEFAULTS, loadCommonConfig, loadEvalAIConfig, type CommonConfig, type CommonFlags } from '../runtime/config.js';
 import { systemClock, type RunContext } from '../runtime/context.js';
@@ -11,7 +12,6 @@ import { stateDirPath } from '../runtime/state-dir.js';
 import { openHistory } from '../state/history-book.js';
 import { Transport } from '../evalai/transport.js';
 import { ExitCode } from '../runtime/exit-codes.js';
-import { publishMetrics } from '../metrics/publish.js';
 import type { CliIO } from './io.js';
 import { runInShell } from './run-shell.js';
 
@@ -76,7 +76,12 @@ export async function runCommand<F extends CommonFlags>(spec: CommandSpec<F>): P
       beforeThrottledCall: () => pacer.take(),
       sleep: io.sleep,
       halted: () => guard.haltedBecause,
+      writeConcurrency: common.concurrency,
     });
+    // Unchanged and skipped challenges are counted, not kept, unless something prints or publishes
+    // them one by one (--verbose, --json, the per-challenge metrics).
+    const publishes = Boolean(common.metrics.file || common.metrics.pushgateway);
+    const tally = common.verbose || common.json || publishes ? undefined : new OutcomeTally();
     const ctx: RunContext = {
       transport,
       logger,
@@ -84,12 +89,14 @@ export async function runCommand<F extends CommonFlags>(spec: CommandSpec<F>): P
       now: systemClock,
       dryRun: common.dryRun,
       concurrency: common.concurrency,
+      readConcurrency: common.readConcurrency,
       maxPages: common.maxPages,
       only: common.only,
       deadline,
       guard,
       ...(resumeAfter !== undefined ? { resumeAfter } : {}),
       ...(spec.history ? { history: openHistory(stateDirPath(flags.stateDir, io.env), shellSpec.targetKey, { command: spec.name, target: evalai.baseUrl }, spec.history.needed, logger) } : {}),
+      ...(tally ? { keepOutcome: tally.keep } : {}),
     };
 
     logger.info({ mode, dryRun: common.dryRun, api: evalai.baseUrl, deadlineMs: common.deadlineMs, maxActions, resumeAfter }, 'run started');
@@ -104,7 +111,7 @@ export async function runCommand<F extends CommonFlags>(spec: CommandSpec<F>): P
       finishedAt: new Date().toISOString(),
       exitCode,
       errors: runErrors(result, guards, maxActions),
-      ...countOutcomes(result.outcomes),
+      ...countOutcomes(result.outcomes, tally),
       outcomes: result.outcomes,
     });
     for (const e of report.errors) logger.error(e);
@@ -112,7 +119,11 @@ export async function runCommand<F extends CommonFlags>(spec: CommandSpec<F>): P
     const dropped = logLinesDropped();
     if (dropped) report.logLinesDropped = dropped;
     const lastSuccessAt = exitCode === ExitCode.Ok && !scoped ? report.finishedAt : previousLastSuccessAt;
-    await publishMetrics(report, { ...common.metrics, target: shellSpec.targetKey, logger, refusedActions: guards.refusedActions, lastSuccessAt });
+    if (common.metrics.file || common.metrics.pushgateway || common.metrics.ignoredInDryRun.length) {
+      // prom-client loads only for a run that publishes.
+      const { publishMetrics } = await import('../metrics/publish.js');
+      await publishMetrics(report, { ...common.metrics, target: shellSpec.targetKey, logger, refusedActions: guards.refusedActions, lastSuccessAt });
+    }
     return {
       exitCode,
       counts: statusCounts(report),

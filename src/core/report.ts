@@ -1,4 +1,5 @@
 import type { Outcome, OutcomeStatus } from './outcome.js';
+import type { OutcomeTally } from './outcome-tally.js';
 import { challengeLabel } from './challenge.js';
 import { cleanStrings, cleanText, MAX_MESSAGE_CHARS, MAX_TITLE_CHARS } from '../runtime/sanitize.js';
 
@@ -24,9 +25,12 @@ export interface RunReport {
 
 export type SubmissionCounts = Record<OutcomeStatus, number> & { total: number };
 
-export function countOutcomes(outcomes: Outcome[]): Pick<RunReport, 'counts' | 'actions'> {
-  const challenges = new Set(outcomes.map((o) => o.challengeId)).size;
-  const counts: RunReport['counts'] = { challenges, done: 0, planned: 0, unchanged: 0, skipped: 0, failed: 0 };
+/** The counts of the outcomes kept plus those only tallied (not kept, see OutcomeTally). */
+export function countOutcomes(outcomes: Outcome[], tally?: OutcomeTally): Pick<RunReport, 'counts' | 'actions'> {
+  const ids = new Set(outcomes.map((o) => o.challengeId));
+  for (const id of tally?.ids ?? []) ids.add(id);
+  const counts: RunReport['counts'] = { challenges: ids.size, done: 0, planned: 0, unchanged: 0, skipped: 0, failed: 0 };
+  for (const [status, n] of Object.entries(tally?.counts ?? {}) as Array<[OutcomeStatus, number]>) counts[status] += n;
   for (const o of outcomes) {
     if (o.submissionId === undefined) counts[o.status]++;
     else {

@@ -17,6 +17,10 @@ export interface ChallengeRunOptions {
   source: AsyncIterable<ChallengeEntry>;
   /** Independent reads and actions run this many challenges at a time. */
   concurrency: number;
+  /** When given, this many challenges are handled at a time instead (their writes are held to `concurrency` by the transport). */
+  readConcurrency?: number;
+  /** False for an outcome the caller has counted instead of keeping it (see OutcomeTally). */
+  keep?: (outcome: Outcome) => boolean;
   /** --challenge: only these ids; an id the list never shows is reported as failed. */
   only?: ReadonlySet<number>;
   handle: (challenge: Challenge) => Promise<Outcome>;
@@ -39,6 +43,8 @@ export function runOverChallenges(opts: ChallengeRunOptions): Promise<ChallengeR
   return runOverTargets({
     source: challengeTargets(opts.source),
     concurrency: opts.concurrency,
+    ...(opts.readConcurrency !== undefined ? { readConcurrency: opts.readConcurrency } : {}),
+    ...(opts.keep ? { keep: opts.keep } : {}),
     only: opts.only,
     notListed: { reason: 'not in the challenge list', error: (id) => `challenge ${id} is not in EvalAI's challenge list (unknown, or disabled)` },
     handle: opts.handle,

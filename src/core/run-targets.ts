@@ -42,6 +42,10 @@ export interface TargetRunOptions<T extends Target> {
   source: AsyncIterable<TargetEntry<T>>;
   /** Independent reads and actions run this many targets at a time. */
   concurrency: number;
+  /** When given, this many targets are handled at a time instead (their writes are held to `concurrency` by the transport). */
+  readConcurrency?: number;
+  /** False for an outcome the caller has counted instead of keeping it (see OutcomeTally). */
+  keep?: (outcome: Outcome) => boolean;
   /** --challenge: only these ids; an id the source never shows is reported as failed (`notListed`). */
   only?: ReadonlySet<number>;
   /** How an id of `only` that the source never showed is reported. */
@@ -67,13 +71,14 @@ export interface TargetRunOptions<T extends Target> {
  */
 export async function runOverTargets<T extends Target>(opts: TargetRunOptions<T>): Promise<TargetRunResult> {
   const isFatal = opts.isFatal ?? isRunFatal;
-  const limit = pLimit(opts.concurrency);
+  const width = opts.readConcurrency ?? opts.concurrency;
+  const limit = pLimit(width);
   const outcomes: Outcome[] = [];
   // Backpressure: the source is read only a little ahead of the handlers, so memory stays bounded
   // by a few pages whatever the number of targets.
   const inFlight = new Set<Promise<void>>();
   const running = new Map<number, T>();
-  const highWater = opts.concurrency * 4;
+  const highWater = width * 4;
   const seen = new Set<number>();
   let fatal: unknown;
   let sourceError: unknown;
@@ -98,7 +103,7 @@ export async function runOverTargets<T extends Target>(opts: TargetRunOptions<T>
     try {
       const outcome = await opts.handle(target);
       if (abandoned) return; // already recorded as unknown; the report is out
-      outcomes.push(outcome);
+      if (opts.keep?.(outcome) ?? true) outcomes.push(outcome);
       logOutcome(opts.logger, outcome);
     } catch (err) {
       if (abandoned) return;
@@ -116,10 +121,17 @@ export async function runOverTargets<T extends Target>(opts: TargetRunOptions<T>
     }
   };
 
+  // Woken when a task ends, so a full window waits for one slot (Promise.race over the whole
+  // window at every submit cost more CPU than the reads themselves on a long list).
+  let slotFreed: (() => void) | undefined;
   const submit = async (target: T): Promise<void> => {
-    const task: Promise<void> = limit(() => handleOne(target)).finally(() => inFlight.delete(task));
+    const task: Promise<void> = limit(() => handleOne(target)).finally(() => {
+      inFlight.delete(task);
+      slotFreed?.();
+    });
     inFlight.add(task);
-    if (inFlight.size >= highWater) await Promise.race(inFlight);
+    while (inFlight.size >= highWater) await new Promise<void>((resolve) => (slotFreed = resolve));
+    slotFreed = undefined;
   };
 
   const stopStarting = (): boolean => {

@@ -1,6 +1,6 @@
 import { EvalAIError } from './errors.js';
 import { pageSchema } from './schemas.js';
-import type { Transport } from './transport.js';
+import type { Response, Transport } from './transport.js';
 import { validate } from './validate.js';
 
 export interface PaginationOptions {
@@ -28,21 +28,41 @@ export async function* paginate(
   const maxPages = opts.maxPages ?? 1000;
   const expectedPath = new URL(transport.baseUrl + firstPath).pathname;
   const visited = new Set<string>();
+  const fetchPage = (target: string): Promise<Response> => {
+    const request = transport.request({ method: 'GET', path: target, endpoint });
+    request.catch(() => undefined); // observed when awaited; a consumer that stopped early never awaits it
+    return request;
+  };
   let target: string = firstPath;
+  visited.add(new URL(target, transport.baseUrl + '/').href);
+  let pending = fetchPage(target);
   for (let number = 1; ; number++) {
-    const key = new URL(target, transport.baseUrl + '/').href;
-    if (visited.has(key)) {
-      throw new EvalAIError('unsafe-pagination', endpoint, `page ${number - 1}'s "next" leads back to a page already read; stopped`);
-    }
-    visited.add(key);
-    const res = await transport.request({ method: 'GET', path: target, endpoint });
+    const res = await pending;
     const page = validate(pageSchema, res.body, endpoint, `page ${number}`);
+    // The next page is asked for before this one is handed out: the pages still follow each other
+    // (each needs the previous `next`), but the caller's work on this one overlaps the wait for it.
+    // A `next` that cannot be followed still lets this page's challenges run first.
+    let stop: EvalAIError | undefined;
+    if (page.next !== null) {
+      try {
+        if (number >= maxPages) {
+          throw new EvalAIError('unsafe-pagination', endpoint, `more than ${maxPages} pages; stopped (raise --max-pages if this is real)`);
+        }
+        target = checkedNext(page.next, transport.origin, expectedPath, endpoint, number);
+        const key = new URL(target, transport.baseUrl + '/').href;
+        if (visited.has(key)) {
+          throw new EvalAIError('unsafe-pagination', endpoint, `page ${number}'s "next" leads back to a page already read; stopped`);
+        }
+        visited.add(key);
+        pending = fetchPage(target);
+      } catch (err) {
+        if (!(err instanceof EvalAIError)) throw err;
+        stop = err;
+      }
+    }
     yield { number, count: page.count, results: page.results };
     if (page.next === null) return;
-    if (number >= maxPages) {
-      throw new EvalAIError('unsafe-pagination', endpoint, `more than ${maxPages} pages; stopped (raise --max-pages if this is real)`);
-    }
-    target = checkedNext(page.next, transport.origin, expectedPath, endpoint, number);
+    if (stop) throw stop;
   }
 }
 

@@ -1,6 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { BYTE_SIZE_HINT, parseByteSize } from './byte-size.js';
+import { DEFAULTS } from './defaults.js';
 import { ConfigError } from './errors.js';
 import { LOG_LEVELS, type LogLevel } from './logger.js';
 import { normaliseToken } from './token-text.js';
@@ -16,6 +17,7 @@ export interface CommonFlags extends MetricsFlags {
   timeout?: number;
   retries?: number;
   concurrency?: number;
+  readConcurrency?: number;
   maxPages?: number;
   logLevel?: string;
   dryRun?: boolean;
@@ -54,6 +56,7 @@ export interface CommonConfig {
   json: boolean;
   verbose: boolean;
   concurrency: number;
+  readConcurrency: number;
   maxPages: number;
   only?: ReadonlySet<number>;
   /** Calls a minute to EvalAI's user-throttled endpoints (server budget: 60, shared per user). */
@@ -68,30 +71,8 @@ export interface CommonConfig {
   metrics: MetricsConfig;
 }
 
-export const DEFAULTS = {
-  timeoutMs: 10_000,
-  retries: 2,
-  concurrency: 4,
-  maxPages: 1000,
-  logLevel: 'info' as LogLevel,
-  rateLimitPerMinute: 50,
-  /** Generous for a challenge list page (150 challenges are well under 1 MiB) and a long submission list. */
-  maxResponseBytes: 32 * 1024 * 1024,
-  waitLockMs: 0,
-  /** A little under five minutes: the usual cron interval. */
-  deadlineMs: 270_000,
-  /** After SIGTERM or SIGINT, what is in flight gets this long before it is recorded as unknown. */
-  signalGraceMs: 10_000,
-  /** A holder's lock goes stale this long after its own watchdog would have ended it. */
-  lockMarginMs: 60_000,
-  /** After the deadline, in-flight work gets its request timeouts plus this long before the run is abandoned. */
-  hardDeadlineGraceMs: 5_000,
-  /**
-   * --max-actions per command: well above a normal run, far below a runaway one. A first
-   * cancel-stale run on an old deployment may legitimately find many stale submissions.
-   */
-  maxActions: { 'scale-workers': 50, 'scale-ec2': 20, 'scale-eks': 20, 'cancel-stale': 200, 'stop-idle': 50, 'scale-pool': 50 } as Record<string, number>,
-};
+/** The defaults live in their own module so --help can show them without loading the run path. */
+export { DEFAULTS };
 
 /**
  * Layers, in one place: defaults <- environment <- flags. Each command's own settings loader
@@ -111,6 +92,7 @@ export function loadCommonConfig(flags: CommonFlags, env: Env, warnings: string[
     json: flags.json ?? false,
     verbose: flags.verbose ?? false,
     concurrency: flags.concurrency ?? DEFAULTS.concurrency,
+    readConcurrency: flags.readConcurrency ?? DEFAULTS.readConcurrency,
     maxPages: flags.maxPages ?? DEFAULTS.maxPages,
     only: flags.challenge && flags.challenge.length > 0 ? new Set(flags.challenge) : undefined,
     rateLimitPerMinute: flags.rateLimit ?? DEFAULTS.rateLimitPerMinute,

@@ -28,12 +28,12 @@ export function parseDuration(text: string, bareUnit: keyof typeof UNITS = 's'):
 
 /** "15 days 3 h", "12 min", "40 s": how a human reads an age in a log line. */
 export function formatDuration(ms: number): string {
-  // Plain arithmetic (simulate formats a reason per tick; luxon's shiftTo was most of its time).
-  const totalSeconds = Math.floor(Math.abs(ms) / 1000);
-  const days = Math.floor(totalSeconds / 86_400);
-  const hours = Math.floor((totalSeconds % 86_400) / 3600);
-  const minutes = Math.floor((totalSeconds % 3600) / 60);
-  const seconds = totalSeconds % 60;
+  const abs = Math.abs(ms);
+  // Plain arithmetic (no luxon): the option parsers import this module, and --help must stay light.
+  const days = Math.floor(abs / 86_400_000);
+  const hours = Math.floor((abs % 86_400_000) / 3_600_000);
+  const minutes = Math.floor((abs % 3_600_000) / 60_000);
+  const seconds = Math.floor((abs % 60_000) / 1000);
   if (days > 0) return hours > 0 ? `${days} d ${hours} h` : `${days} d`;
   if (hours > 0) return minutes > 0 ? `${hours} h ${minutes} min` : `${hours} h`;
   if (minutes > 0) return `${minutes} min`;

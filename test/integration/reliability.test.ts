@@ -78,11 +78,11 @@ describe('--deadline', () => {
     // The first metrics call is answered only after the deadline (4 s is a generous bound for
     // starting the bin and reading one page, not a race): it finishes, and nothing starts after it.
     sandbox.fault({ path: /get_submission_metrics_by_pk/, fault: { kind: 'latency', ms: 5_000 } });
-    const r = await runBin('scale-workers', ['--deadline', '4s', '--concurrency', '1'], env());
+    const r = await runBin('scale-workers', ['--deadline', '4s', '--read-concurrency', '1'], env());
     expect(r.code).toBe(5);
     expect(sandbox.requests.filter((q) => q.path.includes('metrics')).map((q) => q.status)).toEqual([200]);
     expect(puts()).toEqual([]);
-    // Concurrency 1 reads 4 challenges ahead: the slow one and the 3 queued behind it, never started.
+    // Read concurrency 1 reads 4 challenges ahead: the slow one and the 3 queued behind it, never started.
     expect(r.stdout).toMatch(/^error: deadline passed: work on 3 listed challenges \(or submissions\) was not started, and the rest of the list was not read; the next run starts with them$/m);
   }, 30_000);
 });

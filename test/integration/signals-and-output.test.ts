@@ -46,7 +46,7 @@ describe('SIGTERM and SIGINT', () => {
     let open!: () => void;
     sandbox.fault({ path: /manage_worker/, fault: { kind: 'gate', open: new Promise<void>((r) => (open = r)) } });
     const stateDir = mkdtempSync(join(tmpdir(), 'state-'));
-    const run = startBin('scale-workers', ['--concurrency', '4', '--rate-limit', '60'], {
+    const run = startBin('scale-workers', ['--concurrency', '4', '--read-concurrency', '4', '--rate-limit', '60'], {
       API_HOST_URL: sandbox.url,
       AUTH_TOKEN: sandbox.tokens.staff,
       ENV: 'prod',
@@ -59,7 +59,7 @@ describe('SIGTERM and SIGINT', () => {
     expect(await run.exited).toBe(143);
 
     // Every manage_worker call that reached the server is in the report as done: nothing acted
-    // unrecorded. At most one per challenge that was in flight (concurrency 4), none after.
+    // unrecorded. At most one per challenge that was in flight (4 at a time), none after.
     const inFlight = managePuts().length;
     expect(inFlight).toBeGreaterThanOrEqual(2);
     expect(inFlight).toBeLessThanOrEqual(4);

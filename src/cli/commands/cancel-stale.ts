@@ -1,9 +1,9 @@
-import { Command, Option } from 'commander';
+import { Command, Option } from '../commander.js';
 import type { CommonFlags } from '../../runtime/config.js';
 import { addCommonOptions } from '../common-options.js';
+import { loadRunCommand } from '../load-run.js';
 import type { CliIO } from '../io.js';
 import { durationWithUnitArg, intArg } from '../parsers.js';
-import { runCommand } from '../run-command.js';
 
 interface CancelStaleFlags extends CommonFlags {
   olderThan?: number;
@@ -20,6 +20,7 @@ export function cancelStaleCommand(io: CliIO, done: (code: number) => void): Com
     .addOption(new Option('--include-queued', 'also cancel stale "queued" submissions (upstream never does)'))
     .addOption(new Option('--audit-log <path>', 'JSON-lines audit log of every cancellation (env CANCEL_STALE_AUDIT_LOG; default <state dir>/cancel-stale-audit.jsonl)'));
   addCommonOptions(cmd).action(async (flags: CancelStaleFlags) => {
+    const runCommand = await loadRunCommand();
     const { loadCancelStaleSettings } = await import('../../commands/cancel-stale/settings.js');
     const { runCancelStale } = await import('../../commands/cancel-stale/run.js');
     const settings = loadCancelStaleSettings(flags, io.env);

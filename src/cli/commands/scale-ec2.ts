@@ -1,10 +1,11 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { DEFAULTS, type CommonFlags } from '../../runtime/config.js';
+import { Command, InvalidArgumentError, Option } from '../commander.js';
+import type { CommonFlags } from '../../runtime/config.js';
+import { DEFAULTS } from '../../runtime/defaults.js';
 import { addCommonOptions } from '../common-options.js';
 import { addHoldOptions, holdPolicyOf, type HoldFlags } from '../hold-options.js';
 import { holdsAnything } from '../../state/hold.js';
+import { loadRunCommand } from '../load-run.js';
 import type { CliIO } from '../io.js';
-import { runCommand } from '../run-command.js';
 
 interface ScaleEc2Flags extends CommonFlags, HoldFlags {
   via?: string;
@@ -31,6 +32,7 @@ export function scaleEc2Command(io: CliIO, done: (code: number) => void): Comman
     .addOption(new Option('--region <region>', 'aws mode: the instances\' region (default: AWS_REGION / ~/.aws/config)'));
   addHoldOptions(cmd, 'stop an instance');
   addCommonOptions(cmd).action(async (flags: ScaleEc2Flags) => {
+    const runCommand = await loadRunCommand();
     const { loadScaleEc2Settings } = await import('../../commands/scale-ec2/settings.js');
     // The AWS SDK loads only when its region is asked (aws mode without --region).
     const sdkRegion = async () => (await import('../../aws/clients.js')).sdkDefaultRegion();

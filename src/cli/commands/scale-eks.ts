@@ -1,10 +1,11 @@
-import { Command, Option } from 'commander';
-import { DEFAULTS, type CommonFlags } from '../../runtime/config.js';
+import { Command, Option } from '../commander.js';
+import type { CommonFlags } from '../../runtime/config.js';
+import { DEFAULTS } from '../../runtime/defaults.js';
 import { addCommonOptions } from '../common-options.js';
 import { addHoldOptions, holdPolicyOf, type HoldFlags } from '../hold-options.js';
 import { holdsAnything } from '../../state/hold.js';
+import { loadRunCommand } from '../load-run.js';
 import type { CliIO } from '../io.js';
-import { runCommand } from '../run-command.js';
 
 interface ScaleEksFlags extends CommonFlags, HoldFlags {
   configFile?: string;
@@ -26,6 +27,7 @@ export function scaleEksCommand(io: CliIO, done: (code: number) => void): Comman
     const settings = loadScaleEksSettings(flags, io.env, flags.timeout ?? DEFAULTS.timeoutMs);
     const hold = holdPolicyOf(flags);
     const policy = { ...settings.policy, ...hold };
+    const runCommand = await loadRunCommand();
     const { runScaleEks } = await import('../../commands/scale-eks/run.js');
     const { registerAwsEnvSecrets } = await import('../../aws/env-secrets.js');
     done(

@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Command, Option } from '../commander.js';
 import type { PoolFlags } from '../../commands/scale-pool/settings.js';
 import { byteSizeArg, durationUpToArg, intArg } from '../parsers.js';
 import type { CliIO } from '../io.js';

@@ -1,10 +1,10 @@
-import { Command, Option } from 'commander';
+import { Command, Option } from '../commander.js';
 import type { CommonFlags } from '../../runtime/config.js';
 import { addCommonOptions } from '../common-options.js';
 import { addHoldOptions, holdPolicyOf, type HoldFlags } from '../hold-options.js';
+import { loadRunCommand } from '../load-run.js';
 import type { CliIO } from '../io.js';
 import { envModeArg } from '../parsers.js';
-import { runCommand } from '../run-command.js';
 import type { EnvMode } from '../../runtime/env-mode.js';
 import { holdsAnything } from '../../state/hold.js';
 
@@ -20,6 +20,7 @@ export function scaleWorkersCommand(io: CliIO, done: (code: number) => void): Co
     .addOption(new Option('--include-ec2', 'also manage challenges that use an EC2 worker (normally scale-ec2\'s)'));
   addHoldOptions(cmd, 'stop a worker');
   addCommonOptions(cmd).action(async (flags: ScaleWorkersFlags) => {
+    const runCommand = await loadRunCommand();
     const { runScaleWorkers } = await import('../../commands/scale-workers/run.js');
     // The mode (--env, else ENV) is read once, with the common configuration.
     const hold = holdPolicyOf(flags);

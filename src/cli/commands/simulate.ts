@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from '../commander.js';
 import { ExitCode } from '../../runtime/exit-codes.js';
 import { ConfigError } from '../../runtime/errors.js';
 import { holdDurationArg } from '../hold-options.js';

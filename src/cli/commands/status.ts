@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Command, Option } from '../commander.js';
 import { ExitCode } from '../../runtime/exit-codes.js';
 import type { CliIO } from '../io.js';
 import { durationArg } from '../parsers.js';

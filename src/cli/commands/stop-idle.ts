@@ -1,9 +1,9 @@
-import { Command, Option } from 'commander';
+import { Command, Option } from '../commander.js';
 import type { CommonFlags } from '../../runtime/config.js';
 import { addCommonOptions } from '../common-options.js';
+import { loadRunCommand } from '../load-run.js';
 import type { CliIO } from '../io.js';
 import { durationWithUnitArg } from '../parsers.js';
-import { runCommand } from '../run-command.js';
 
 interface StopIdleFlags extends CommonFlags {
   grace?: number;
@@ -21,6 +21,7 @@ export function stopIdleCommand(io: CliIO, done: (code: number) => void): Comman
         .choices(['delete', 'stop']),
     );
   addCommonOptions(cmd).action(async (flags: StopIdleFlags) => {
+    const runCommand = await loadRunCommand();
     const { DEFAULT_STOP_IDLE_POLICY } = await import('../../commands/stop-idle/policy.js');
     const { runStopIdle } = await import('../../commands/stop-idle/run.js');
     const policy = {

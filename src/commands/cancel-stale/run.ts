@@ -44,7 +44,8 @@ export async function runCancelStale(ctx: RunContext, policy: CancelStalePolicy,
       submissionOutcomes.push(...reconciled.outcomes);
       if (reconciled.fatal) return { outcomes: submissionOutcomes, entriesRead: 0, fatal: reconciled.fatal };
     }
-    const result = await runOverChallengeList(ctx, async (challenge: Challenge): Promise<Outcome> => {
+    // Every challenge outcome is kept: which ones are reported depends on its submissions' (below).
+    const result = await runOverChallengeList({ ...ctx, keepOutcome: undefined }, async (challenge: Challenge): Promise<Outcome> => {
       const observation = await observeChallenge(ctx, challenge, policy, observeState);
       const { candidates, outcomes, notStale, problems } = triage(challenge, observation, policy, ctx);
       // Recorded as they happen: if the run stops (token rejected), what was done is still reported.

@@ -12,6 +12,8 @@ export function runOverChallengeList(ctx: RunContext, handle: (challenge: Challe
   return runOverChallenges({
     source: listChallenges(ctx.transport, {}, { maxPages: ctx.maxPages }),
     concurrency: ctx.concurrency,
+    readConcurrency: ctx.readConcurrency,
+    keep: ctx.keepOutcome,
     deadline: ctx.deadline,
     only: ctx.only,
     logger: ctx.logger,
