@@ -313,6 +313,28 @@ describe('scale-pool run --interval (daemon)', () => {
     expect(signals.listenerCount('SIGTERM')).toBe(0);
   });
 
+  it('--metrics-file: each daemon tick publishes its own metrics', async () => {
+    queues.set(QUEUE, { visible: 2, notVisible: 0 });
+    const signals = new EventEmitter();
+    const metrics = join(dir, 'daemon.prom');
+    const seen: string[] = [];
+    const r = await cli(['run', '--config', poolFile([trainers]), '--interval', '60s', '--metrics-file', metrics], {
+      signals,
+      onStdout: (s) => {
+        if (!s.includes('exit ')) return;
+        // The tick's summary is printed after its metrics are written.
+        seen.push(readFileSync(metrics, 'utf8'));
+        if (seen.length === 2) signals.emit('SIGTERM', 'SIGTERM');
+      },
+    });
+    expect(r.code).toBe(0);
+    expect(seen).toHaveLength(2);
+    expect(seen[0]).toMatch(/^evalai_autoscaler_pool_last_run_launches\{[^}]*pool="trainers"[^}]*\} 3$/m);
+    // The second tick found the 3 hosts the first launched and launched nothing.
+    expect(seen[1]).toMatch(/^evalai_autoscaler_pool_last_run_launches\{[^}]*pool="trainers"[^}]*\} 0$/m);
+    expect(seen[1]).toMatch(/^evalai_autoscaler_pool_hosts\{[^}]*pool="trainers",state="launching"[^}]*\} 3$/m);
+  });
+
   it('SIGTERM while sleeping between ticks ends the daemon at once with 0', async () => {
     queues.set(QUEUE, { visible: 0, notVisible: 0 });
     const signals = new EventEmitter();
