@@ -18,6 +18,8 @@ export interface DecideInput {
   policy: PoolPolicy;
   history: PoolHistory;
   now: number;
+  /** The sizing rule; n + 2√n (desiredSize) unless another is given (`simulate` compares a plain one). */
+  size?: (n: number, policy: PoolPolicy) => DesiredSize;
 }
 
 export interface PoolDecision {
@@ -92,7 +94,7 @@ export function decide(input: DecideInput): PoolDecision {
     why = `demand unknown (${demand.reason}): nothing launched, drained or recaptured on it`;
     launches.reason = why;
   } else {
-    desired = desiredSize(demand.n, policy);
+    desired = (input.size ?? desiredSize)(demand.n, policy);
     const want = desired.hosts;
     const sizing = describeSize(demand, desired, policy);
     const have = `${counting} counting (${countIn(hosts, 'ready')} ready + ${countIn(hosts, 'launching')} launching)`;
@@ -265,7 +267,7 @@ function drainCandidates(hosts: readonly Host[], excess: number, overMax: number
 
 function describeSize(demand: Extract<Demand, { known: true }>, d: DesiredSize, policy: PoolPolicy): string {
   const clamp = d.clampedTo ? `, clamped to ${d.clampedTo} ${d.hosts}` : '';
-  return `n=${demand.n} (${demand.queued} queued, ${demand.inFlight} in flight): n + 2√n = ${round(d.jobs)} jobs / ${policy.jobsPerHost} per host = ${d.unclamped} hosts${clamp}`;
+  return `n=${demand.n} (${demand.queued} queued, ${demand.inFlight} in flight): ${d.rule ?? 'n + 2√n'} = ${round(d.jobs)} jobs / ${policy.jobsPerHost} per host = ${d.unclamped} hosts${clamp}`;
 }
 
 function round(x: number): number {

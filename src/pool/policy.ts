@@ -35,6 +35,8 @@ export interface DesiredSize {
   hosts: number;
   /** Which bound held, if any. */
   clampedTo: 'min' | 'max' | null;
+  /** How `jobs` came from n, for the reason ("n + 2√n" when absent). */
+  rule?: string;
 }
 
 export function desiredJobs(n: number): number {

@@ -32,14 +32,14 @@ export function renderChart(r: SimResult): string {
   const out: string[] = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="DejaVu Sans, Arial, sans-serif" font-size="12">`);
   out.push(`<rect width="${W}" height="${H}" fill="#ffffff"/>`);
-  out.push(`<text x="${LEFT}" y="24" font-size="16" font-weight="bold">${esc(`${r.submissions} submissions, ${r.challenges} challenges: queue depth and workers up, per policy`)}</text>`);
+  out.push(`<text x="${LEFT}" y="24" font-size="16" font-weight="bold">${esc(r.pool ? `${r.submissions} submissions, pool ${r.pool.name}: queue depth and job slots up, per policy` : `${r.submissions} submissions, ${r.challenges} challenges: queue depth and workers up, per policy`)}</text>`);
   out.push(`<text x="${LEFT}" y="44" fill="#444">${esc(`time average per ${bucketMs / 60_000} min (UTC); tick every ${r.options.intervalMs / 60_000} min, boot ${r.options.bootMs / 60_000} min`)}</text>`);
   // Legend
   const lx = W - RIGHT - 300;
   out.push(`<rect x="${lx}" y="14" width="14" height="10" fill="${QUEUE}" fill-opacity="0.55" stroke="${QUEUE}"/>`);
   out.push(`<text x="${lx + 20}" y="24">queue depth (queued + running)</text>`);
   out.push(`<line x1="${lx}" y1="37" x2="${lx + 14}" y2="37" stroke="${CAPACITY}" stroke-width="2"/>`);
-  out.push(`<text x="${lx + 20}" y="42">workers up</text>`);
+  out.push(`<text x="${lx + 20}" y="42">${r.pool ? `job slots up (hosts × ${r.pool.slots})` : 'workers up'}</text>`);
 
   const dayMs = 86_400_000;
   const span = t1 - t0;
@@ -59,7 +59,7 @@ export function renderChart(r: SimResult): string {
     const bottom = top + LANE;
     const y = (v: number) => bottom - (v / yMax) * LANE;
     out.push(`<text x="${LEFT}" y="${top - 8}" font-weight="bold">${esc(`${p.policy}`)}</text>`);
-    out.push(`<text x="${LEFT + 90}" y="${top - 8}" fill="#444">${esc(`${p.label}: ${p.workerHours.toFixed(1)} worker-h (${Number.isFinite(p.workerHoursVsOracle) ? p.workerHoursVsOracle.toFixed(2) : 'inf'} x oracle), ${p.coldStarts} cold starts, wait p95 ${(p.wait.p95 / 60).toFixed(1)} min`)}</text>`);
+    out.push(`<text x="${LEFT + 90}" y="${top - 8}" fill="#444">${esc(`${p.label}: ${p.workerHours.toFixed(1)} ${r.pool ? 'host' : 'worker'}-h (${Number.isFinite(p.workerHoursVsOracle) ? p.workerHoursVsOracle.toFixed(2) : 'inf'} x oracle), ${p.coldStarts} cold starts, wait p95 ${(p.wait.p95 / 60).toFixed(1)} min`)}</text>`);
     out.push(`<rect x="${LEFT}" y="${top}" width="${plotW}" height="${LANE}" fill="#fafafa" stroke="#999"/>`);
     ticks.forEach((tm, i) => {
       const tx = x(tm).toFixed(1);

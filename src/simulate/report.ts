@@ -5,7 +5,7 @@ const minutes = (s: number) => `${(s / 60).toFixed(1)} min`;
 
 /** The human table: one row per policy, worker-hours and their ratio to the oracle, cold starts, waits. */
 export function formatTable(r: SimResult): string {
-  const head = ['policy', 'worker-h', 'x oracle', 'cold starts', 'wait p50', 'wait p95', 'wait max'];
+  const head = ['policy', r.pool ? 'host-h' : 'worker-h', 'x oracle', 'cold starts', 'wait p50', 'wait p95', 'wait max'];
   const rows = r.policies.map((p) => [
     p.policy,
     p.workerHours.toFixed(1),
@@ -18,8 +18,11 @@ export function formatTable(r: SimResult): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
   const o = r.options;
+  const pool = r.pool;
+  const p = pool?.policy;
   return [
-    `trace: ${r.submissions} submissions, ${r.challenges} challenge${r.challenges === 1 ? '' : 's'}, first arrival ${iso(r.firstArrival)}; a tick every ${o.intervalMs / 60_000} min from ${iso(r.clock.t0)}, boot ${o.bootMs / 60_000} min`,
+    `trace: ${r.submissions} submissions, ${r.challenges} challenge${r.challenges === 1 ? '' : 's'}${pool ? ' (one queue)' : ''}, first arrival ${iso(r.firstArrival)}; a tick every ${o.intervalMs / 60_000} min from ${iso(r.clock.t0)}, boot ${o.bootMs / 60_000} min`,
+    ...(p ? [`pool ${pool.name}: ${p.minHosts} to ${p.maxHosts} hosts, ${pool.slots} job(s) per host, at most ${p.maxLaunchesPerTick} launches per tick; cold starts = launches`] : []),
     '',
     line(head),
     ...rows.map(line),
@@ -31,6 +34,33 @@ export function formatTable(r: SimResult): string {
 
 /** The JSON report: the same figures, waits in seconds, no series. */
 export function toJson(r: SimResult): unknown {
+  if (r.pool) {
+    const p = r.pool.policy;
+    return {
+      pool: r.pool.name,
+      submissions: r.submissions,
+      challenges: r.challenges,
+      firstArrival: new Date(r.firstArrival).toISOString(),
+      t0: new Date(r.clock.t0).toISOString(),
+      end: new Date(r.end).toISOString(),
+      intervalS: r.options.intervalMs / 1000,
+      bootS: r.options.bootMs / 1000,
+      minHosts: p.minHosts,
+      maxHosts: p.maxHosts,
+      jobsPerHost: r.pool.slots,
+      maxLaunchesPerTick: p.maxLaunchesPerTick,
+      scaleDownDelayS: p.scaleDownDelayMs / 1000,
+      minUptimeS: p.minUptimeMs / 1000,
+      policies: r.policies.map((x: PolicyResult) => ({
+        policy: x.policy,
+        label: x.label,
+        hostHours: round(x.workerHours, 4),
+        hostHoursVsOracle: Number.isFinite(x.workerHoursVsOracle) ? round(x.workerHoursVsOracle, 4) : null,
+        coldStarts: x.coldStarts,
+        waitS: { p50: round(x.wait.p50, 3), p95: round(x.wait.p95, 3), max: round(x.wait.max, 3), mean: round(x.wait.mean, 3) },
+      })),
+    };
+  }
   return {
     submissions: r.submissions,
     challenges: r.challenges,

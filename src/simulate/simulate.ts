@@ -1,8 +1,9 @@
+import type { PoolPolicy } from '../pool/policy.js';
 import type { HoldPolicy } from '../state/hold.js';
 import { runAlwaysOn, runTicking, TickTimes, type SimClock } from './model.js';
 import type { TraceSubmission } from './trace.js';
 
-export type PolicyName = 'upstream' | 'configured' | 'always-on' | 'oracle';
+export type PolicyName = 'upstream' | 'configured' | 'always-on' | 'oracle' | 'pool' | 'plain';
 
 export interface SimOptions extends HoldPolicy {
   intervalMs: number;
@@ -34,6 +35,8 @@ export interface SimResult {
   options: SimOptions;
   bucketMs?: number;
   policies: PolicyResult[];
+  /** A pool simulation (simulate-pool.ts): capacity is hosts, the series' capacity job slots. */
+  pool?: { name: string; policy: PoolPolicy; slots: number };
 }
 
 const HOUR = 3_600_000;

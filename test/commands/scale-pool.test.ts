@@ -133,6 +133,23 @@ describe('scale-pool run', () => {
     expect((await cli(['run', '--config', file])).code).toBe(0);
   });
 
+  it('--metrics-file: each tick writes the pool metrics (demand, desired, hosts by state, launches) and the run gauges', async () => {
+    queues.set(QUEUE, { visible: 2, notVisible: 0 });
+    const file = poolFile([trainers]);
+    const metrics = join(dir, 'scale-pool.prom');
+    expect((await cli(['run', '--config', file, '--metrics-file', metrics])).code).toBe(0);
+    const text = readFileSync(metrics, 'utf8');
+    expect(text).toMatch(/^evalai_autoscaler_pool_demand_jobs\{[^}]*pool="trainers"[^}]*\} 2$/m);
+    expect(text).toMatch(/^evalai_autoscaler_pool_demand_known\{[^}]*pool="trainers"[^}]*\} 1$/m);
+    expect(text).toMatch(/^evalai_autoscaler_pool_desired_hosts\{[^}]*pool="trainers"[^}]*\} 3$/m);
+    expect(text).toMatch(/^evalai_autoscaler_pool_last_run_launches\{[^}]*pool="trainers"[^}]*\} 3$/m);
+    expect(text).toMatch(/^evalai_autoscaler_last_run_exit_code\{command="scale-pool",target="pool\.json-[0-9a-f]+"\} 0$/m);
+    expect(text).toMatch(/^evalai_autoscaler_last_success_timestamp_seconds\{/m);
+    // The next tick sees the 3 hosts it launched; METRICS_FILE from the environment works as the flag.
+    expect((await cli(['run', '--config', file], { env: { METRICS_FILE: metrics } })).code).toBe(0);
+    expect(readFileSync(metrics, 'utf8')).toMatch(/^evalai_autoscaler_pool_hosts\{[^}]*pool="trainers",state="launching"[^}]*\} 3$/m);
+  });
+
   it('an unknown demand launches and drains nothing and fails the pool (exit 1); the other pool is handled', async () => {
     queues.set(QUEUE, 'throttled');
     queues.set(OTHER_QUEUE, { visible: 30, notVisible: 2 });
@@ -294,6 +311,28 @@ describe('scale-pool run --interval (daemon)', () => {
     expect(fake.live('trainers')).toHaveLength(3);
     expect(statusFile()).toMatchObject({ outcome: 'ok' });
     expect(signals.listenerCount('SIGTERM')).toBe(0);
+  });
+
+  it('--metrics-file: each daemon tick publishes its own metrics', async () => {
+    queues.set(QUEUE, { visible: 2, notVisible: 0 });
+    const signals = new EventEmitter();
+    const metrics = join(dir, 'daemon.prom');
+    const seen: string[] = [];
+    const r = await cli(['run', '--config', poolFile([trainers]), '--interval', '60s', '--metrics-file', metrics], {
+      signals,
+      onStdout: (s) => {
+        if (!s.includes('exit ')) return;
+        // The tick's summary is printed after its metrics are written.
+        seen.push(readFileSync(metrics, 'utf8'));
+        if (seen.length === 2) signals.emit('SIGTERM', 'SIGTERM');
+      },
+    });
+    expect(r.code).toBe(0);
+    expect(seen).toHaveLength(2);
+    expect(seen[0]).toMatch(/^evalai_autoscaler_pool_last_run_launches\{[^}]*pool="trainers"[^}]*\} 3$/m);
+    // The second tick found the 3 hosts the first launched and launched nothing.
+    expect(seen[1]).toMatch(/^evalai_autoscaler_pool_last_run_launches\{[^}]*pool="trainers"[^}]*\} 0$/m);
+    expect(seen[1]).toMatch(/^evalai_autoscaler_pool_hosts\{[^}]*pool="trainers",state="launching"[^}]*\} 3$/m);
   });
 
   it('SIGTERM while sleeping between ticks ends the daemon at once with 0', async () => {

@@ -23,7 +23,9 @@ function addPoolOptions(cmd: Command): Command {
     .addOption(new Option('--retries <n>', 'evalai demand: retries of a failed read (default 2)').argParser(intArg(0, 10)))
     .addOption(new Option('--concurrency <n>', 'evalai demand: metrics read at a time (default 4)').argParser(intArg(1, 32)))
     .addOption(new Option('--max-response-bytes <size>', 'evalai demand: largest EvalAI response body read (env MAX_RESPONSE_BYTES; default 32MiB)').argParser(byteSizeArg))
-    .addOption(new Option('--log-level <level>', 'pino log level on stderr (env LOG_LEVEL; default info)'));
+    .addOption(new Option('--log-level <level>', 'pino log level on stderr (env LOG_LEVEL; default info)'))
+    .addOption(new Option('--metrics-file <path>', 'run: after each tick, write its Prometheus metrics to this file for the textfile collector; {command} and {target} are replaced (env METRICS_FILE)'))
+    .addOption(new Option('--pushgateway <url>', 'run: push Prometheus metrics to this Pushgateway after each tick (env PUSHGATEWAY_URL)'));
 }
 
 /** Options given before the subcommand (`scale-pool --config x run`) count as if given after it. */

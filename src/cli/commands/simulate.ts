@@ -13,6 +13,8 @@ interface SimulateFlags {
   boot: number;
   json?: boolean;
   chart?: string;
+  poolConfig?: string;
+  pool?: string;
 }
 
 function intervalArg(value: string): number {
@@ -35,6 +37,8 @@ export function simulateCommand(io: CliIO, done: (code: number) => void): Comman
     .addOption(new Option('--min-uptime <duration>', 'the configured policy\'s --min-uptime (e.g. 15m; default off)').argParser(holdDurationArg))
     .addOption(new Option('--interval <duration>', 'cron interval: a tick every this long (whole minutes)').argParser(intervalArg).default(300_000, '5m'))
     .addOption(new Option('--boot <duration>', 'time from a start request to a ready worker').argParser(bootArg).default(180_000, '3m'))
+    .addOption(new Option('--pool-config <pool.json>', 'simulate a scale-pool pool instead: its policy (n + 2√n) against a plain one (n); every submission is one job, all challenges one queue'))
+    .addOption(new Option('--pool <name>', 'with --pool-config: the pool of the file (needed when it holds several)'))
     .addOption(new Option('--json', 'print the figures as JSON'))
     .addOption(new Option('--chart <file.svg>', 'also write an SVG chart: queue depth and capacity over time, one lane per policy'))
     .action(async (flags: SimulateFlags) => {
@@ -43,12 +47,24 @@ export function simulateCommand(io: CliIO, done: (code: number) => void): Comman
       const { formatTable, toJson } = await import('../../simulate/report.js');
       const trace = readTrace(flags.trace);
       const span = trace[trace.length - 1]!.arrivalMs - trace[0]!.arrivalMs;
-      const result = simulate(trace, {
+      if (flags.pool !== undefined && !flags.poolConfig) throw new ConfigError('--pool needs --pool-config');
+      const chartOption = flags.chart ? { seriesBucketMs: chartBucket(span, flags.interval) } : {};
+      let poolConfig: import('../../pool/config.js').PoolConfig | undefined;
+      if (flags.poolConfig) {
+        if (flags.scaleDownDelay || flags.minUptime) throw new ConfigError('--scale-down-delay and --min-uptime are for workers; with --pool-config the pool file\'s policy.scaleDownDelay and policy.minUptime are used');
+        const { loadPoolFile, selectPools } = await import('../../pool/config.js');
+        const file = loadPoolFile(flags.poolConfig);
+        const pools = selectPools(file, flags.pool);
+        if (pools.length > 1) throw new ConfigError(`${file.path} holds ${pools.length} pools (${pools.map((p) => p.name).join(', ')}); pass --pool NAME`);
+        poolConfig = pools[0]!;
+      }
+      const { simulatePool } = await import('../../simulate/simulate-pool.js');
+      const result = poolConfig ? simulatePool(trace, poolConfig, { intervalMs: flags.interval, bootMs: flags.boot, ...chartOption }) : simulate(trace, {
         intervalMs: flags.interval,
         bootMs: flags.boot,
         ...(flags.scaleDownDelay ? { scaleDownDelayMs: flags.scaleDownDelay } : {}),
         ...(flags.minUptime ? { minUptimeMs: flags.minUptime } : {}),
-        ...(flags.chart ? { seriesBucketMs: chartBucket(span, flags.interval) } : {}),
+        ...chartOption,
       });
       if (flags.chart) {
         const { renderChart } = await import('../../simulate/chart.js');

@@ -3,6 +3,8 @@ import { describeError } from '../../runtime/errors.js';
 import { ExitCode, signalExitCode, type ExitCodeValue } from '../../runtime/exit-codes.js';
 import type { Logger } from '../../runtime/logger.js';
 import { withAbandonment } from '../../runtime/watchdog.js';
+import { poolMetrics, poolRunMetrics } from '../../metrics/pool-metrics.js';
+import { publishParts, runLabels } from '../../metrics/publish.js';
 import type { PoolConfig } from '../../pool/config.js';
 import { describeCounts, stateCounts } from '../../pool/status.js';
 import { tick, type TickReport } from '../../pool/tick.js';
@@ -59,6 +61,9 @@ export async function runPools(setup: PoolSetup, shell: Shell, sleep?: (ms: numb
   logger.info({ exitCode, ...counts }, 'run finished');
   const dropped = shell.logLinesDropped();
   if (dropped) report.logLinesDropped = dropped;
+  // Each tick publishes (a daemon's too: each tick is one run); a failure to publish is one warning.
+  const lastSuccessAt = exitCode === ExitCode.Ok ? report.finishedAt : shell.previousLastSuccessAt;
+  await publishParts(runLabels('scale-pool', setup.spec.targetKey), [poolRunMetrics(report, { lastSuccessAt, refusedActions: shell.guard.refused }), poolMetrics(pools)], { ...setup.common.metrics, logger });
   return {
     exitCode,
     counts,
