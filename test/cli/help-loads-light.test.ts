@@ -26,7 +26,7 @@ async function modulesLoaded(bin: string, args: string[]): Promise<string[]> {
 const HEAVY = /node_modules\/(zod|axios|@aws-sdk|pino|prom-client|luxon|p-limit)\/|dist\/(core|evalai|aws|metrics|commands|pool|sandbox)\/|dist\/cli\/run-(command|shell)\.js/;
 
 describe('--help and usage errors load only the command line', () => {
-  const bins = ['scale-workers', 'scale-ec2', 'scale-eks', 'cancel-stale', 'stop-idle', 'evalai-autoscaler'];
+  const bins = ['scale-workers', 'scale-ec2', 'scale-eks', 'cancel-stale', 'stop-idle', 'scale-pool', 'evalai-autoscaler'];
   it.each(bins)('%s --help loads none of the run path', { timeout: 30_000 }, async (bin) => {
     const loaded = await modulesLoaded(bin, ['--help']);
     expect(loaded.some((u) => u.endsWith('dist/cli/program.js'))).toBe(true); // the hook did record

@@ -31,7 +31,7 @@ function bootArg(value: string): number {
 /** `evalai-autoscaler simulate`: replays a submission trace through scale-workers' decisions, offline. */
 export function simulateCommand(io: CliIO, done: (code: number) => void): Command {
   return new Command('simulate')
-    .description('replay a submission trace through scale-workers\' decisions with a virtual clock; compare policies (no network)')
+    .description("replay a submission trace through the same decisions with a virtual clock: scale-workers' stop policies, or a pool's sizing (--pool-config); compare them (no network)")
     .requiredOption('--trace <file>', 'CSV (challenge,arrival,duration_s) or JSONL trace of submissions')
     .addOption(new Option('--scale-down-delay <duration>', 'the configured policy\'s --scale-down-delay (e.g. 30m; default off)').argParser(holdDurationArg))
     .addOption(new Option('--min-uptime <duration>', 'the configured policy\'s --min-uptime (e.g. 15m; default off)').argParser(holdDurationArg))
