@@ -1,6 +1,7 @@
 import type { PoolRunReport, RunPoolsReport } from '../commands/scale-pool/format.js';
 import { HOST_STATES, UNTRACKED } from '../pool/states.js';
 import { gauge, type MetricsPart } from './registry.js';
+import { lifecycleGauges } from './run-metrics.js';
 
 /** Every host state a pool series is published for (0 when no host is in it, so no series vanishes). */
 const STATES: readonly string[] = [...HOST_STATES, UNTRACKED];
@@ -18,19 +19,7 @@ export interface PoolRunFacts {
  * ended. Each describes this one run, so none is a counter.
  */
 export function poolRunMetrics(report: RunPoolsReport, facts: PoolRunFacts): MetricsPart {
-  return (r) => {
-    const finished = seconds(report.finishedAt);
-    gauge(r, 'last_run_timestamp_seconds', 'When the last run finished (Unix time).').set(finished);
-    gauge(r, 'last_run_duration_seconds', 'How long the last run took.').set(Math.max(0, finished - seconds(report.startedAt)));
-    gauge(r, 'last_run_exit_code', 'Exit code of the last run (0 ok, 1 partial, 3 cloud unavailable, 5 deadline, 6 max-actions, 130/143 signal).').set(report.exitCode);
-    gauge(r, 'last_run_dry_run', '1 when the last run was a dry run (its actions were only planned).').set(report.dryRun ? 1 : 0);
-    if (!report.dryRun && facts.lastSuccessAt) {
-      gauge(r, 'last_success_timestamp_seconds', 'When the last run that exited 0 finished (Unix time).').set(seconds(facts.lastSuccessAt));
-    }
-    gauge(r, 'last_run_refused_actions', 'Actions refused by --max-actions in the last run.').set(facts.refusedActions);
-    gauge(r, 'last_run_errors', 'Run-level and pool errors of the last run.').set(report.errors.length);
-    gauge(r, 'last_run_log_lines_dropped', 'Log lines the last run could not write (a full disk, a closed pipe).').set(report.logLinesDropped?.lines ?? 0);
-  };
+  return (r) => lifecycleGauges(r, report, facts, { unavailable: 'cloud unavailable', errors: 'Run-level and pool errors of the last run.' });
 }
 
 /**
@@ -66,8 +55,4 @@ export function poolMetrics(pools: readonly PoolRunReport[]): MetricsPart {
 function launchCount(p: PoolRunReport): number {
   if (!p.dryRun) return p.launches.launched.length;
   return p.launches.status === 'planned' ? p.launches.wanted - (p.launches.refused ?? 0) : 0;
-}
-
-function seconds(iso: string): number {
-  return Date.parse(iso) / 1000;
 }

@@ -18,19 +18,10 @@ export interface RunFacts {
  */
 export function runMetrics(report: RunReport, facts: RunFacts): MetricsPart {
   return (r) => {
-    const finished = seconds(report.finishedAt);
-    gauge(r, 'last_run_timestamp_seconds', 'When the last run finished (Unix time).').set(finished);
-    gauge(r, 'last_run_duration_seconds', 'How long the last run took.').set(Math.max(0, finished - seconds(report.startedAt)));
-    gauge(r, 'last_run_exit_code', 'Exit code of the last run (0 ok, 1 partial, 3 EvalAI unavailable, 5 deadline, 6 max-actions, 130/143 signal).').set(report.exitCode);
-    gauge(r, 'last_run_dry_run', '1 when the last run was a dry run (its actions were only planned).').set(report.dryRun ? 1 : 0);
-    // A dry run proves nothing about the real runs: their last success time is left out.
-    if (!report.dryRun && facts.lastSuccessAt) {
-      gauge(r, 'last_success_timestamp_seconds', 'When the last full run that exited 0 finished (Unix time).').set(seconds(facts.lastSuccessAt));
-    }
+    lifecycleGauges(r, report, facts, { unavailable: 'EvalAI unavailable', errors: 'Run-level errors of the last run (challenge list unreadable, token rejected, deadline, max-actions, signal).' });
 
     const actions = gauge(r, 'last_run_actions', 'Actions carried out (or planned, in a dry run) by the last run, by kind.', ['action']);
     for (const [action, n] of Object.entries(report.actions)) actions.set({ action }, n);
-    gauge(r, 'last_run_refused_actions', 'Actions refused by --max-actions in the last run.').set(facts.refusedActions);
 
     const outcomes = gauge(r, 'last_run_challenge_outcomes', 'Challenges of the last run by outcome (failed: could not observe or act).', ['status']);
     for (const s of STATUSES) outcomes.set({ status: s }, report.counts[s]);
@@ -40,9 +31,36 @@ export function runMetrics(report: RunReport, facts: RunFacts): MetricsPart {
       for (const s of STATUSES) subs.set({ status: s }, submissions[s]);
     }
     gauge(r, 'last_run_challenges', 'Distinct challenges the last run looked at.').set(report.counts.challenges);
-    gauge(r, 'last_run_errors', 'Run-level errors of the last run (challenge list unreadable, token rejected, deadline, max-actions, signal).').set(report.errors.length);
-    gauge(r, 'last_run_log_lines_dropped', 'Log lines the last run could not write (a full disk, a closed pipe).').set(report.logLinesDropped?.lines ?? 0);
   };
+}
+
+/** What every command's run report says of the run itself. */
+export interface RunSummary {
+  startedAt: string;
+  finishedAt: string;
+  exitCode: number;
+  dryRun: boolean;
+  errors: readonly string[];
+  logLinesDropped?: { lines: number };
+}
+
+/**
+ * The gauges every command publishes about its run (EvalAI commands and scale-pool alike): when it
+ * ran, how it ended, what was refused, errors, dropped log lines. `help` words what differs.
+ */
+export function lifecycleGauges(r: Parameters<MetricsPart>[0], report: RunSummary, facts: RunFacts, help: { unavailable: string; errors: string }): void {
+  const finished = seconds(report.finishedAt);
+  gauge(r, 'last_run_timestamp_seconds', 'When the last run finished (Unix time).').set(finished);
+  gauge(r, 'last_run_duration_seconds', 'How long the last run took.').set(Math.max(0, finished - seconds(report.startedAt)));
+  gauge(r, 'last_run_exit_code', `Exit code of the last run (0 ok, 1 partial, 3 ${help.unavailable}, 5 deadline, 6 max-actions, 130/143 signal).`).set(report.exitCode);
+  gauge(r, 'last_run_dry_run', '1 when the last run was a dry run (its actions were only planned).').set(report.dryRun ? 1 : 0);
+  // A dry run proves nothing about the real runs: their last success time is left out.
+  if (!report.dryRun && facts.lastSuccessAt) {
+    gauge(r, 'last_success_timestamp_seconds', 'When the last full run that exited 0 finished (Unix time).').set(seconds(facts.lastSuccessAt));
+  }
+  gauge(r, 'last_run_refused_actions', 'Actions refused by --max-actions in the last run.').set(facts.refusedActions);
+  gauge(r, 'last_run_errors', help.errors).set(report.errors.length);
+  gauge(r, 'last_run_log_lines_dropped', 'Log lines the last run could not write (a full disk, a closed pipe).').set(report.logLinesDropped?.lines ?? 0);
 }
 
 function seconds(iso: string): number {
