@@ -43,8 +43,8 @@ describe('readCappedBody: response bodies capped before and after decompression'
     const err = await readCappedBody(stream, {}, 2 * MiB).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BodyTooLargeError);
     expect(err).toMatchObject({ stage: 'received' });
-    // Read a little past the cap (stream buffering), never the 100 MiB.
-    expect(seen.bytes).toBeLessThan(8 * MiB);
+    // Read past the cap by what the streams buffer (up to 16 chunks of 1 MiB), never the 100 MiB.
+    expect(seen.bytes).toBeLessThan(40 * MiB);
   });
 
   it('stops a 500 MB gzip bomb (~0.5 MB on the wire) after the cap of output, without inflating it in memory', async () => {
