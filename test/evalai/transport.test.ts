@@ -164,3 +164,16 @@ describe('error mapping (contract §1.2, §5.1)', () => {
     await expectError(getPendingSubmissions(transport, [...sandbox.state.challenges.keys()][0]!), 'malformed-response', /"running" is -2/);
   });
 });
+
+describe('Transport after a stop signal', () => {
+  it('sends no change once halted (the request never leaves), but still reads', async () => {
+    const stop: { reason?: string } = {};
+    const { transport } = testTransport(sandbox.url, sandbox.tokens.staff, { halted: () => stop.reason });
+    stop.reason = 'SIGTERM received before it was carried out';
+    const { HaltedError } = await import('../../src/runtime/errors.js');
+    const err = await manageWorker(transport, SEEDED.activePendingNoWorker, 'start').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HaltedError);
+    expect(sandbox.requests.filter((r) => r.method === 'PUT')).toEqual([]);
+    expect((await get(transport)).status).toBe(200);
+  });
+});
