@@ -32,19 +32,26 @@ export function formatTable(r: SimResult): string {
   ].join('\n');
 }
 
+/** What every JSON report says of the trace and the clock, worker or pool. */
+function traceFields(r: SimResult) {
+  return {
+    submissions: r.submissions,
+    challenges: r.challenges,
+    firstArrival: new Date(r.firstArrival).toISOString(),
+    t0: new Date(r.clock.t0).toISOString(),
+    end: new Date(r.end).toISOString(),
+    intervalS: r.options.intervalMs / 1000,
+    bootS: r.options.bootMs / 1000,
+  };
+}
+
 /** The JSON report: the same figures, waits in seconds, no series. */
 export function toJson(r: SimResult): unknown {
   if (r.pool) {
     const p = r.pool.policy;
     return {
       pool: r.pool.name,
-      submissions: r.submissions,
-      challenges: r.challenges,
-      firstArrival: new Date(r.firstArrival).toISOString(),
-      t0: new Date(r.clock.t0).toISOString(),
-      end: new Date(r.end).toISOString(),
-      intervalS: r.options.intervalMs / 1000,
-      bootS: r.options.bootMs / 1000,
+      ...traceFields(r),
       minHosts: p.minHosts,
       maxHosts: p.maxHosts,
       jobsPerHost: r.pool.slots,
@@ -62,13 +69,7 @@ export function toJson(r: SimResult): unknown {
     };
   }
   return {
-    submissions: r.submissions,
-    challenges: r.challenges,
-    firstArrival: new Date(r.firstArrival).toISOString(),
-    t0: new Date(r.clock.t0).toISOString(),
-    end: new Date(r.end).toISOString(),
-    intervalS: r.options.intervalMs / 1000,
-    bootS: r.options.bootMs / 1000,
+    ...traceFields(r),
     scaleDownDelayS: (r.options.scaleDownDelayMs ?? 0) / 1000,
     minUptimeS: (r.options.minUptimeMs ?? 0) / 1000,
     policies: r.policies.map((p: PolicyResult) => ({
