@@ -2,18 +2,10 @@
 //   node scripts/make-trace.js > examples/traces/month.csv       (the shipped example)
 // generateTrace() is also what `npm run bench` simulates (a year of 100 challenges).
 import { fileURLToPath } from 'node:url';
+import { mulberry32 } from '../dist/sandbox/prng.js';
 
-/** mulberry32: a small seeded PRNG, so a trace is the same on every machine. */
-export function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The sandbox's seeded PRNG (mulberry32), so a trace is the same on every machine. */
+export const rng = mulberry32;
 
 function poisson(random, lambda) {
   const l = Math.exp(-lambda);
