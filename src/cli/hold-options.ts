@@ -1,4 +1,4 @@
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from './commander.js';
 import { parseDuration } from '../runtime/duration.js';
 import type { HoldPolicy } from '../state/hold.js';
 

@@ -32,6 +32,20 @@ describe('readCappedBody: response bodies capped before and after decompression'
     expect(await readCappedBody(Readable.from([members]), { 'content-encoding': 'gzip' }, MiB)).toBe('{"a":1}');
   });
 
+  it('a body cut short (the socket closed or failed mid-way) is an error, never the part that arrived', async () => {
+    for (const encoding of ['', 'gzip']) {
+      const part = encoding ? gzipSync('{"results": [1, 2, 3]}').subarray(0, 12) : Buffer.from('{"results": [1, ');
+      const closed = new Readable({ read() {} });
+      closed.push(part);
+      setImmediate(() => closed.destroy());
+      await expect(readCappedBody(closed, { 'content-encoding': encoding }, MiB), `closed, encoding "${encoding}"`).rejects.toMatchObject({ code: 'ERR_STREAM_PREMATURE_CLOSE' });
+      const failed = new Readable({ read() {} });
+      failed.push(part);
+      setImmediate(() => failed.destroy(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })));
+      await expect(readCappedBody(failed, { 'content-encoding': encoding }, MiB), `failed, encoding "${encoding}"`).rejects.toMatchObject({ code: 'ECONNRESET' });
+    }
+  });
+
   it('refuses a declared Content-Length over the cap before reading any of it', async () => {
     const { stream, seen } = counted([Buffer.alloc(10)]);
     await expect(readCappedBody(stream, { 'content-length': String(2 * MiB) }, MiB)).rejects.toMatchObject({ stage: 'declared', limit: MiB });

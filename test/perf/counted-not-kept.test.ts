@@ -7,6 +7,13 @@ import { countOutcomes } from '../../src/core/report.js';
 import type { Outcome } from '../../src/core/outcome.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { runInProcess } from '../integration/in-process.js';
+import { cancelStalePolicy } from '../../src/commands/cancel-stale/policy.js';
+import { runCancelStale } from '../../src/commands/cancel-stale/run.js';
+import { systemClock, type RunContext } from '../../src/runtime/context.js';
+import { ActionGuard } from '../../src/runtime/action-guard.js';
+import { Deadline } from '../../src/runtime/deadline.js';
+import { Secrets } from '../../src/runtime/secrets.js';
+import { silentLogger, testTransport } from '../evalai/fixtures.js';
 
 let sandbox: Sandbox;
 beforeEach(async () => {
@@ -34,6 +41,23 @@ describe('unchanged challenges are counted without being kept', () => {
     const json = JSON.parse((await runInProcess(['scale-workers', '--dry-run', '--json'], env())).stdout) as { outcomes: Outcome[] };
     const verbose = await runInProcess(['scale-workers', '--dry-run', '--verbose'], env());
     for (const o of json.outcomes) expect(verbose.stdout).toContain(`challenge ${o.challengeId}`);
+  });
+
+  it('cancel-stale keeps the outcomes it prints (the stale submissions, the failures), not one per unchanged challenge', async () => {
+    const at = systemClock(); // one clock for both runs: the ages in the reasons are the same
+    const runWith = async (tally?: OutcomeTally) => {
+      const { transport } = testTransport(sandbox.url, sandbox.tokens.staff, { allowWrites: false });
+      const ctx: RunContext = { transport, logger: silentLogger, secrets: new Secrets(), now: () => at, dryRun: true, concurrency: 4, maxPages: 10, only: undefined, deadline: Deadline.never(), guard: new ActionGuard(1000), ...(tally ? { keepOutcome: tally.keep } : {}) };
+      return runCancelStale(ctx, cancelStalePolicy({}), { auditLogPath: join(mkdtempSync(join(tmpdir(), 'tally-')), 'audit.jsonl') });
+    };
+    const all = await runWith();
+    const tally = new OutcomeTally();
+    const kept = await runWith(tally);
+    const printed = all.outcomes.filter((o) => o.submissionId !== undefined || o.status !== 'unchanged');
+    expect(printed.length).toBeGreaterThan(0);
+    expect(all.outcomes.length).toBeGreaterThan(300); // one per challenge of the default seed
+    expect(kept.outcomes).toEqual(printed);
+    expect(countOutcomes(kept.outcomes, tally)).toEqual(countOutcomes(all.outcomes));
   });
 
   it('the tally keeps what a report prints without --verbose, and counts the rest exactly', () => {

@@ -44,8 +44,11 @@ export async function runCancelStale(ctx: RunContext, policy: CancelStalePolicy,
       submissionOutcomes.push(...reconciled.outcomes);
       if (reconciled.fatal) return { outcomes: submissionOutcomes, entriesRead: 0, fatal: reconciled.fatal };
     }
-    // Every challenge outcome is kept: which ones are reported depends on its submissions' (below).
-    const result = await runOverChallengeList({ ...ctx, keepOutcome: undefined }, async (challenge: Challenge): Promise<Outcome> => {
+    // A challenge whose stale submissions speak for it (represented) is never reported on its own;
+    // the others go to the run's own keep (an unchanged one is counted, not kept, unless the report
+    // prints every challenge): memory grows with what happened, not with the list (issue 13).
+    const keep = (o: Outcome): boolean => !represented.has(o.challengeId) && (ctx.keepOutcome?.(o) ?? true);
+    const result = await runOverChallengeList({ ...ctx, keepOutcome: keep }, async (challenge: Challenge): Promise<Outcome> => {
       const observation = await observeChallenge(ctx, challenge, policy, observeState);
       const { candidates, outcomes, notStale, problems } = triage(challenge, observation, policy, ctx);
       // Recorded as they happen: if the run stops (token rejected), what was done is still reported.
@@ -63,7 +66,7 @@ export async function runCancelStale(ctx: RunContext, policy: CancelStalePolicy,
       }
       return challengeOutcome(challenge, observation, policy, { stale: candidates.length, untrusted: outcomes.length, notStale, problems }, represented);
     });
-    const outcomes = [...result.outcomes.filter((o) => o.status === 'failed' || !represented.has(o.challengeId)), ...submissionOutcomes];
+    const outcomes = [...result.outcomes, ...submissionOutcomes];
     outcomes.sort((a, b) => b.challengeId - a.challengeId || (a.submissionId ?? 0) - (b.submissionId ?? 0));
     if (notReached) ctx.logger.warn({ notReached }, 'deadline passed: stale submissions left for the next run');
     return { ...result, outcomes, ...(notReached ? { deadlineReached: true, notReached: (result.notReached ?? 0) + notReached } : {}) };
