@@ -6,6 +6,6 @@ import type { runCommand } from './run-command.js';
  */
 export async function loadRunCommand(): Promise<typeof runCommand> {
   const { preferSmallHeap } = await import('../runtime/heap-mode.js');
-  preferSmallHeap();
+  await preferSmallHeap();
   return (await import('./run-command.js')).runCommand;
 }

@@ -57,6 +57,8 @@ export async function runMain(argv: string[]): Promise<never> {
   // The AWS SDK prints a multi-line Node-version notice on stderr, which is pino JSON only; it reads
   // this switch only from the environment, so the process entry sets it, once, unless already set.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  // A run of this process may keep its heap small (runtime/heap-mode.ts); applied by the action.
+  (await import('../runtime/heap-mode.js')).wantSmallHeap();
   const code = await main(argv);
   await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
   process.exit(code);
