@@ -2,6 +2,7 @@ import { Command, Option } from '../commander.js';
 import type { PoolFlags } from '../../commands/scale-pool/settings.js';
 import { byteSizeArg, durationUpToArg, intArg } from '../parsers.js';
 import type { CliIO } from '../io.js';
+import { prepareRun } from '../run-prelude.js';
 
 const HOUR = 3_600_000;
 
@@ -41,6 +42,7 @@ export function scalePoolCommand(io: CliIO, done: (code: number) => void): Comma
     .addOption(new Option('--interval <duration>', 'daemon: tick again this long after each tick ends, until SIGTERM/SIGINT (at least 1s, at most 24h)').argParser(durationUpToArg('24h', 24 * HOUR)));
   addPoolOptions(run).action(async (_opts: PoolFlags, self: Command) => {
     const flags = merged<PoolFlags>(self);
+    await prepareRun();
     const { preparePoolRun } = await import('../../commands/scale-pool/settings.js');
     const { runInShell } = await import('../run-shell.js');
     const { runPools } = await import('../../commands/scale-pool/run.js');
@@ -62,6 +64,7 @@ export function scalePoolCommand(io: CliIO, done: (code: number) => void): Comma
   const status = new Command('status').description('demand, desired hosts and why, every host with state, type, lifecycle and age in state; changes nothing');
   addPoolOptions(status).action(async (_opts: PoolFlags, self: Command) => {
     const flags = merged<PoolFlags>(self);
+    await prepareRun();
     const { preparePoolRun } = await import('../../commands/scale-pool/settings.js');
     const { runInShell } = await import('../run-shell.js');
     const { poolStatus } = await import('../../commands/scale-pool/status.js');
@@ -76,6 +79,7 @@ export function scalePoolCommand(io: CliIO, done: (code: number) => void): Comma
       .description(direction === 'up' ? 'add N hosts now, bounded by max; says what the next tick will do' : 'drain N hosts now, bounded by min (drain only); says what the next tick will do');
     addPoolOptions(manual).action(async (n: number, _opts: PoolFlags, self: Command) => {
       const flags = merged<PoolFlags>(self);
+      await prepareRun();
       const { preparePoolRun } = await import('../../commands/scale-pool/settings.js');
       const { runInShell } = await import('../run-shell.js');
       const { manualScale } = await import('../../commands/scale-pool/manual.js');
