@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
-import { createRequire } from 'node:module';
-import type { AxiosInstance, AxiosResponse, AxiosStatic } from 'axios';
+import type { AxiosInstance, AxiosResponse } from 'axios';
+import { loadAxios } from './load-axios.js';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { Logger } from '../runtime/logger.js';
 import { HaltedError } from '../runtime/errors.js';
@@ -11,33 +11,6 @@ import { errorForStatus } from './status-errors.js';
 import { retryAfterMs, backoffMs } from './retry-policy.js';
 
 const axios = loadAxios();
-
-/**
- * axios's single-file CommonJS build: its ESM entry is some 50 modules, and loading them costs a
- * run about 50 ms of CPU at every start (every cron tick); the API is the same.
- *
- * While it loads, axios probes the fetch API for its fetch adapter, which this client never uses
- * (`adapter: 'http'` below), and keeps the global FormData for an instanceof test (this client
- * sends forms as strings). In Node the first touch of `fetch`, `Request`, `Response` or `FormData`
- * loads undici: 19 ms of CPU and 12 MiB of RSS on Node 20, 31 ms and 17 MiB on Node 24, at every
- * run; `ReadableStream` loads the web streams (2 ms on Node 24) (issue 13). So these globals are
- * hidden for the synchronous require and put back, the same property descriptors, before
- * anything else can run: the probe finds no fetch, and nothing outside axios sees a change.
- * (On Node 24 `Request`, `Response` and `FormData` are lazy data properties that load undici at
- * any touch, even a read of their descriptor: there this saves nothing, and costs nothing, since
- * axios would touch them anyway.)
- */
-function loadAxios(): AxiosStatic {
-  const hidden = (['fetch', 'Request', 'Response', 'FormData', 'ReadableStream'] as const)
-    .map((name) => [name, Object.getOwnPropertyDescriptor(globalThis, name)] as const)
-    .filter(([, d]) => d?.configurable === true);
-  for (const [name] of hidden) Object.defineProperty(globalThis, name, { value: undefined, configurable: true, writable: true });
-  try {
-    return createRequire(import.meta.url)('axios') as AxiosStatic;
-  } finally {
-    for (const [name, d] of hidden) Object.defineProperty(globalThis, name, d!);
-  }
-}
 
 export type HttpMethod = 'GET' | 'PUT' | 'PATCH' | 'POST';
 
