@@ -202,6 +202,34 @@ async function benchTick() {
   } finally {
     await sandbox.close();
   }
+
+  // The same steady tick for the other EvalAI commands, each on a fresh copy of the deployment.
+  console.log(`\nthe other commands' steady tick on the same deployment (a first tick settles it; floor and upstream as above; cancel-stale's upstream: 3 listings per challenge):`);
+  const widths = [14, 6, 6, 7, 9, 9, 8, 7, 10, 7, 8];
+  console.log(pad(['command', 'pages', 'reads', 'writes', 'requests', 'upstream', 'wall ms', 'floor', 'ratio', 'ratio up', 'RSS MiB'], widths));
+  for (const bin of ['stop-idle', 'scale-ec2', 'cancel-stale']) {
+    const box = await startSandbox({ seed: bigSeed(1500 - defaultSeed(new Date()).challenges.size, 10), pageSize: 150 });
+    try {
+      box.fault({ fault: { kind: 'latency', ms: LATENCY } });
+      const env = { API_HOST_URL: box.url, AUTH_TOKEN: box.tokens.staff };
+      const args = ['--log-level', 'warn', '--max-pages', '100000'];
+      await runChild(bin, args, env);
+      box.requests.length = 0;
+      const r = await runChild(bin, args, env);
+      const c = requestClasses(box.requests);
+      const { listed } = seedFigures(box, bin);
+      const reads = c.total - c.pages - c.writes;
+      const writeFloorMs = Math.max(0, c.writes - DEFAULTS.rateLimitPerMinute) * (60_000 / DEFAULTS.rateLimitPerMinute);
+      const floorMs = bareWall + c.pages * LATENCY + Math.ceil(reads / DEFAULTS.readConcurrency) * LATENCY + writeFloorMs;
+      const upstreamRequests = c.pages + (bin === 'cancel-stale' ? 3 * listed : listed) + c.writes;
+      console.log(
+        pad([bin, fmt(c.pages), fmt(reads), fmt(c.writes), fmt(c.total), fmt(upstreamRequests), fmt(r.ms), fmt(floorMs), fmt(r.ms / floorMs, 2), fmt(r.ms / (upstreamRequests * LATENCY), 3), fmt(r.maxRssKb / 1024, 1)], widths) +
+          (r.code !== 0 ? `  (exit ${r.code})` : ''),
+      );
+    } finally {
+      await box.close();
+    }
+  }
 }
 
 // 3. Dry runs of each command over large generated deployments (no latency, no throttle).
