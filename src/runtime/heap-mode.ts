@@ -9,10 +9,10 @@
  *   the last collection, not by V8's default factor (up to 4x on a machine with memory to spare).
  *   Objects of the reads still in flight are promoted and die soon after; V8 would let them pile up.
  *
- * Together: peak RSS of a 10,000-challenge dry run about 88 MiB (cancel-stale 93) on Node 20,
- * flat to 30,000, for 25 to 35 % more CPU than V8's defaults; the earlier `--optimize-for-size`
- * cost as much CPU for 12 MiB more. Both flags exist, with these meanings, in the V8 of Node 20
- * (11.3) and Node 24 (13.6); an unknown one would print an error on stderr.
+ * Together, against V8's defaults: a third to nearly half less peak RSS for a 10,000-challenge
+ * dry run, flat to 30,000, for 20 to 30 % more CPU; the earlier `--optimize-for-size` cost as much
+ * CPU for 12 MiB more (figures in docs/performance.md). Both flags exist, with these meanings, in
+ * the V8 of Node 20 (11.3) and Node 24 (13.6); an unknown one would print an error on stderr.
  */
 export const SMALL_HEAP_FLAGS = ['--semi-space-growth-factor=1', '--heap-growing-percent=50'] as const;
 
