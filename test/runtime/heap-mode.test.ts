@@ -1,6 +1,11 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { runBin } from '../integration/harness.js';
 
 const HEAP_MODE = new URL('../../dist/runtime/heap-mode.js', import.meta.url).href;
 
@@ -39,3 +44,23 @@ describe('heap mode: a run keeps its young generation small (peak RSS, docs/perf
     expect(unchanged).toBeGreaterThanOrEqual(4 * small);
   });
 });
+
+describe('heap mode through the bin, as cron runs it', () => {
+  let sandbox: Sandbox;
+  beforeAll(async () => {
+    sandbox = await startSandbox();
+  });
+  afterAll(() => sandbox.close());
+
+  it('a scale-workers run ends with the young generation at its first size (V8 grows it to 16 MiB on this run otherwise)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'heap-mode-'));
+    const preload = join(dir, 'young-generation.cjs');
+    writeFileSync(preload, `process.on('exit', () => process.stderr.write('young generation ' + require('v8').getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size + '\\n'));`);
+    const r = await runBin('scale-workers', ['--dry-run'], { API_HOST_URL: sandbox.url, AUTH_TOKEN: sandbox.tokens.staff, NODE_OPTIONS: `--require ${preload}` });
+    expect(r.code).toBe(0);
+    const bytes = Number(/young generation (\d+)/.exec(r.stderr)?.[1]);
+    expect(bytes).toBeGreaterThan(0);
+    expect(bytes).toBeLessThanOrEqual(8 * 1024 * 1024);
+  });
+});
+
