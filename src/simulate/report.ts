@@ -45,6 +45,18 @@ function traceFields(r: SimResult) {
   };
 }
 
+/** One policy's figures in the JSON report; its hours are host-hours for a pool, else worker-hours. */
+function policyFields(p: PolicyResult, unit: 'host' | 'worker') {
+  return {
+    policy: p.policy,
+    label: p.label,
+    [`${unit}Hours`]: round(p.workerHours, 4),
+    [`${unit}HoursVsOracle`]: Number.isFinite(p.workerHoursVsOracle) ? round(p.workerHoursVsOracle, 4) : null,
+    coldStarts: p.coldStarts,
+    waitS: { p50: round(p.wait.p50, 3), p95: round(p.wait.p95, 3), max: round(p.wait.max, 3), mean: round(p.wait.mean, 3) },
+  };
+}
+
 /** The JSON report: the same figures, waits in seconds, no series. */
 export function toJson(r: SimResult): unknown {
   if (r.pool) {
@@ -58,28 +70,14 @@ export function toJson(r: SimResult): unknown {
       maxLaunchesPerTick: p.maxLaunchesPerTick,
       scaleDownDelayS: p.scaleDownDelayMs / 1000,
       minUptimeS: p.minUptimeMs / 1000,
-      policies: r.policies.map((x: PolicyResult) => ({
-        policy: x.policy,
-        label: x.label,
-        hostHours: round(x.workerHours, 4),
-        hostHoursVsOracle: Number.isFinite(x.workerHoursVsOracle) ? round(x.workerHoursVsOracle, 4) : null,
-        coldStarts: x.coldStarts,
-        waitS: { p50: round(x.wait.p50, 3), p95: round(x.wait.p95, 3), max: round(x.wait.max, 3), mean: round(x.wait.mean, 3) },
-      })),
+      policies: r.policies.map((x) => policyFields(x, 'host')),
     };
   }
   return {
     ...traceFields(r),
     scaleDownDelayS: (r.options.scaleDownDelayMs ?? 0) / 1000,
     minUptimeS: (r.options.minUptimeMs ?? 0) / 1000,
-    policies: r.policies.map((p: PolicyResult) => ({
-      policy: p.policy,
-      label: p.label,
-      workerHours: round(p.workerHours, 4),
-      workerHoursVsOracle: Number.isFinite(p.workerHoursVsOracle) ? round(p.workerHoursVsOracle, 4) : null,
-      coldStarts: p.coldStarts,
-      waitS: { p50: round(p.wait.p50, 3), p95: round(p.wait.p95, 3), max: round(p.wait.max, 3), mean: round(p.wait.mean, 3) },
-    })),
+    policies: r.policies.map((p) => policyFields(p, 'worker')),
   };
 }
 

@@ -1,13 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Ec2StateName } from '../../src/aws/ec2.js';
-import type { ScalingConfig } from '../../src/aws/eks.js';
 import { decideEc2, type InstanceView } from '../../src/commands/scale-ec2/decide.js';
 import type { Pending as Ec2Pending, Pending as EksPending } from '../../src/core/pending.js';
 import { decideNodegroup, type NodegroupObservation } from '../../src/commands/scale-eks/decide.js';
 import type { HoldInput, HoldPolicy } from '../../src/state/hold.js';
 import type { ChallengeMemory } from '../../src/state/memory.js';
-import { aChallenge, ended, NOW } from '../builders.js';
+import { aChallenge, ended, NOW, obs, sc } from '../builders.js';
 
 const ago = (min: number) => NOW.minus({ minutes: min }).toISO()!;
 const mem = (m: Partial<ChallengeMemory> = {}): ChallengeMemory => ({ lastSeenAt: ago(5), ...m });
@@ -16,16 +15,6 @@ const uptime15: HoldPolicy = { minUptimeMs: 15 * 60_000 };
 const hold = (policy: HoldPolicy, memory: ChallengeMemory | null): HoldInput => ({ policy, memory, now: NOW });
 const ec2 = { usesEc2Worker: true };
 const inst = (state: Ec2StateName): InstanceView => ({ instanceId: 'i-0123456789abcdef0', state });
-const sc = (minSize: number, desiredSize: number, maxSize: number): ScalingConfig => ({ minSize, desiredSize, maxSize });
-const obs = (current: ScalingConfig, pending: EksPending, more: Partial<NodegroupObservation> = {}): NodegroupObservation => ({
-  pending,
-  ended: false,
-  disabled: false,
-  nodegroup: 'ng-1',
-  status: 'ACTIVE',
-  current,
-  ...more,
-});
 
 describe('decideEc2 with history', () => {
   const rows: Array<[string, Parameters<typeof aChallenge>[0], Ec2StateName, number, HoldInput, string, RegExp]> = [

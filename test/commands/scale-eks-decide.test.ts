@@ -3,17 +3,8 @@ import type { ScalingConfig } from '../../src/aws/eks.js';
 import { chooseNodegroup, decideNodegroup, eksScope, type NodegroupObservation } from '../../src/commands/scale-eks/decide.js';
 import type { Pending } from '../../src/core/pending.js';
 import type { EksCaps } from '../../src/commands/scale-eks/policy.js';
+import { obs, sc } from '../builders.js';
 
-const sc = (minSize: number, desiredSize: number, maxSize: number): ScalingConfig => ({ minSize, desiredSize, maxSize });
-const obs = (current: ScalingConfig, pending: Pending, more: Partial<NodegroupObservation> = {}): NodegroupObservation => ({
-  pending,
-  ended: false,
-  disabled: false,
-  nodegroup: 'ng-1',
-  status: 'ACTIVE',
-  current,
-  ...more,
-});
 const cap = (desiredCap: number, maxSize = desiredCap): EksCaps => ({ desiredCap, maxSize });
 
 describe('decideNodegroup: the decision table', () => {
