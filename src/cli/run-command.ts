@@ -66,11 +66,7 @@ export async function runCommand<F extends CommonFlags>(spec: CommandSpec<F>): P
   return runInShell(shellSpec, async ({ logger, deadline, guard, maxActions, startedAt, resumeAfter, scoped, previousLastSuccessAt, logLinesDropped }) => {
     const pacer = createPacer(common.rateLimitPerMinute);
     const transport = new Transport({
-      baseUrl: evalai.baseUrl,
-      token: evalai.token,
-      timeoutMs: evalai.timeoutMs,
-      maxAttempts: evalai.maxAttempts,
-      maxResponseBytes: evalai.maxResponseBytes,
+      ...evalai, // the connection: URL, token, timeout, attempts, response cap
       logger,
       allowWrites: !common.dryRun,
       beforeThrottledCall: () => pacer.take(),

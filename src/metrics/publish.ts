@@ -5,7 +5,7 @@ import { challengeMetrics } from './challenge-metrics.js';
 import { pushToGateway, redactUrl } from './pushgateway.js';
 import { buildRegistry, type MetricsPart, type RunLabels } from './registry.js';
 import { runMetrics, type RunFacts } from './run-metrics.js';
-import { writeFileAtomically } from './textfile.js';
+import { writeFileAtomically } from '../runtime/atomic-file.js';
 
 /** How long a push may take before it is given up (the run's report is already written). */
 export const PUSH_TIMEOUT_MS = 10_000;

@@ -1,4 +1,5 @@
-import { readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
+import { writeFileAtomically } from './atomic-file.js';
 import { join } from 'node:path';
 import { z } from 'zod';
 
@@ -64,14 +65,7 @@ export function readStatus(path: string): StatusRead | null {
 
 /** Written to a temporary file then renamed: a reader never sees half a file, and no temp file stays behind. */
 export function writeStatus(path: string, status: RunStatus): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  try {
-    writeFileSync(tmp, JSON.stringify(status, null, 2) + '\n', { mode: 0o644 });
-    renameSync(tmp, path);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw err;
-  }
+  writeFileAtomically(path, JSON.stringify(status, null, 2) + '\n');
 }
 
 /** Every status file in the state directory, readable or not; none when the directory does not exist. */

@@ -1,4 +1,5 @@
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomically } from '../runtime/atomic-file.js';
 import { z } from 'zod';
 import type { ChallengeMemory } from './memory.js';
 
@@ -61,12 +62,5 @@ export function readHistory(path: string): HistoryRead {
 
 /** Written to a temporary file then renamed: a reader never sees half a file; the temporary file never stays behind. */
 export function writeHistory(path: string, file: HistoryFile): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  try {
-    writeFileSync(tmp, JSON.stringify(file) + '\n', { mode: 0o644 });
-    renameSync(tmp, path);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw err;
-  }
+  writeFileAtomically(path, JSON.stringify(file) + '\n');
 }

@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { loadMetricsConfig } from '../../src/metrics/config.js';
 import { publishMetrics } from '../../src/metrics/publish.js';
-import { writeFileAtomically } from '../../src/metrics/textfile.js';
+import { writeFileAtomically } from '../../src/runtime/atomic-file.js';
 import { aReport, scaleWorkersOutcomes } from './report-fixture.js';
 
 /** A pino logger whose lines land in an array. */

@@ -20,11 +20,7 @@ export function poolDeps(setup: PoolSetup, shell: Shell, sleep?: (ms: number) =>
       const evalai = setup.evalai;
       if (!evalai) throw new Error('no EvalAI configuration for an evalai demand');
       transport ??= new Transport({
-        baseUrl: evalai.baseUrl,
-        token: evalai.token,
-        timeoutMs: evalai.timeoutMs,
-        maxAttempts: evalai.maxAttempts,
-        maxResponseBytes: evalai.maxResponseBytes,
+        ...evalai, // the connection: URL, token, timeout, attempts, response cap
         logger: shell.logger,
         allowWrites: false,
         beforeThrottledCall: () => pacer.take(),

@@ -1,4 +1,5 @@
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomically } from '../../runtime/atomic-file.js';
 import { join } from 'node:path';
 import { parseTickState, serializeTickState } from '../../pool/state-file.js';
 import type { PoolTickState } from '../../pool/tick.js';
@@ -30,7 +31,5 @@ export function readPoolState(path: string): { state: PoolTickState; warning?: s
 
 /** Written aside, then renamed into place: a reader never sees half a file. */
 export function writePoolState(path: string, state: PoolTickState): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, serializeTickState(state), { mode: 0o600 });
-  renameSync(tmp, path);
+  writeFileAtomically(path, serializeTickState(state), 0o600);
 }

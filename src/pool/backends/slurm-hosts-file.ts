@@ -1,4 +1,5 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { writeFileAtomically } from '../../runtime/atomic-file.js';
 import { dirname } from 'node:path';
 import { isHostState, type HostState } from '../states.js';
 
@@ -40,7 +41,5 @@ export function readHostRecords(path: string): { records: HostRecords; warning?:
 export function writeHostRecords(path: string, records: HostRecords): void {
   mkdirSync(dirname(path), { recursive: true });
   const jobs = Object.fromEntries([...records.entries()].sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true })));
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify({ jobs }, null, 1)}\n`);
-  renameSync(tmp, path);
+  writeFileAtomically(path, `${JSON.stringify({ jobs }, null, 1)}\n`);
 }
