@@ -1,5 +1,6 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { writeFileAtomically } from './atomic-file.js';
+import { firstIssue, readJsonFile } from './json-file.js';
 import { join } from 'node:path';
 import { z } from 'zod';
 
@@ -42,24 +43,10 @@ const statusSchema = z.object({
 export type StatusRead = { ok: true; path: string; status: RunStatus } | { ok: false; path: string; problem: string };
 
 export function readStatus(path: string): StatusRead | null {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    return code === 'ENOENT' ? null : { ok: false, path, problem: `unreadable (${code ?? 'error'})` };
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return { ok: false, path, problem: text.trim() === '' ? 'empty' : 'not JSON (truncated or corrupt)' };
-  }
-  const parsed = statusSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    return { ok: false, path, problem: `not a status file: ${issue.path.length ? issue.path.join('.') : 'the whole file'}: ${issue.message}` };
-  }
+  const read = readJsonFile(path);
+  if (!read.ok) return read.missing ? null : { ok: false, path, problem: read.problem };
+  const parsed = statusSchema.safeParse(read.json);
+  if (!parsed.success) return { ok: false, path, problem: `not a status file: ${firstIssue(parsed.error)}` };
   return { ok: true, path, status: parsed.data as RunStatus };
 }
 

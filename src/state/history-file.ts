@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { writeFileAtomically } from '../runtime/atomic-file.js';
+import { firstIssue, readJsonFile } from '../runtime/json-file.js';
 import { z } from 'zod';
 import type { ChallengeMemory } from './memory.js';
 
@@ -35,28 +35,14 @@ export type HistoryRead = { ok: true; file: HistoryFile } | { ok: false; missing
 
 /** The history file as read, or what is wrong with it (missing, unreadable, not JSON, not a history file). */
 export function readHistory(path: string): HistoryRead {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    return { ok: false, missing: code === 'ENOENT', problem: code === 'ENOENT' ? 'missing' : `unreadable (${code ?? 'error'})` };
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return { ok: false, missing: false, problem: text.trim() === '' ? 'empty' : 'not JSON (truncated or corrupt)' };
-  }
-  const version = (json as { version?: unknown } | null)?.version;
+  const read = readJsonFile(path);
+  if (!read.ok) return read;
+  const version = (read.json as { version?: unknown } | null)?.version;
   if (version !== HISTORY_VERSION && version !== undefined) {
     return { ok: false, missing: false, problem: `schema version ${JSON.stringify(version)}, this version reads ${HISTORY_VERSION}` };
   }
-  const parsed = fileSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    return { ok: false, missing: false, problem: `not a history file: ${issue.path.length ? issue.path.join('.') : 'the whole file'}: ${issue.message}` };
-  }
+  const parsed = fileSchema.safeParse(read.json);
+  if (!parsed.success) return { ok: false, missing: false, problem: `not a history file: ${firstIssue(parsed.error)}` };
   return { ok: true, file: parsed.data as HistoryFile };
 }
 
