@@ -36,17 +36,20 @@ function merged<F>(cmd: Command): F {
 
 export function scalePoolCommand(io: CliIO, done: (code: number) => void): Command {
   const cmd = new Command('scale-pool').description('keep a pool of EC2 hosts sized to a queue (SQS) or EvalAI demand, hosts in a state machine (seeds 002, 003)');
+  /** Every action's start: the run's prelude, then its pool file and flags read (before the lock). */
+  const setupOf = async (flags: PoolFlags, opts?: { dryRun?: boolean; onePool?: string }) => {
+    await prepareRun();
+    return (await import('../../commands/scale-pool/settings.js')).preparePoolRun(flags, io, opts);
+  };
 
   const run = new Command('run')
     .description('one tick of every pool in the file: observe, decide, act (for cron); --interval keeps ticking')
     .addOption(new Option('--interval <duration>', 'daemon: tick again this long after each tick ends, until SIGTERM/SIGINT (at least 1s, at most 24h)').argParser(durationUpToArg('24h', 24 * HOUR)));
   addPoolOptions(run).action(async (_opts: PoolFlags, self: Command) => {
     const flags = merged<PoolFlags>(self);
-    await prepareRun();
-    const { preparePoolRun } = await import('../../commands/scale-pool/settings.js');
+    const setup = await setupOf(flags);
     const { runInShell } = await import('../run-shell.js');
     const { runPools } = await import('../../commands/scale-pool/run.js');
-    const setup = preparePoolRun(flags, io);
     const once = (): Promise<number> => runInShell(setup.spec, (shell) => runPools(setup, shell, io.sleep));
     if (flags.interval === undefined) return done(await once());
     if (flags.interval < 1000) {
@@ -64,11 +67,9 @@ export function scalePoolCommand(io: CliIO, done: (code: number) => void): Comma
   const status = new Command('status').description('demand, desired hosts and why, every host with state, type, lifecycle and age in state; changes nothing');
   addPoolOptions(status).action(async (_opts: PoolFlags, self: Command) => {
     const flags = merged<PoolFlags>(self);
-    await prepareRun();
-    const { preparePoolRun } = await import('../../commands/scale-pool/settings.js');
+    const setup = await setupOf(flags, { dryRun: true });
     const { runInShell } = await import('../run-shell.js');
     const { poolStatus } = await import('../../commands/scale-pool/status.js');
-    const setup = preparePoolRun(flags, io, { dryRun: true });
     done(await runInShell(setup.spec, (shell) => poolStatus(setup, shell, io.sleep)));
   });
 
@@ -79,11 +80,9 @@ export function scalePoolCommand(io: CliIO, done: (code: number) => void): Comma
       .description(direction === 'up' ? 'add N hosts now, bounded by max; says what the next tick will do' : 'drain N hosts now, bounded by min (drain only); says what the next tick will do');
     addPoolOptions(manual).action(async (n: number, _opts: PoolFlags, self: Command) => {
       const flags = merged<PoolFlags>(self);
-      await prepareRun();
-      const { preparePoolRun } = await import('../../commands/scale-pool/settings.js');
+      const setup = await setupOf(flags, { onePool: `scale-${direction}` });
       const { runInShell } = await import('../run-shell.js');
       const { manualScale } = await import('../../commands/scale-pool/manual.js');
-      const setup = preparePoolRun(flags, io, { onePool: `scale-${direction}` });
       done(await runInShell(setup.spec, (shell) => manualScale(setup, shell, direction, n, io.sleep)));
     });
     subs.push(manual);
