@@ -11,12 +11,16 @@ import {
   type RunInstancesCommandInput,
   type Tag,
 } from '@aws-sdk/client-ec2';
-import { toAwsError } from './errors.js';
+import { sendEc2 } from './ec2-answer.js';
 
 /**
  * The EC2 calls of a host pool. Every call here is scoped by the pool tag: instances are only ever
  * listed through a filter on `evalai-autoscaler:pool = <name>`, and the describe that precedes a
  * terminate carries the same filter, so nothing untagged is looked at, changed or terminated.
+ *
+ * Every call goes through sendEc2 (./ec2-answer.ts): an answer that cannot be read throws an
+ * AwsError of kind `unreadable` with `outcome: 'unknown'` instead of passing for an empty list
+ * ("no hosts", "launched 0") or a success.
  */
 export const POOL_TAG = 'evalai-autoscaler:pool';
 export const STATE_TAG = 'evalai-autoscaler:state';
@@ -51,12 +55,12 @@ export async function describePoolInstances(client: EC2Client, pool: string, ids
   let pages = 0;
   do {
     const input = { Filters: filters, MaxResults: 1000, ...(token ? { NextToken: token } : {}) };
-    let out;
-    try {
-      out = await client.send(new DescribeInstancesCommand(input));
-    } catch (err) {
-      throw toAwsError(err, 'EC2 DescribeInstances', `pool ${pool}`);
-    }
+    // An answer without reservationSet (EC2 always sends one, `<reservationSet/>` when empty) is
+    // "could not list", never an empty pool; so is a later page that cannot be read.
+    const out = await sendEc2(client, new DescribeInstancesCommand(input), 'DescribeInstances', (c) => client.send(c), {
+      subject: `pool ${pool}`,
+      required: (o) => (o.Reservations === undefined ? 'reservationSet' : null),
+    });
     pages += 1;
     for (const i of (out.Reservations ?? []).flatMap((r) => r.Instances ?? [])) {
       const info = toPoolInstance(i);
@@ -88,30 +92,29 @@ function toPoolInstance(i: Instance): PoolInstance | null {
 /** CreateTags on the given instances (one call; EC2 takes up to 1000 resources). */
 export async function tagInstances(client: EC2Client, instanceIds: readonly string[], tags: Record<string, string>): Promise<void> {
   const Tags: Tag[] = Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
-  try {
-    await client.send(new CreateTagsCommand({ Resources: [...instanceIds], Tags }));
-  } catch (err) {
-    throw toAwsError(err, 'EC2 CreateTags', `instances ${instanceIds.join(', ')}`);
-  }
+  await sendEc2(client, new CreateTagsCommand({ Resources: [...instanceIds], Tags }), 'CreateTags', (c) => client.send(c), { subject: `instances ${instanceIds.join(', ')}` });
 }
 
+/**
+ * RunInstances. Throws an AwsError: the caller tells capacity errors apart by its `code`, and an
+ * answer that may hide launched instances by `outcome === 'unknown'` (a 200 without instancesSet,
+ * a lost answer, a timeout): then instances may exist that nobody has seen yet.
+ */
 export async function runInstances(client: EC2Client, input: RunInstancesCommandInput): Promise<PoolInstance[]> {
-  try {
-    const out = await client.send(new RunInstancesCommand(input));
-    return (out.Instances ?? []).map(toPoolInstance).filter((i): i is PoolInstance => i !== null);
-  } catch (err) {
-    // The caller tells capacity errors apart by the AwsError's code.
-    throw toAwsError(err, 'EC2 RunInstances', input.InstanceType ? `type ${input.InstanceType}` : undefined);
-  }
+  const out = await sendEc2(client, new RunInstancesCommand(input), 'RunInstances', (c) => client.send(c), {
+    ...(input.InstanceType ? { subject: `type ${input.InstanceType}` } : {}),
+    // A successful RunInstances always carries the instances it launched (at least MinCount).
+    required: (o) => (o.Instances === undefined || o.Instances.length === 0 ? 'instancesSet' : null),
+  });
+  return (out.Instances ?? []).map(toPoolInstance).filter((i): i is PoolInstance => i !== null);
 }
 
 export async function terminateInstances(client: EC2Client, instanceIds: readonly string[]): Promise<string[]> {
-  try {
-    const out = await client.send(new TerminateInstancesCommand({ InstanceIds: [...instanceIds] }));
-    return (out.TerminatingInstances ?? []).map((c) => c.InstanceId).filter((id): id is string => Boolean(id));
-  } catch (err) {
-    throw toAwsError(err, 'EC2 TerminateInstances', `instances ${instanceIds.join(', ')}`);
-  }
+  const out = await sendEc2(client, new TerminateInstancesCommand({ InstanceIds: [...instanceIds] }), 'TerminateInstances', (c) => client.send(c), {
+    subject: `instances ${instanceIds.join(', ')}`,
+    required: (o) => (o.TerminatingInstances === undefined ? 'instancesSet' : null),
+  });
+  return (out.TerminatingInstances ?? []).map((c) => c.InstanceId).filter((id): id is string => Boolean(id));
 }
 
 /**
@@ -122,19 +125,15 @@ export async function latestSpotPrices(client: EC2Client, types: readonly string
   const latest = new Map<string, { at: number; price: number }>();
   let token: string | undefined;
   do {
-    let out;
-    try {
-      out = await client.send(
-        new DescribeSpotPriceHistoryCommand({
-          InstanceTypes: types as _InstanceType[],
-          ProductDescriptions: ['Linux/UNIX'],
-          StartTime: now,
-          ...(token ? { NextToken: token } : {}),
-        }),
-      );
-    } catch (err) {
-      throw toAwsError(err, 'EC2 DescribeSpotPriceHistory');
-    }
+    const command = new DescribeSpotPriceHistoryCommand({
+      InstanceTypes: types as _InstanceType[],
+      ProductDescriptions: ['Linux/UNIX'],
+      StartTime: now,
+      ...(token ? { NextToken: token } : {}),
+    });
+    const out = await sendEc2(client, command, 'DescribeSpotPriceHistory', (c) => client.send(c), {
+      required: (o) => (o.SpotPriceHistory === undefined ? 'spotPriceHistorySet' : null),
+    });
     for (const p of out.SpotPriceHistory ?? []) {
       const price = Number(p.SpotPrice);
       if (!p.InstanceType || !Number.isFinite(price)) continue;

@@ -20,7 +20,23 @@ export type AwsErrorKind =
   | 'no-region' // no region configured anywhere
   | 'unreachable' // network error, closed port, DNS
   | 'timeout'
+  | 'unreadable' // a 2xx answer that is not the document AWS documents for the call (empty, HTML, cut short)
   | 'aws-error'; // anything else (AWS-side 5xx, unknown codes)
+
+/**
+ * Whether a failed call may still have acted. `failed`: AWS answered with an error code (or the
+ * request never left: connection refused, no such host), so nothing happened. `unknown`: the
+ * request may have reached AWS and acted, but no answer could be read (an unreadable 2xx, a
+ * timeout, a connection lost mid-call, an AWS-side internal error). A caller that changes things
+ * must treat `unknown` as "it may have happened": after a RunInstances with an unknown outcome,
+ * no further launch this tick (the ClientToken makes a retry return the same instances).
+ */
+export type AwsOutcome = 'failed' | 'unknown';
+
+/** Node codes of a request that never reached the server. */
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ERR_SOCKET_CONNECTION_TIMEOUT', 'EPROTO', 'ERR_SSL_WRONG_VERSION_NUMBER']);
+/** AWS codes that do not say whether the call acted. */
+const SERVER_SIDE = new Set(['InternalError', 'InternalFailure', 'ServerException', 'ServiceUnavailable', 'ServiceUnavailableException', 'Unavailable']);
 
 export class AwsError extends Error {
   constructor(
@@ -33,6 +49,14 @@ export class AwsError extends Error {
   ) {
     super(`${operation}: ${reason}`);
     this.name = 'AwsError';
+  }
+
+  /** Whether the call may have acted anyway (see AwsOutcome). */
+  get outcome(): AwsOutcome {
+    if (this.kind === 'unreadable' || this.kind === 'timeout') return 'unknown';
+    if (this.kind === 'unreachable') return this.code !== undefined && NOT_SENT.has(this.code) ? 'failed' : 'unknown';
+    if (this.kind === 'aws-error') return this.code === undefined || SERVER_SIDE.has(this.code) ? 'unknown' : 'failed';
+    return 'failed';
   }
 
   /** A transient condition: nothing is wrong, the next run will likely succeed. */
@@ -90,7 +114,7 @@ const BY_CODE: Record<string, Classified> = {
  */
 export function toAwsError(err: unknown, operation: string, subject?: string): AwsError {
   if (err instanceof AwsError) return err;
-  const e = (err ?? {}) as { name?: unknown; code?: unknown; Code?: unknown; message?: unknown; address?: unknown; port?: unknown; $metadata?: unknown };
+  const e = (err ?? {}) as { name?: unknown; code?: unknown; Code?: unknown; message?: unknown; address?: unknown; port?: unknown; $metadata?: { httpStatusCode?: unknown } };
   const name = typeof e.name === 'string' ? e.name : '';
   const nodeCode = typeof e.code === 'string' ? e.code : '';
   const message = shorten(typeof e.message === 'string' ? e.message : String(err));
@@ -108,6 +132,11 @@ export function toAwsError(err: unknown, operation: string, subject?: string): A
   }
   if (/region is missing/i.test(message)) {
     return new AwsError('no-region', operation, undefined, `${about}no AWS region configured (set AWS_REGION or pass --region)`);
+  }
+  const status = e.$metadata?.httpStatusCode;
+  if (typeof status === 'number' && status >= 200 && status < 300) {
+    // The SDK throws with a 2xx status only when it could not read the answer (its XML parser failed).
+    return new AwsError('unreadable', operation, undefined, `${about}an HTTP ${status} answer the SDK could not read (${message.replace(/ Deserialization error:.*$/, '')}): the call may have acted`);
   }
   const code = name && name !== 'Error' ? name : typeof e.Code === 'string' ? e.Code : '';
   const known = BY_CODE[code];

@@ -64,3 +64,26 @@ describe('toAwsError: one clear reason per AWS error', () => {
     expect(e.message).toMatch(/^EC2 DescribeInstances \(through EvalAI\): AWS does not know this instance/);
   });
 });
+
+describe('AwsError.outcome: whether a failed call may have acted anyway', () => {
+  const rows: Array<[string, unknown, 'failed' | 'unknown']> = [
+    ['an EC2 error code (nothing happened)', ec2Error('InsufficientInstanceCapacity'), 'failed'],
+    ['access denied', ec2Error('UnauthorizedOperation'), 'failed'],
+    ['connection refused (never sent)', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' }), 'failed'],
+    ['connection reset (sent, answer lost)', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), 'unknown'],
+    ['timeout', Object.assign(new Error('timed out'), { name: 'TimeoutError' }), 'unknown'],
+    ['AWS internal error', ec2Error('InternalError'), 'unknown'],
+    ['EC2 unavailable', ec2Error('Unavailable'), 'unknown'],
+    ['an error without an AWS code', new Error('something odd'), 'unknown'],
+  ];
+  it.each(rows)('%s', (_name, err, outcome) => {
+    expect(toAwsError(err, 'EC2 RunInstances').outcome).toBe(outcome);
+  });
+
+  it('an SDK parse error on a 200 is unreadable, outcome unknown, one line without the SDK hint', () => {
+    const err = Object.assign(new Error('@aws-sdk XML parse error: unexpected end of input.\n  Deserialization error: to see the raw response, inspect the hidden field {error}.$response on this object.'), { $metadata: { httpStatusCode: 200 } });
+    const e = toAwsError(err, 'EC2 RunInstances');
+    expect(e).toMatchObject({ kind: 'unreadable', outcome: 'unknown' });
+    expect(e.message).toBe('EC2 RunInstances: an HTTP 200 answer the SDK could not read (@aws-sdk XML parse error: unexpected end of input.): the call may have acted');
+  });
+});
