@@ -28,6 +28,12 @@ const duration = z.union([z.string(), z.number().nonnegative()]).transform((v, c
   return ms;
 });
 
+/**
+ * A time-out or a period that must pass: 0 would fail every call at once (a command, a probe, the
+ * Ray dashboard) or end every launch and every unhealthy host at once.
+ */
+const positiveDuration = duration.refine((ms) => ms > 0, 'must be above zero');
+
 const text = z.string().trim().min(1, 'must not be empty');
 const count = z.number().int('must be a whole number').nonnegative('must not be negative');
 
@@ -60,7 +66,7 @@ const rayDemand = z.strictObject({
   type: z.literal('ray'),
   dashboard: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL of the Ray dashboard' }).default('http://127.0.0.1:8265'),
   /** Per HTTP request to the dashboard. */
-  timeout: duration.default(10_000),
+  timeout: positiveDuration.default(10_000),
   /** Rows asked for per list call (Ray refuses more than RAY_MAX_LIMIT_FROM_API_SERVER, 10,000 by default). */
   limit: count.min(1, 'must be at least 1').max(10_000, 'must be at most 10000 (Ray\'s default RAY_MAX_LIMIT_FROM_API_SERVER)').default(10_000),
   /** Count the tasks already running in n too (default: only the pending ones, as seed 004). */
@@ -122,7 +128,7 @@ const slurmBackend = z
     output: text.optional(),
     commands: commandPaths.default({ sbatch: 'sbatch', squeue: 'squeue', scancel: 'scancel' }),
     /** Each sbatch/squeue/scancel call is killed after this. */
-    commandTimeout: duration.default(30_000),
+    commandTimeout: positiveDuration.default(30_000),
     /** squeue --json (Slurm 21.08+) or a fixed --format; auto tries --json and falls back. */
     squeueOutput: z.enum(['auto', 'json', 'format']).default('auto'),
     /** The SLURM user whose jobs are listed (default: the user running the scaler). */
@@ -145,6 +151,21 @@ const slurmBackend = z
     if (!b.jobScript.startsWith('#!')) ctx.addIssue({ code: 'custom', path: ['jobScript'], message: 'must start with a #! line (sbatch requires one)' });
   });
 
+/**
+ * EC2's documented limits (EC2 User Guide, "Tag your Amazon EC2 resources" and "Work with
+ * instance user data"): 50 tags per resource, keys 1-128 characters, values up to 256, the aws:
+ * prefix reserved (any case); user data at most 16 KB in raw form, before base64. A pool file
+ * beyond them would fail every launch at EC2, so it is refused when read.
+ */
+export const EC2_MAX_TAGS = 50;
+export const TAG_KEY_MAX = 128;
+export const TAG_VALUE_MAX = 256;
+export const USER_DATA_MAX_BYTES = 16 * 1024;
+/** The tags the tool puts on every instance besides the file's (Name is counted when the file has none). */
+export const TOOL_TAG_KEYS = ['evalai-autoscaler:pool', 'evalai-autoscaler:state', 'evalai-autoscaler:state-since'] as const;
+/** Room kept for tags the tool may add later, so that a file valid today stays valid. */
+export const RESERVED_TOOL_TAGS = 2;
+
 const launchTemplate = z
   .strictObject({ id: text.optional(), name: text.optional(), version: text.default('$Default') })
   .refine((t) => (t.id === undefined) !== (t.name === undefined), { message: 'give exactly one of id and name' });
@@ -156,7 +177,13 @@ const explicitLaunch = z.strictObject({
   instanceProfile: text.optional(),
   keyName: text.optional(),
   /** Base64 is done here: give the script as plain text. */
-  userData: z.string().optional(),
+  userData: z
+    .string()
+    .superRefine((u, ctx) => {
+      const bytes = Buffer.byteLength(u, 'utf8');
+      if (bytes > USER_DATA_MAX_BYTES) ctx.addIssue({ code: 'custom', message: `${bytes} bytes: EC2 takes at most 16 KB (${USER_DATA_MAX_BYTES} bytes) of user data, counted before base64 encoding (EC2 User Guide, "Work with instance user data")` });
+    })
+    .optional(),
 });
 
 const ec2Backend = z
@@ -178,8 +205,24 @@ const ec2Backend = z
   .superRefine((b, ctx) => {
     if (!b.launchTemplate === !b.launch) ctx.addIssue({ code: 'custom', message: 'give exactly one of launchTemplate and launch' });
     if (b.launch && b.instanceTypes.length === 0) ctx.addIssue({ code: 'custom', path: ['instanceTypes'], message: 'must name at least one instance type without a launch template' });
-    for (const key of Object.keys(b.tags)) {
-      if (key.startsWith('evalai-autoscaler:')) ctx.addIssue({ code: 'custom', path: ['tags', key], message: 'the evalai-autoscaler: tags are the pool\'s own' });
+    for (const [key, value] of Object.entries(b.tags)) {
+      const chars = (t: string): number => [...t].length;
+      if (key === '') ctx.addIssue({ code: 'custom', path: ['tags'], message: 'a tag key must not be empty' });
+      else if (key.startsWith('evalai-autoscaler:')) ctx.addIssue({ code: 'custom', path: ['tags', key], message: 'the evalai-autoscaler: tags are the pool\'s own' });
+      else if (key.toLowerCase().startsWith('aws:')) ctx.addIssue({ code: 'custom', path: ['tags', key], message: 'the aws: prefix is reserved for AWS (in any case): EC2 refuses it' });
+      else if (chars(key) > TAG_KEY_MAX) ctx.addIssue({ code: 'custom', path: ['tags', key], message: `the key is ${chars(key)} characters: EC2 takes at most ${TAG_KEY_MAX}` });
+      if (chars(value) > TAG_VALUE_MAX) ctx.addIssue({ code: 'custom', path: ['tags', key], message: `the value is ${chars(value)} characters: EC2 takes at most ${TAG_VALUE_MAX}` });
+    }
+    const mine = Object.keys(b.tags).length;
+    const addsName = b.tags.Name === undefined;
+    const own = TOOL_TAG_KEYS.length + RESERVED_TOOL_TAGS + (addsName ? 1 : 0);
+    if (mine + own > EC2_MAX_TAGS) {
+      const names = [...(addsName ? ['Name'] : []), ...TOOL_TAG_KEYS, `and ${RESERVED_TOOL_TAGS} reserved for its future tags`].join(', ');
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tags'],
+        message: `${mine} tags here + ${own} of the tool's own (${names}) = ${mine + own}, above EC2's limit of ${EC2_MAX_TAGS} tags per instance: at most ${EC2_MAX_TAGS - own} here`,
+      });
     }
   });
 
@@ -187,11 +230,19 @@ const policy = z
   .strictObject({
     minHosts: count,
     maxHosts: count.min(1, 'must be at least 1'),
-    jobsPerHost: z.number().positive('must be above 0').default(POLICY_DEFAULTS.jobsPerHost),
+    jobsPerHost: z
+      .number()
+      .superRefine((n, ctx) => {
+        if (!Number.isInteger(n)) ctx.addIssue({ code: 'custom', message: `must be a whole number (${n} is not)` });
+        else if (n < 1) ctx.addIssue({ code: 'custom', message: 'must be at least 1' });
+      })
+      .default(POLICY_DEFAULTS.jobsPerHost),
     maxLaunchesPerTick: count.min(1, 'must be at least 1').default(POLICY_DEFAULTS.maxLaunchesPerTick),
-    launchTimeout: duration.optional(),
-    unhealthyTimeout: duration.optional(),
+    launchTimeout: positiveDuration.optional(),
+    unhealthyTimeout: positiveDuration.optional(),
+    /** 0: no minimum age before a drain. */
     minUptime: duration.optional(),
+    /** 0: drain as soon as desired is below the count. */
     scaleDownDelay: duration.optional(),
   })
   .refine((p) => p.minHosts <= p.maxHosts, { message: 'minHosts must not be above maxHosts', path: ['minHosts'] });
@@ -201,16 +252,22 @@ const probe = z.strictObject({
     .string()
     .refine((u) => u.includes('{privateIp}') || u.includes('{publicIp}') || u.includes('{instanceId}'), 'must contain {privateIp}, {publicIp} or {instanceId}')
     .refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL'),
-  timeout: duration.default(3_000),
+  timeout: positiveDuration.default(3_000),
 });
 
-const poolSchema = z.strictObject({
-  name: poolName,
-  demand: z.discriminatedUnion('type', [sqsDemand, evalaiDemand, rayDemand]),
-  backend: z.discriminatedUnion('type', [ec2Backend, slurmBackend]),
-  policy,
-  probe: probe.optional(),
-});
+const poolSchema = z
+  .strictObject({
+    name: poolName,
+    demand: z.discriminatedUnion('type', [sqsDemand, evalaiDemand, rayDemand]),
+    backend: z.discriminatedUnion('type', [ec2Backend, slurmBackend]),
+    policy,
+    probe: probe.optional(),
+  })
+  .superRefine((p, ctx) => {
+    if ((p.backend.type === 'slurm') !== (p.demand.type === 'ray')) {
+      ctx.addIssue({ code: 'custom', path: ['demand', 'type'], message: 'a slurm backend goes with a ray demand, and a ray demand with a slurm backend (the Ray dashboard tells which jobs joined)' });
+    }
+  });
 
 const fileSchema = z
   .strictObject({ pools: z.array(poolSchema).min(1, 'must hold at least one pool') })

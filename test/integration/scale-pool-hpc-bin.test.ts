@@ -72,7 +72,7 @@ describe('scale-pool run on a Ray cluster with SLURM workers (seed 004)', () => 
     );
     const r = await runBin('scale-pool', ['run', '--config', path], { EVALAI_AUTOSCALER_STATE_DIR: dir });
     expect(r.code).toBe(2);
-    expect(r.stderr.trim()).toMatch(/^scale-pool: configuration error: pool mixed: a slurm backend goes with a ray demand/);
+    expect(r.stderr.trim()).toMatch(/^scale-pool: configuration error: \S+: field pools\[0\]\.demand\.type: a slurm backend goes with a ray demand[^\n]*$/);
     expect(slurm.calls()).toEqual([]);
   });
 });

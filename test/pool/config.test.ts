@@ -92,6 +92,57 @@ describe('the pool file', () => {
     expect(() => parse(value)).toThrow(message);
   });
 
+});
+
+/** Issue 17 item 10: EC2's documented limits and the durations, checked when the file is read (before any lock). */
+describe('the pool file against EC2\'s documented limits', () => {
+  const withTags = (tags: Record<string, string>) => ({ pools: [{ ...seed002, backend: { ...seed002.backend, tags } }] });
+  const manyTags = (n: number, more: Record<string, string> = {}) => withTags({ ...Object.fromEntries(Array.from({ length: n }, (_, i) => [`team-${i}`, 'x'])), ...more });
+  const withLaunch = (launch: Record<string, unknown>) => ({ pools: [{ ...seed002, backend: { ...seed002.backend, launch: { ...seed002.backend.launch, ...launch } } }] });
+  const withPolicy = (policy: Record<string, unknown>) => ({ pools: [{ ...seed003, policy: { minHosts: 1, maxHosts: 5, ...policy } }] });
+  const ray = { type: 'ray', dashboard: 'http://10.0.0.1:8265' };
+  const slurm = { type: 'slurm', headAddress: '10.0.0.1:6379', wallTime: '1-00:00:00', workerTypes: [{ name: 'cpu', cpus: 4 }] };
+
+  const refused: Array<[string, unknown, RegExp]> = [
+    ['60 tags', manyTags(60), /^pool\.json: field pools\[0\]\.backend\.tags: 60 tags here \+ 6 of the tool's own \(Name, evalai-autoscaler:pool, evalai-autoscaler:state, evalai-autoscaler:state-since, and 2 reserved for its future tags\) = 66, above EC2's limit of 50 tags per instance: at most 44 here$/],
+    ['45 tags besides Name (the tool adds Name)', manyTags(45), /field pools\[0\]\.backend\.tags: 45 tags here \+ 6 of the tool's own \(Name, .*\) = 51, above EC2's limit of 50 tags per instance: at most 44 here/],
+    ['an aws: key', withTags({ 'aws:cloudformation:stack-name': 'x' }), /field pools\[0\]\.backend\.tags\.aws:cloudformation:stack-name: the aws: prefix is reserved for AWS/],
+    ['an AWS: key in capitals', withTags({ 'AwS:team': 'x' }), /field pools\[0\]\.backend\.tags\.AwS:team: the aws: prefix is reserved/],
+    ['an empty key', withTags({ '': 'x' }), /field pools\[0\]\.backend\.tags: a tag key must not be empty/],
+    ['a 129-character key', withTags({ ['k'.repeat(129)]: 'x' }), /field pools\[0\]\.backend\.tags\.k{129}: the key is 129 characters: EC2 takes at most 128/],
+    ['a 300-character value', withTags({ team: 'v'.repeat(300) }), /field pools\[0\]\.backend\.tags\.team: the value is 300 characters: EC2 takes at most 256/],
+    ['10 MB of userData', withLaunch({ userData: 'x'.repeat(10 * 1024 * 1024) }), /field pools\[0\]\.backend\.launch\.userData: 10485760 bytes: EC2 takes at most 16 KB \(16384 bytes\) of user data, counted before base64/],
+    ['16 KB + 1 byte of userData (in UTF-8 bytes, not characters)', withLaunch({ userData: 'é'.repeat(8192) + 'x' }), /launch\.userData: 16385 bytes/],
+    ['a launch timeout of 0', withPolicy({ launchTimeout: 0 }), /field pools\[0\]\.policy\.launchTimeout: must be above zero/],
+    ['an unhealthy timeout of "0s"', withPolicy({ unhealthyTimeout: '0s' }), /field pools\[0\]\.policy\.unhealthyTimeout: must be above zero/],
+    ['a probe timeout of 0', { pools: [{ ...seed003, probe: { url: 'http://{privateIp}:8080/status', timeout: 0 } }] }, /field pools\[0\]\.probe\.timeout: must be above zero/],
+    ['a Ray dashboard timeout of 0', { pools: [{ ...seed003, demand: { ...ray, timeout: '0ms' }, backend: slurm }] }, /field pools\[0\]\.demand\.timeout: must be above zero/],
+    ['a command timeout of 0', { pools: [{ ...seed003, demand: ray, backend: { ...slurm, commandTimeout: 0 } }] }, /field pools\[0\]\.backend\.commandTimeout: must be above zero/],
+    ['jobsPerHost 5e-324', withPolicy({ jobsPerHost: 5e-324 }), /field pools\[0\]\.policy\.jobsPerHost: must be a whole number/],
+    ['jobsPerHost 1.5', withPolicy({ jobsPerHost: 1.5 }), /field pools\[0\]\.policy\.jobsPerHost: must be a whole number/],
+    ['jobsPerHost 0', withPolicy({ jobsPerHost: 0 }), /field pools\[0\]\.policy\.jobsPerHost: must be at least 1/],
+    ['a slurm backend with an sqs demand', { pools: [{ ...seed003, probe: undefined, backend: slurm }] }, /^pool\.json: field pools\[0\]\.demand\.type: a slurm backend goes with a ray demand/],
+    ['a ray demand with an ec2 backend', { pools: [seed002, { ...seed002, name: 'other', demand: ray }] }, /^pool\.json: field pools\[1\]\.demand\.type: .*a ray demand with a slurm backend/],
+  ];
+  it.each(refused)('%s: refused, naming the file and the field', (_name, value, message) => {
+    expect(() => parse(value)).toThrow(ConfigError);
+    expect(() => parse(value)).toThrow(message);
+  });
+
+  const accepted: Array<[string, unknown]> = [
+    ['44 tags besides Name (+ Name, the 3 state tags and 2 reserved = 50)', manyTags(44)],
+    ['45 tags with the file\'s own Name', manyTags(44, { Name: 'trainer' })],
+    ['a 128-character key and a 256-character value, an empty value', withTags({ ['k'.repeat(128)]: 'v'.repeat(256), empty: '' })],
+    ['a key that only contains aws:', withTags({ 'team-aws:x': 'y' })],
+    ['exactly 16 KB of userData', withLaunch({ userData: 'x'.repeat(16 * 1024) })],
+    ['scaleDownDelay and minUptime 0 (off)', withPolicy({ scaleDownDelay: 0, minUptime: '0s' })],
+  ];
+  it.each(accepted)('%s: accepted', (_name, value) => {
+    expect(() => parse(value)).not.toThrow();
+  });
+});
+
+describe('the pool file on disk', () => {
   it('invalid JSON names the file', () => {
     expect(() => parsePoolFile('{"pools": [', 'pool.json')).toThrow(/^pool\.json: not valid JSON: /);
   });
