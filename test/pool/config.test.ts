@@ -45,6 +45,8 @@ describe('the pool file', () => {
       unhealthyTimeoutMs: 43_200_000,
       minUptimeMs: 600_000,
       scaleDownDelayMs: 600_000,
+      // The default live cap: maxHosts + ceil(maxHosts / 2).
+      maxLiveHosts: 8,
     });
     expect(a!.demand).toEqual({ type: 'sqs', queueUrl: QUEUE, countInFlight: true });
     expect(a!.backend).toMatchObject({ market: 'spot', onDemandFallback: true, capacityBackoff: 900_000, tags: {} });
@@ -90,6 +92,21 @@ describe('the pool file', () => {
   it.each(broken)('%s: a ConfigError naming the field', (_name, value, message) => {
     expect(() => parse(value)).toThrow(ConfigError);
     expect(() => parse(value)).toThrow(message);
+  });
+
+  it('maxLiveHosts: explicit, default maxHosts + ceil(maxHosts / 2), and never below maxHosts', () => {
+    expect(parse({ pools: [{ ...seed002, policy: { minHosts: 0, maxHosts: 1 } }] }).pools[0]!.policy.maxLiveHosts).toBe(2);
+    expect(parse({ pools: [{ ...seed002, policy: { minHosts: 0, maxHosts: 4, maxLiveHosts: 4 } }] }).pools[0]!.policy.maxLiveHosts).toBe(4);
+    expect(() => parse({ pools: [{ ...seed002, policy: { minHosts: 0, maxHosts: 4, maxLiveHosts: 3 } }] })).toThrow(
+      /^pool\.json: field pools\[0\]\.policy\.maxLiveHosts: maxLiveHosts must not be below maxHosts/,
+    );
+  });
+
+  it('backend.coordination: an S3 bucket, key and region optional; anything else refused', () => {
+    const pool = parse({ pools: [{ ...seed002, backend: { ...seed002.backend, coordination: { type: 's3', bucket: 'ops-state' } } }] }).pools[0]!;
+    expect(pool.backend).toMatchObject({ coordination: { type: 's3', bucket: 'ops-state' } });
+    expect(() => parse({ pools: [{ ...seed002, backend: { ...seed002.backend, coordination: { type: 'dynamodb', table: 't' } } }] })).toThrow(/field pools\[0\]\.backend\.coordination/);
+    expect(() => parse({ pools: [{ ...seed002, backend: { ...seed002.backend, coordination: { type: 's3', bucket: '' } } }] })).toThrow(/field pools\[0\]\.backend\.coordination\.bucket: must not be empty/);
   });
 
   it('invalid JSON names the file', () => {
