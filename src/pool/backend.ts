@@ -41,6 +41,13 @@ export interface LaunchOutcome {
   limitedBy?: string;
 }
 
+/** An instance of the pool launched by another scheduler (only reported without coordination). */
+export interface OtherLaunch {
+  id: string;
+  scheduler: string;
+  launchedAt: number;
+}
+
 /** What a launch is told besides the count. */
 export interface LaunchOptions {
   now: number;
@@ -73,7 +80,7 @@ export type Recheck = (host: Host) => Promise<string | null>;
  */
 export interface PoolBackend {
   /** The pool's hosts as the cloud shows them, with their state tags. */
-  list(): Promise<{ hosts: Host[]; calls: number }>;
+  list(): Promise<{ hosts: Host[]; calls: number; others?: OtherLaunch[] }>;
   /** Re-counts from the cloud, then launches at most `count` without passing `maxHosts` (ready + launching). */
   launch(count: number, opts: LaunchOptions): Promise<LaunchOutcome>;
   /**

@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
 import { describeError } from '../runtime/errors.js';
-import type { CapacityBackoff, LaunchAttempt, PoolBackend, Recheck, TerminateItem } from './backend.js';
+import type { CapacityBackoff, LaunchAttempt, OtherLaunch, PoolBackend, Recheck, TerminateItem } from './backend.js';
 import { decide, type PoolDecision, type PoolHistory } from './decide.js';
 import type { Demand, DemandSource } from './demand/demand.js';
 import type { Host, ProbeResult } from './host.js';
@@ -100,8 +100,9 @@ export async function tick(input: TickInput): Promise<TickReport> {
 
   // Observe.
   let hosts: Host[];
+  let others: OtherLaunch[] = [];
   try {
-    [hosts, report.demand] = await Promise.all([backend.list().then((l) => l.hosts), input.demand.read()]);
+    [hosts, report.demand] = await Promise.all([backend.list().then((l) => ((others = l.others ?? []), l.hosts)), input.demand.read()]);
   } catch (err) {
     fail(`observe: ${describeError(err)}`);
     report.why = 'the pool could not be listed: nothing decided';
@@ -136,6 +137,14 @@ export async function tick(input: TickInput): Promise<TickReport> {
     launchRefusal = claim(`launch ${pool} #${k}`, 'launch');
     if (launchRefusal === null) launchCount = k;
   }
+  // Another scheduler launched into this pool lately, without coordination: nothing launched.
+  const other = others.find((o) => o.launchedAt >= now - policy.launchTimeoutMs);
+  if (other && launchCount > 0) {
+    report.launches.status = 'failed';
+    report.launches.error = anotherScheduler(other, pool);
+    launchCount = 0;
+  }
+  if (other) fail(`launch: ${anotherScheduler(other, pool)}`);
   if (launchRefusal !== null) {
     report.launches.refused = decision.launches.count - launchCount;
     report.launches.reason += `; ${report.launches.refused} not launched: ${launchRefusal}`;
@@ -228,6 +237,10 @@ export async function tick(input: TickInput): Promise<TickReport> {
   }
   report.state = nextState;
   return report;
+}
+
+function anotherScheduler(o: OtherLaunch, pool: string): string {
+  return `another scheduler (id ${o.scheduler}) launched ${o.id} into pool ${pool} at ${new Date(o.launchedAt).toISOString()}: one scheduler per pool is supported unless backend.coordination is configured: nothing launched this tick`;
 }
 
 async function probeAll(hosts: Host[], probe: (h: Host) => Promise<ProbeResult | null>, concurrency: number): Promise<Host[]> {

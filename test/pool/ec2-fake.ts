@@ -50,6 +50,8 @@ export class Ec2Fake {
    * answer) or throw (the answer is lost: the caller cannot know the outcome).
    */
   afterRun: ((made: FakeInstance[]) => void | Promise<void>) | null = null;
+  /** RunInstances launches at most this many (EC2 with MinCount 1 may launch fewer than MaxCount). */
+  launchAtMost = Infinity;
   /** RunInstances launches, then answers 200 without any instance (an answer that cannot be read). */
   answerEmpty = false;
   /** DescribeInstances lags (eventually consistent): instances younger than this are not shown. */
@@ -136,7 +138,7 @@ export class Ec2Fake {
     const tags: Record<string, string> = {};
     for (const spec of input.TagSpecifications ?? []) if (spec.ResourceType === 'instance') for (const t of spec.Tags ?? []) tags[t.Key!] = t.Value ?? '';
     const made: FakeInstance[] = [];
-    for (let k = 0; k < (input.MaxCount ?? 1); k += 1) {
+    for (let k = 0; k < Math.min(input.MaxCount ?? 1, this.launchAtMost); k += 1) {
       made.push(this.add({ state: 'pending', tags: { ...tags }, type, spot: market === 'spot' }));
     }
     if (token) this.tokens.set(token, { input: JSON.stringify(input), ids: made.map((i) => i.id) });

@@ -13,7 +13,6 @@ import type { Host, ProbeResult } from '../../src/pool/host.js';
 import { fileIntentStore } from '../../src/pool/ledger-file.js';
 import type { PoolPolicy } from '../../src/pool/policy.js';
 import { EMPTY_TICK_STATE, tick, type PoolTickState, type TickReport } from '../../src/pool/tick.js';
-import { ec2Error } from '../aws/helpers.js';
 import { policy, MIN } from './builders.js';
 import { Ec2Fake } from './ec2-fake.js';
 
@@ -215,15 +214,16 @@ describe('a shortfall is a failure', () => {
     expect(r.failed).toBe(true);
   });
 
-  it('fewer than wanted (one offer with capacity for 1): failed, not done', async () => {
+  it('fewer than wanted (spot had room for 1, on-demand none): failed, not done', async () => {
     queue.visible = 3;
-    let left = 1;
-    fake.capacity = (market) => (market === 'spot' && left-- > 0 ? null : 'InsufficientInstanceCapacity');
-    ec2Mock.on(RunInstancesCommand).callsFakeOnce(() => fake.add({ state: 'pending', tags: { [TAG]: POOL, [STATE]: 'launching' } }) && Promise.reject(ec2Error('InsufficientInstanceCapacity')));
+    fake.launchAtMost = 1;
+    fake.capacity = (market) => (market === 'spot' ? null : 'InsufficientInstanceCapacity');
     const r = await runTick();
-    expect(r.launches.launched.length).toBeLessThan(r.launches.wanted);
+    expect(r.launches.launched).toHaveLength(1);
+    expect(r.launches.wanted).toBe(4);
     expect(r.launches.status).toBe('failed');
-    expect(r.errors.join('\n')).toMatch(/launch: /);
+    expect(r.launches.error).toMatch(/^launched 1 of 4 while below max 4/);
+    expect(r.failed).toBe(true);
   });
 
   it('at max because of launches not yet listed: not a failure', async () => {

@@ -268,7 +268,11 @@ export function ec2Backend({ client, pool, config, ledger = memoryIntentStore(),
   return {
     async list() {
       const { instances, pages } = await describePoolInstances(client, pool);
-      return { hosts: instances.map(toHost), calls: pages };
+      const others = coordinated ? [] : instances.flatMap((i) => {
+        const by = i.tags[SCHEDULER_TAG];
+        return by !== undefined && by !== schedulerId ? [{ id: i.instanceId, scheduler: by, launchedAt: i.launchTime?.getTime() ?? 0 }] : [];
+      });
+      return { hosts: instances.map(toHost), calls: pages, ...(others.length > 0 ? { others } : {}) };
     },
 
     launch: (count, opts) => launchWith(count, opts, false),
