@@ -200,6 +200,33 @@ describe('scale-pool run', () => {
     expect(ec2Mock.commandCalls(RunInstancesCommand)[0]!.args[0].input.ClientToken).toBe(intents[0].token);
   });
 
+  it('with backend.coordination, the launch is admitted by a conditional PUT of the S3 ledger before RunInstances; no local ledger', async () => {
+    const { GetObjectCommand, PutObjectCommand, S3Client, S3ServiceException } = await import('@aws-sdk/client-s3');
+    const s3Mock = mockClient(S3Client);
+    try {
+      const order: string[] = [];
+      let stored: { body: string; etag: string } | null = null;
+      s3Mock.on(GetObjectCommand).callsFake(() =>
+        stored ? Promise.resolve({ Body: { transformToString: () => Promise.resolve(stored!.body) }, ETag: stored.etag }) : Promise.reject(new S3ServiceException({ name: 'NoSuchKey', $fault: 'client', $metadata: { httpStatusCode: 404 }, message: 'no key' })),
+      );
+      s3Mock.on(PutObjectCommand).callsFake((input: { Body: string; IfMatch?: string; IfNoneMatch?: string }) => {
+        order.push(`put ${input.IfNoneMatch ? 'if-none-match' : 'if-match'}`);
+        stored = { body: input.Body, etag: `"e${order.length}"` };
+        return Promise.resolve({});
+      });
+      fake.afterRun = () => void order.push('RunInstances');
+      queues.set(QUEUE, { visible: 2, notVisible: 0 });
+      const r = await cli(['run', '--config', poolFile([{ ...trainers, backend: { ...trainers.backend, coordination: { type: 's3', bucket: 'ops' } } }])]);
+      expect(r.code).toBe(0);
+      expect(order).toEqual(['put if-none-match', 'RunInstances', 'put if-match']);
+      expect(s3Mock.commandCalls(PutObjectCommand)[0]!.args[0].input).toMatchObject({ Bucket: 'ops', Key: 'evalai-autoscaler/trainers.json' });
+      expect(JSON.parse(stored!.body).intents).toEqual([expect.objectContaining({ count: 3, instanceIds: fake.live('trainers').map((i) => i.id) })]);
+      expect(readdirSync(stateDir).filter((f) => f.endsWith('.launch-ledger.json'))).toEqual([]);
+    } finally {
+      s3Mock.restore();
+    }
+  });
+
   it('--max-actions caps launches through the run guard: exit 6', async () => {
     queues.set(QUEUE, { visible: 2, notVisible: 0 });
     const r = await cli(['run', '--config', poolFile([trainers]), '--max-actions', '2']);
