@@ -3,6 +3,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { EKSClient } from '@aws-sdk/client-eks';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { STSClient } from '@aws-sdk/client-sts';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { Secrets } from '../runtime/secrets.js';
 
 /**
@@ -46,8 +47,8 @@ export async function sdkDefaultRegion(): Promise<string | undefined> {
   }
 }
 
-type Service = 'ec2' | 'eks' | 'sts' | 'sqs';
-type AnyClient = EC2Client | EKSClient | STSClient | SQSClient;
+type Service = 'ec2' | 'eks' | 'sts' | 'sqs' | 's3';
+type AnyClient = EC2Client | EKSClient | STSClient | SQSClient | S3Client;
 
 /**
  * The only place SDK clients are built: one client per service, region and credentials, built on
@@ -84,6 +85,16 @@ export class AwsClients {
    */
   sqs(region: string | undefined, credentials: AwsCredentials = DEFAULT_CREDENTIALS): SQSClient {
     return this.get('sqs', region, credentials, (config) => new SQSClient({ ...config, useQueueUrlAsEndpoint: false }));
+  }
+
+  /**
+   * scale-pool's S3 coordination (the shared launch ledger). @aws-sdk/client-s3 is imported here,
+   * on first use, so runs without coordination never load it. The endpoint is the SDK's own
+   * (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_S3).
+   */
+  async s3(region: string | undefined, credentials: AwsCredentials = DEFAULT_CREDENTIALS): Promise<S3Client> {
+    const { S3Client: Client } = await import('@aws-sdk/client-s3');
+    return this.get('s3', region, credentials, (config) => new Client(config));
   }
 
   /** How many clients were built (tests check reuse). */

@@ -25,6 +25,8 @@ import { sendEc2 } from './ec2-answer.js';
 export const POOL_TAG = 'evalai-autoscaler:pool';
 export const STATE_TAG = 'evalai-autoscaler:state';
 export const STATE_SINCE_TAG = 'evalai-autoscaler:state-since';
+/** The scheduler (its id, kept in its state directory) that launched an instance. */
+export const SCHEDULER_TAG = 'evalai-autoscaler:scheduler';
 
 /** The instance states a pool lists: everything but `terminated` (gone; EC2 shows it for an hour). */
 export const LISTED_STATES = ['pending', 'running', 'stopping', 'stopped', 'shutting-down'] as const;
@@ -150,4 +152,52 @@ export async function latestSpotPrices(client: EC2Client, types: readonly string
     byType.set(type, Math.min(price, byType.get(type) ?? Infinity));
   }
   return byType;
+}
+
+/**
+ * The pool's instances launched with a RunInstances ClientToken (DescribeInstances filter
+ * `client-token`): how an earlier launch whose answer was lost is found when it cannot be re-sent.
+ */
+export async function describeByClientToken(client: EC2Client, pool: string, token: string): Promise<PoolInstance[]> {
+  const filters: Filter[] = [poolFilter(pool), { Name: 'client-token', Values: [token] }];
+  const found: PoolInstance[] = [];
+  let next: string | undefined;
+  do {
+    const out = await sendEc2(client, new DescribeInstancesCommand({ Filters: filters, MaxResults: 1000, ...(next ? { NextToken: next } : {}) }), 'DescribeInstances', (c) => client.send(c), {
+      subject: `pool ${pool}, client token ${token}`,
+      required: (o) => (o.Reservations === undefined ? 'reservationSet' : null),
+    });
+    for (const i of (out.Reservations ?? []).flatMap((r) => r.Instances ?? [])) {
+      const info = toPoolInstance(i);
+      if (info && info.tags[POOL_TAG] === pool) found.push(info);
+    }
+    next = out.NextToken || undefined;
+  } while (next);
+  return found;
+}
+
+/**
+ * Of these pool instances (launched, then missing from a listing), those EC2 shows as gone
+ * (terminated or shutting-down): a listing that lags hides new instances, but a terminated one is
+ * still shown in this state for about an hour, so an instance launched and already reclaimed is not
+ * counted as a launch not yet listed.
+ */
+export async function goneInstances(client: EC2Client, pool: string, ids: readonly string[]): Promise<Set<string>> {
+  const gone = new Set<string>();
+  for (let k = 0; k < ids.length; k += 200) {
+    const filters: Filter[] = [poolFilter(pool), { Name: 'instance-id', Values: ids.slice(k, k + 200) }];
+    let next: string | undefined;
+    do {
+      const out = await sendEc2(client, new DescribeInstancesCommand({ Filters: filters, MaxResults: 1000, ...(next ? { NextToken: next } : {}) }), 'DescribeInstances', (c) => client.send(c), {
+        subject: `pool ${pool}, launched instances`,
+        required: (o) => (o.Reservations === undefined ? 'reservationSet' : null),
+      });
+      for (const i of (out.Reservations ?? []).flatMap((r) => r.Instances ?? [])) {
+        const info = toPoolInstance(i);
+        if (info && info.tags[POOL_TAG] === pool && (info.state === 'terminated' || info.state === 'shutting-down')) gone.add(info.instanceId);
+      }
+      next = out.NextToken || undefined;
+    } while (next);
+  }
+  return gone;
 }

@@ -36,6 +36,7 @@ export function poolMetrics(pools: readonly PoolRunReport[]): MetricsPart {
     const launches = gauge(r, 'pool_last_run_launches', 'Hosts launched by the last tick (planned, in a dry run).', ['pool']);
     const drains = gauge(r, 'pool_last_run_drains', 'Hosts moved to draining by the last tick (planned, in a dry run).', ['pool']);
     const terminations = gauge(r, 'pool_last_run_terminations', 'Hosts terminated by the last tick (planned, in a dry run).', ['pool']);
+    const shortfall = gauge(r, 'pool_last_run_launch_shortfall', 'Hosts the last tick wanted to launch (and the caps left room for) but did not: capacity, avoided offers, an unknown outcome. 0 when it launched what it could.', ['pool']);
     const failed = gauge(r, 'pool_failed', '1 when the last tick of the pool failed (not listed, demand unknown, an action failed).', ['pool']);
     for (const p of pools) {
       const pool = p.pool;
@@ -47,6 +48,7 @@ export function poolMetrics(pools: readonly PoolRunReport[]): MetricsPart {
       launches.set({ pool }, launchCount(p));
       drains.set({ pool }, p.moves.filter((m) => m.to === 'draining' && (m.status === 'done' || m.status === 'planned')).length);
       terminations.set({ pool }, p.dryRun ? p.moves.filter((m) => m.to === 'terminating' && m.status === 'planned').length : p.terminated.length);
+      shortfall.set({ pool }, launchShortfall(p));
       failed.set({ pool }, p.failed ? 1 : 0);
     }
   };
@@ -55,4 +57,10 @@ export function poolMetrics(pools: readonly PoolRunReport[]): MetricsPart {
 function launchCount(p: PoolRunReport): number {
   if (!p.dryRun) return p.launches.launched.length;
   return p.launches.status === 'planned' ? p.launches.wanted - (p.launches.refused ?? 0) : 0;
+}
+
+/** A failed launch line (not refused by --max-actions): wanted minus refused minus launched. */
+function launchShortfall(p: PoolRunReport): number {
+  if (p.launches.status !== 'failed') return 0;
+  return Math.max(0, p.launches.wanted - (p.launches.refused ?? 0) - (p.dryRun ? 0 : p.launches.launched.length));
 }

@@ -1,13 +1,20 @@
 import type { Host } from './host.js';
 import type { Move } from './states.js';
 
-/** Offers (market, type, subnet) that hit a capacity error, and until when (ms) they are avoided. Kept in the state file. */
-export type CapacityBackoff = Record<string, number>;
+/** One offer's capacity backoff: avoided until `until` (ms); `stepMs` is the last wait, doubled on a repeat. */
+export interface BackoffEntry {
+  until: number;
+  stepMs: number;
+}
+
+/** Offers (market, type, subnet) that hit a capacity error, and until when they are avoided. Kept in the state file. */
+export type CapacityBackoff = Record<string, BackoffEntry>;
 
 export interface LaunchAttempt {
   /** "spot c5.large", "on-demand g4dn.xlarge in subnet-1". */
   offer: string;
-  outcome: 'launched' | 'capacity' | 'error' | 'avoided';
+  /** `resolved`: an earlier launch whose outcome was unknown, now known; `would-launch`: a dry run's DryRunOperation. */
+  outcome: 'launched' | 'capacity' | 'error' | 'avoided' | 'resolved' | 'would-launch';
   count?: number;
   error?: string;
 }
@@ -25,6 +32,31 @@ export interface LaunchOutcome {
   backoff: CapacityBackoff;
   /** Set when the launch stopped on an error that is not a capacity error, or nothing could be launched. */
   error?: string;
+  /**
+   * What the maxHosts cap alone left room for after the re-count (counting hosts + launches not yet
+   * listed): launching fewer than this is a shortfall. Absent: the backend does not say (then `allowed`).
+   */
+  roomAtMax?: number;
+  /** Why fewer than wanted were allowed (the re-count, the live cap), for the report. */
+  limitedBy?: string;
+}
+
+/** An instance of the pool launched by another scheduler (only reported without coordination). */
+export interface OtherLaunch {
+  id: string;
+  scheduler: string;
+  launchedAt: number;
+}
+
+/** What a launch is told besides the count. */
+export interface LaunchOptions {
+  now: number;
+  maxHosts: number;
+  backoff: CapacityBackoff;
+  /** The cap on live instances (every state but terminated) plus launches not yet listed. */
+  maxLiveHosts?: number;
+  /** Launches not listed after this long stop counting (their instances, if any show, are past the launch timeout). */
+  launchTimeoutMs?: number;
 }
 
 export interface TerminateOutcome {
@@ -48,9 +80,14 @@ export type Recheck = (host: Host) => Promise<string | null>;
  */
 export interface PoolBackend {
   /** The pool's hosts as the cloud shows them, with their state tags. */
-  list(): Promise<{ hosts: Host[]; calls: number }>;
+  list(): Promise<{ hosts: Host[]; calls: number; others?: OtherLaunch[] }>;
   /** Re-counts from the cloud, then launches at most `count` without passing `maxHosts` (ready + launching). */
-  launch(count: number, opts: { now: number; maxHosts: number; backoff: CapacityBackoff }): Promise<LaunchOutcome>;
+  launch(count: number, opts: LaunchOptions): Promise<LaunchOutcome>;
+  /**
+   * A dry run's launch: asks the cloud whether the launch it would make is allowed (EC2 DryRun),
+   * records and launches nothing. Backends without one only plan.
+   */
+  validateLaunch?(count: number, opts: LaunchOptions): Promise<LaunchOutcome>;
   /** Records state moves on the hosts (batched). */
   writeStates(moves: readonly Move[]): Promise<void>;
   /** Re-checks each host (still the pool's, and the recheck hook), records the move, then terminates. */

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { describeIssues } from '../evalai/validate.js';
 import { ConfigError, describeError } from '../runtime/errors.js';
 import { parseDuration } from '../runtime/duration.js';
-import { POLICY_DEFAULTS, type PoolPolicy } from './policy.js';
+import { defaultMaxLiveHosts, POLICY_DEFAULTS, type PoolPolicy } from './policy.js';
 
 /**
  * The pool file: JSON, one or more pools, validated whole before anything runs. An error names the
@@ -162,9 +162,9 @@ export const TAG_KEY_MAX = 128;
 export const TAG_VALUE_MAX = 256;
 export const USER_DATA_MAX_BYTES = 16 * 1024;
 /** The tags the tool puts on every instance besides the file's (Name is counted when the file has none). */
-export const TOOL_TAG_KEYS = ['evalai-autoscaler:pool', 'evalai-autoscaler:state', 'evalai-autoscaler:state-since'] as const;
+export const TOOL_TAG_KEYS = ['evalai-autoscaler:pool', 'evalai-autoscaler:state', 'evalai-autoscaler:state-since', 'evalai-autoscaler:scheduler'] as const;
 /** Room kept for tags the tool may add later, so that a file valid today stays valid. */
-export const RESERVED_TOOL_TAGS = 2;
+export const RESERVED_TOOL_TAGS = 1;
 
 const launchTemplate = z
   .strictObject({ id: text.optional(), name: text.optional(), version: text.default('$Default') })
@@ -186,6 +186,14 @@ const explicitLaunch = z.strictObject({
     .optional(),
 });
 
+/** The launch ledger of schedulers sharing a pool; key defaults to evalai-autoscaler/<pool>.json. */
+const s3Coordination = z.strictObject({
+  type: z.literal('s3'),
+  bucket: text,
+  key: text.optional(),
+  region: text.optional(),
+});
+
 const ec2Backend = z
   .strictObject({
     type: z.literal('ec2'),
@@ -201,6 +209,8 @@ const ec2Backend = z
     capacityBackoff: duration.default(15 * 60_000),
     /** Extra tags on every instance and volume (the pool and state tags cannot be overridden). */
     tags: z.record(z.string(), z.string()).default({}),
+    /** Several schedulers on one pool: the launch ledger in an S3 object written by conditional PUT. */
+    coordination: s3Coordination.optional(),
   })
   .superRefine((b, ctx) => {
     if (!b.launchTemplate === !b.launch) ctx.addIssue({ code: 'custom', message: 'give exactly one of launchTemplate and launch' });
@@ -244,8 +254,11 @@ const policy = z
     minUptime: duration.optional(),
     /** 0: drain as soon as desired is below the count. */
     scaleDownDelay: duration.optional(),
+    /** The hard cap on live instances plus launches not yet listed (default maxHosts + ceil(maxHosts / 2)). */
+    maxLiveHosts: count.min(1, 'must be at least 1').optional(),
   })
-  .refine((p) => p.minHosts <= p.maxHosts, { message: 'minHosts must not be above maxHosts', path: ['minHosts'] });
+  .refine((p) => p.minHosts <= p.maxHosts, { message: 'minHosts must not be above maxHosts', path: ['minHosts'] })
+  .refine((p) => p.maxLiveHosts === undefined || p.maxLiveHosts >= p.maxHosts, { message: 'maxLiveHosts must not be below maxHosts (it caps live hosts in every state, maxHosts only ready + launching)', path: ['maxLiveHosts'] });
 
 const probe = z.strictObject({
   url: z
@@ -347,6 +360,7 @@ function toPoolConfig(p: ParsedPool): PoolConfig {
       unhealthyTimeoutMs: p.policy.unhealthyTimeout ?? POLICY_DEFAULTS.unhealthyTimeoutMs,
       minUptimeMs: p.policy.minUptime ?? POLICY_DEFAULTS.minUptimeMs,
       scaleDownDelayMs: p.policy.scaleDownDelay ?? POLICY_DEFAULTS.scaleDownDelayMs,
+      maxLiveHosts: p.policy.maxLiveHosts ?? defaultMaxLiveHosts(p.policy.maxHosts),
     },
   };
   if (p.probe) out.probe = { url: p.probe.url, timeoutMs: p.probe.timeout };

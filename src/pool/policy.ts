@@ -13,6 +13,25 @@ export interface PoolPolicy {
   minUptimeMs: number;
   /** Desired must stay below the count this long before hosts are drained. */
   scaleDownDelayMs: number;
+  /**
+   * The hard cap on what is billed: live instances (every state but terminated) plus launches not
+   * yet listed. Absent: defaultMaxLiveHosts(maxHosts). Never below maxHosts.
+   */
+  maxLiveHosts?: number;
+}
+
+/**
+ * maxHosts + ceil(maxHosts / 2): room to launch replacements for up to half the pool while
+ * unhealthy, draining or terminating hosts finish, but bounded, so a probe outage or a lost answer
+ * costs at most 1.5x max (plus one for max 1).
+ */
+export function defaultMaxLiveHosts(maxHosts: number): number {
+  return maxHosts + Math.ceil(maxHosts / 2);
+}
+
+/** The live cap of a policy (its own, or the default). */
+export function liveCap(policy: Pick<PoolPolicy, 'maxHosts' | 'maxLiveHosts'>): number {
+  return policy.maxLiveHosts ?? defaultMaxLiveHosts(policy.maxHosts);
 }
 
 const MINUTE = 60_000;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { describeIssues } from '../evalai/validate.js';
+import { fromStored } from './capacity-backoff.js';
 import { EMPTY_TICK_STATE, type PoolTickState } from './tick.js';
 
 /**
@@ -11,7 +12,8 @@ import { EMPTY_TICK_STATE, type PoolTickState } from './tick.js';
 const schema = z.object({
   version: z.literal(1),
   history: z.object({ belowSince: z.number().int().nullable() }),
-  backoff: z.record(z.string(), z.number().int()),
+  // offer -> {until, stepMs}; the older shape offer -> until (ms) is still read.
+  backoff: z.record(z.string(), z.union([z.number().int(), z.object({ until: z.number().int(), stepMs: z.number().int().nonnegative() })])),
 });
 
 export function serializeTickState(state: PoolTickState): string {
@@ -28,5 +30,5 @@ export function parseTickState(content: string | null): { state: PoolTickState; 
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) return { state: EMPTY_TICK_STATE, warning: `the pool state file is not understood (${describeIssues(parsed.error)}): starting from an empty history` };
-  return { state: { history: parsed.data.history, backoff: parsed.data.backoff } };
+  return { state: { history: parsed.data.history, backoff: fromStored(parsed.data.backoff) } };
 }

@@ -1,10 +1,11 @@
 import pLimit from 'p-limit';
 import { describeError } from '../runtime/errors.js';
-import type { CapacityBackoff, LaunchAttempt, PoolBackend, Recheck, TerminateItem } from './backend.js';
+import type { CapacityBackoff, LaunchAttempt, OtherLaunch, PoolBackend, Recheck, TerminateItem } from './backend.js';
 import { decide, type PoolDecision, type PoolHistory } from './decide.js';
 import type { Demand, DemandSource } from './demand/demand.js';
 import type { Host, ProbeResult } from './host.js';
-import type { PoolPolicy } from './policy.js';
+import { pruneBackoff } from './capacity-backoff.js';
+import { liveCap, type PoolPolicy } from './policy.js';
 import type { Move } from './states.js';
 
 /** What a pool keeps between ticks (in the state file). The hosts' states live on the hosts. */
@@ -38,6 +39,8 @@ export interface TickInput {
    * are not asked.
    */
   claim?: (target: string, action: string) => string | null;
+  /** In a dry run, ask the backend to validate the launch it would make (EC2 DryRun). */
+  validateLaunches?: boolean;
 }
 
 export type ActStatus = 'done' | 'planned' | 'failed' | 'refused';
@@ -97,8 +100,9 @@ export async function tick(input: TickInput): Promise<TickReport> {
 
   // Observe.
   let hosts: Host[];
+  let others: OtherLaunch[] = [];
   try {
-    [hosts, report.demand] = await Promise.all([backend.list().then((l) => l.hosts), input.demand.read()]);
+    [hosts, report.demand] = await Promise.all([backend.list().then((l) => ((others = l.others ?? []), l.hosts)), input.demand.read()]);
   } catch (err) {
     fail(`observe: ${describeError(err)}`);
     report.why = 'the pool could not be listed: nothing decided';
@@ -133,15 +137,41 @@ export async function tick(input: TickInput): Promise<TickReport> {
     launchRefusal = claim(`launch ${pool} #${k}`, 'launch');
     if (launchRefusal === null) launchCount = k;
   }
+  // Another scheduler launched into this pool lately, without coordination: nothing launched.
+  const other = others.find((o) => o.launchedAt >= now - policy.launchTimeoutMs);
+  if (other && launchCount > 0) {
+    report.launches.status = 'failed';
+    report.launches.error = anotherScheduler(other, pool);
+    launchCount = 0;
+  }
+  if (other) fail(`launch: ${anotherScheduler(other, pool)}`);
   if (launchRefusal !== null) {
     report.launches.refused = decision.launches.count - launchCount;
     report.launches.reason += `; ${report.launches.refused} not launched: ${launchRefusal}`;
     if (launchCount === 0) report.launches.status = 'refused';
   }
 
+  const launchOptions = { now, maxHosts: policy.maxHosts, maxLiveHosts: liveCap(policy), launchTimeoutMs: policy.launchTimeoutMs, backoff: input.state.backoff };
   if (dryRun) {
     report.moves = decision.moves.map((m) => reported.get(m)!);
     if (launchCount > 0) report.launches.status = 'planned';
+    // A dry run asks the cloud whether the launch would be allowed (EC2 DryRun), when the backend can.
+    if (launchCount > 0 && input.validateLaunches && backend.validateLaunch) {
+      try {
+        const out = await backend.validateLaunch(launchCount, launchOptions);
+        report.launches.attempts = out.attempts;
+        if (out.limitedBy) report.launches.reason += `; ${out.limitedBy}`;
+        if (out.error) {
+          report.launches.status = 'failed';
+          report.launches.error = out.error;
+          fail(`launch: ${out.error}`);
+        }
+      } catch (err) {
+        report.launches.status = 'failed';
+        report.launches.error = describeError(err);
+        fail(`launch: ${describeError(err)}`);
+      }
+    }
     return report;
   }
 
@@ -176,17 +206,25 @@ export async function tick(input: TickInput): Promise<TickReport> {
 
   if (launchCount > 0) {
     try {
-      const out = await backend.launch(launchCount, { now, maxHosts: policy.maxHosts, backoff: input.state.backoff });
+      const out = await backend.launch(launchCount, launchOptions);
       nextState.backoff = out.backoff;
       report.launches.launched = out.launched.map((h) => h.id);
       report.launches.attempts = out.attempts;
-      report.launches.status = out.error ? 'failed' : 'done';
-      if (out.allowed < out.wanted) {
+      if (out.limitedBy) report.launches.reason += `; ${out.limitedBy}`;
+      else if (out.allowed < out.wanted) {
         report.launches.reason += `; the re-count right before launching found ${out.recounted} ready + launching, room for ${out.allowed}`;
       }
+      // A shortfall: fewer launched than the maxHosts cap left room for (capacity, avoided offers,
+      // the live cap, an unknown outcome) is a failure, not `done`.
+      const room = out.roomAtMax ?? out.allowed;
+      const short = out.launched.length < room;
+      report.launches.status = out.error || short ? 'failed' : 'done';
       if (out.error) {
         report.launches.error = out.error;
         fail(`launch: ${out.error}`);
+      } else if (short) {
+        report.launches.error = `launched ${out.launched.length} of ${room} while below max ${policy.maxHosts}${out.limitedBy ? ` (${out.limitedBy})` : ''}`;
+        fail(`launch: ${report.launches.error}`);
       }
     } catch (err) {
       report.launches.status = 'failed';
@@ -195,10 +233,14 @@ export async function tick(input: TickInput): Promise<TickReport> {
     }
   } else {
     // Backoffs that have run out are dropped even on a tick that launches nothing.
-    nextState.backoff = Object.fromEntries(Object.entries(input.state.backoff).filter(([, until]) => until > now));
+    nextState.backoff = pruneBackoff(input.state.backoff, now);
   }
   report.state = nextState;
   return report;
+}
+
+function anotherScheduler(o: OtherLaunch, pool: string): string {
+  return `another scheduler (id ${o.scheduler}) launched ${o.id} into pool ${pool} at ${new Date(o.launchedAt).toISOString()}: one scheduler per pool is supported unless backend.coordination is configured: nothing launched this tick`;
 }
 
 async function probeAll(hosts: Host[], probe: (h: Host) => Promise<ProbeResult | null>, concurrency: number): Promise<Host[]> {

@@ -171,9 +171,60 @@ describe('scale-pool run', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('dry run: nothing was changed');
     expect(r.stdout).toContain('to launch 3');
-    expect(ec2Mock.commandCalls(RunInstancesCommand)).toHaveLength(0);
+    // EC2 is asked with DryRun (it answers DryRunOperation); nothing is launched.
+    expect(ec2Mock.commandCalls(RunInstancesCommand).map((c) => c.args[0].input.DryRun)).toEqual([true]);
+    expect(fake.live('trainers')).toHaveLength(0);
     expect(ec2Mock.commandCalls(CreateTagsCommand)).toHaveLength(0);
     expect(existsSync(stateDir)).toBe(false);
+  });
+
+  it('a dry run whose launch EC2 would refuse (UnauthorizedOperation): the launch line fails, exit 1, nothing written', async () => {
+    queues.set(QUEUE, { visible: 2, notVisible: 0 });
+    fake.dryRunAnswer = 'UnauthorizedOperation';
+    const r = await cli(['run', '--config', poolFile([trainers]), '--dry-run', '--json']);
+    expect(r.code).toBe(1);
+    const pool = JSON.parse(r.stdout).pools[0];
+    expect(pool.launches).toMatchObject({ status: 'failed', error: expect.stringMatching(/not authorised/) });
+    expect(existsSync(stateDir)).toBe(false);
+  });
+
+  it('a real run writes its launches to the ledger in the state directory, and tags them with its scheduler id', async () => {
+    queues.set(QUEUE, { visible: 2, notVisible: 0 });
+    const r = await cli(['run', '--config', poolFile([trainers])]);
+    expect(r.code).toBe(0);
+    const id = readFileSync(join(stateDir, 'scale-pool.scheduler-id'), 'utf8').trim();
+    expect(fake.live('trainers').map((i) => i.tags['evalai-autoscaler:scheduler'])).toEqual([id, id, id]);
+    const ledger = readdirSync(stateDir).find((f) => f.endsWith('.trainers.launch-ledger.json'))!;
+    const intents = JSON.parse(readFileSync(join(stateDir, ledger), 'utf8')).intents;
+    expect(intents).toEqual([expect.objectContaining({ scheduler: id, count: 3, instanceIds: fake.live('trainers').map((i) => i.id) })]);
+    expect(ec2Mock.commandCalls(RunInstancesCommand)[0]!.args[0].input.ClientToken).toBe(intents[0].token);
+  });
+
+  it('with backend.coordination, the launch is admitted by a conditional PUT of the S3 ledger before RunInstances; no local ledger', async () => {
+    const { GetObjectCommand, PutObjectCommand, S3Client, S3ServiceException } = await import('@aws-sdk/client-s3');
+    const s3Mock = mockClient(S3Client);
+    try {
+      const order: string[] = [];
+      let stored: { body: string; etag: string } | null = null;
+      s3Mock.on(GetObjectCommand).callsFake(() =>
+        stored ? Promise.resolve({ Body: { transformToString: () => Promise.resolve(stored!.body) }, ETag: stored.etag }) : Promise.reject(new S3ServiceException({ name: 'NoSuchKey', $fault: 'client', $metadata: { httpStatusCode: 404 }, message: 'no key' })),
+      );
+      s3Mock.on(PutObjectCommand).callsFake((input: { Body: string; IfMatch?: string; IfNoneMatch?: string }) => {
+        order.push(`put ${input.IfNoneMatch ? 'if-none-match' : 'if-match'}`);
+        stored = { body: input.Body, etag: `"e${order.length}"` };
+        return Promise.resolve({});
+      });
+      fake.afterRun = () => void order.push('RunInstances');
+      queues.set(QUEUE, { visible: 2, notVisible: 0 });
+      const r = await cli(['run', '--config', poolFile([{ ...trainers, backend: { ...trainers.backend, coordination: { type: 's3', bucket: 'ops' } } }])]);
+      expect(r.code).toBe(0);
+      expect(order).toEqual(['put if-none-match', 'RunInstances', 'put if-match']);
+      expect(s3Mock.commandCalls(PutObjectCommand)[0]!.args[0].input).toMatchObject({ Bucket: 'ops', Key: 'evalai-autoscaler/trainers.json' });
+      expect(JSON.parse(stored!.body).intents).toEqual([expect.objectContaining({ count: 3, instanceIds: fake.live('trainers').map((i) => i.id) })]);
+      expect(readdirSync(stateDir).filter((f) => f.endsWith('.launch-ledger.json'))).toEqual([]);
+    } finally {
+      s3Mock.restore();
+    }
   });
 
   it('--max-actions caps launches through the run guard: exit 6', async () => {
@@ -191,7 +242,8 @@ describe('scale-pool run', () => {
     const r = await cli(['run', '--config', poolFile([trainers]), '--max-actions', '2', '--dry-run']);
     expect(r.code).toBe(6);
     expect(r.stdout).toContain('to launch 2 (1 refused)');
-    expect(ec2Mock.commandCalls(RunInstancesCommand)).toHaveLength(0);
+    expect(ec2Mock.commandCalls(RunInstancesCommand).map((c) => [c.args[0].input.DryRun, c.args[0].input.MaxCount])).toEqual([[true, 2]]);
+    expect(fake.live('trainers')).toHaveLength(0);
   });
 
   it('--max-actions counts drains too', async () => {

@@ -51,6 +51,14 @@ function samples(exposition: string): Map<string, number> {
 }
 
 describe('the scale-pool metrics of a tick', () => {
+  it('a launch shortfall: the pool fails and the shortfall gauge says how many were not launched', async () => {
+    const short = aPool({ launches: { wanted: 4, reason: 'launch 4', status: 'failed', launched: ['i-7'], attempts: [], error: 'launched 1 of 4 while below max 4' }, failed: true });
+    const s = samples(await text(aRun([short, aPool({ pool: 'ok' })])));
+    expect(s.get('evalai_autoscaler_pool_last_run_launch_shortfall{pool="trainers"}')).toBe(3);
+    expect(s.get('evalai_autoscaler_pool_failed{pool="trainers"}')).toBe(1);
+    expect(s.get('evalai_autoscaler_pool_last_run_launch_shortfall{pool="ok"}')).toBe(0);
+  });
+
   it('give per pool the demand, desired hosts, hosts by state and what the tick did, plus the run gauges', async () => {
     const s = samples(await text(aRun([aPool(), GPU_UNKNOWN])));
     const P = 'evalai_autoscaler_';

@@ -45,6 +45,8 @@ describe('the pool file', () => {
       unhealthyTimeoutMs: 43_200_000,
       minUptimeMs: 600_000,
       scaleDownDelayMs: 600_000,
+      // The default live cap: maxHosts + ceil(maxHosts / 2).
+      maxLiveHosts: 8,
     });
     expect(a!.demand).toEqual({ type: 'sqs', queueUrl: QUEUE, countInFlight: true });
     expect(a!.backend).toMatchObject({ market: 'spot', onDemandFallback: true, capacityBackoff: 900_000, tags: {} });
@@ -92,6 +94,21 @@ describe('the pool file', () => {
     expect(() => parse(value)).toThrow(message);
   });
 
+  it('maxLiveHosts: explicit, default maxHosts + ceil(maxHosts / 2), and never below maxHosts', () => {
+    expect(parse({ pools: [{ ...seed002, policy: { minHosts: 0, maxHosts: 1 } }] }).pools[0]!.policy.maxLiveHosts).toBe(2);
+    expect(parse({ pools: [{ ...seed002, policy: { minHosts: 0, maxHosts: 4, maxLiveHosts: 4 } }] }).pools[0]!.policy.maxLiveHosts).toBe(4);
+    expect(() => parse({ pools: [{ ...seed002, policy: { minHosts: 0, maxHosts: 4, maxLiveHosts: 3 } }] })).toThrow(
+      /^pool\.json: field pools\[0\]\.policy\.maxLiveHosts: maxLiveHosts must not be below maxHosts/,
+    );
+  });
+
+  it('backend.coordination: an S3 bucket, key and region optional; anything else refused', () => {
+    const pool = parse({ pools: [{ ...seed002, backend: { ...seed002.backend, coordination: { type: 's3', bucket: 'ops-state' } } }] }).pools[0]!;
+    expect(pool.backend).toMatchObject({ coordination: { type: 's3', bucket: 'ops-state' } });
+    expect(() => parse({ pools: [{ ...seed002, backend: { ...seed002.backend, coordination: { type: 'dynamodb', table: 't' } } }] })).toThrow(/field pools\[0\]\.backend\.coordination/);
+    expect(() => parse({ pools: [{ ...seed002, backend: { ...seed002.backend, coordination: { type: 's3', bucket: '' } } }] })).toThrow(/field pools\[0\]\.backend\.coordination\.bucket: must not be empty/);
+  });
+
 });
 
 /** Issue 17 item 10: EC2's documented limits and the durations, checked when the file is read (before any lock). */
@@ -104,7 +121,7 @@ describe('the pool file against EC2\'s documented limits', () => {
   const slurm = { type: 'slurm', headAddress: '10.0.0.1:6379', wallTime: '1-00:00:00', workerTypes: [{ name: 'cpu', cpus: 4 }] };
 
   const refused: Array<[string, unknown, RegExp]> = [
-    ['60 tags', manyTags(60), /^pool\.json: field pools\[0\]\.backend\.tags: 60 tags here \+ 6 of the tool's own \(Name, evalai-autoscaler:pool, evalai-autoscaler:state, evalai-autoscaler:state-since, and 2 reserved for its future tags\) = 66, above EC2's limit of 50 tags per instance: at most 44 here$/],
+    ['60 tags', manyTags(60), /^pool\.json: field pools\[0\]\.backend\.tags: 60 tags here \+ 6 of the tool's own \(Name, evalai-autoscaler:pool, evalai-autoscaler:state, evalai-autoscaler:state-since, evalai-autoscaler:scheduler, and 1 reserved for its future tags\) = 66, above EC2's limit of 50 tags per instance: at most 44 here$/],
     ['45 tags besides Name (the tool adds Name)', manyTags(45), /field pools\[0\]\.backend\.tags: 45 tags here \+ 6 of the tool's own \(Name, .*\) = 51, above EC2's limit of 50 tags per instance: at most 44 here/],
     ['an aws: key', withTags({ 'aws:cloudformation:stack-name': 'x' }), /field pools\[0\]\.backend\.tags\.aws:cloudformation:stack-name: the aws: prefix is reserved for AWS/],
     ['an AWS: key in capitals', withTags({ 'AwS:team': 'x' }), /field pools\[0\]\.backend\.tags\.AwS:team: the aws: prefix is reserved/],
@@ -130,7 +147,7 @@ describe('the pool file against EC2\'s documented limits', () => {
   });
 
   const accepted: Array<[string, unknown]> = [
-    ['44 tags besides Name (+ Name, the 3 state tags and 2 reserved = 50)', manyTags(44)],
+    ['44 tags besides Name (+ Name, the 4 tool tags and 1 reserved = 50)', manyTags(44)],
     ['45 tags with the file\'s own Name', manyTags(44, { Name: 'trainer' })],
     ['a 128-character key and a 256-character value, an empty value', withTags({ ['k'.repeat(128)]: 'v'.repeat(256), empty: '' })],
     ['a key that only contains aws:', withTags({ 'team-aws:x': 'y' })],

@@ -53,6 +53,7 @@ const TAGS = [
   { Key: 'evalai-autoscaler:pool', Value: 'trainers' },
   { Key: 'evalai-autoscaler:state', Value: 'launching' },
   { Key: 'evalai-autoscaler:state-since', Value: ISO },
+  { Key: 'evalai-autoscaler:scheduler', Value: 'local' },
 ];
 
 function withFake(): Ec2Fake {
@@ -107,7 +108,7 @@ describe('launch', () => {
       {
         MinCount: 1,
         MaxCount: 3,
-        ClientToken: expect.stringMatching(/^[0-9a-f]{48}$/),
+        ClientToken: expect.stringMatching(/^eas-[0-9a-f]{32}$/),
         LaunchTemplate: { LaunchTemplateName: 'workspace-host', Version: '7' },
         InstanceMarketOptions: { MarketType: 'spot', SpotOptions: { SpotInstanceType: 'one-time', InstanceInterruptionBehavior: 'terminate' } },
         TagSpecifications: [
@@ -179,20 +180,41 @@ describe('launch', () => {
     expect(tried).toEqual(['spot m5.large', 'spot c5.large', 'spot c5.xlarge', 'on-demand c5.large', 'on-demand c5.xlarge']);
     expect(out.launched.map((h) => [h.instanceType, h.lifecycle])).toEqual([['c5.xlarge', 'on-demand'], ['c5.xlarge', 'on-demand']]);
     expect(out.error).toBeUndefined();
-    const until = NOW + 15 * 60_000;
-    expect(out.backoff).toEqual({ 'spot:m5.large@subnet-a': until, 'spot:c5.large@subnet-a': until, 'spot:c5.xlarge@subnet-a': until, 'on-demand:c5.large@subnet-a': until });
+    // A first capacity error: a short backoff (1 min), per offer.
+    const first = { until: NOW + 60_000, stepMs: 60_000 };
+    expect(out.backoff).toEqual({ 'spot:m5.large@subnet-a': first, 'spot:c5.large@subnet-a': first, 'spot:c5.xlarge@subnet-a': first, 'on-demand:c5.large@subnet-a': first });
 
     ec2Mock.resetHistory();
-    const next = await backend.launch(1, { now: NOW + 60_000, maxHosts: 10, backoff: out.backoff });
+    const next = await backend.launch(1, { now: NOW + 30_000, maxHosts: 10, backoff: out.backoff });
     expect(ec2Mock.commandCalls(RunInstancesCommand).map((c) => c.args[0].input.InstanceType)).toEqual(['c5.xlarge']);
     expect(next.attempts.filter((a) => a.outcome === 'avoided')).toHaveLength(4);
 
-    // Once the backoff has passed, the cheapest is tried again.
+    // Once the short backoff has passed, the cheapest is tried again; a success clears its entry.
     ec2Mock.resetHistory();
-    fake.capacity = () => null;
-    const later = await backend.launch(1, { now: NOW + 16 * 60_000, maxHosts: 10, backoff: next.backoff });
+    fake.capacity = (market, type) => (market === 'spot' && type === 'c5.large' ? 'InsufficientInstanceCapacity' : null);
+    const later = await backend.launch(1, { now: NOW + 61_000, maxHosts: 10, backoff: next.backoff });
     expect(ec2Mock.commandCalls(RunInstancesCommand).map((c) => c.args[0].input.InstanceType)).toEqual(['m5.large']);
-    expect(later.backoff).toEqual({});
+    expect(later.backoff['spot:m5.large@subnet-a']).toBeUndefined();
+  });
+
+  it('capacity backoff per offer doubles on repeats up to capacityBackoff, and a success clears it', async () => {
+    const fake = withFake();
+    fake.capacity = (market) => (market === 'spot' ? 'InsufficientInstanceCapacity' : null);
+    const backend = ec2Backend({ client, pool: 'trainers', config: templateConfig({ capacityBackoff: 5 * 60_000 }) });
+    let backoff = {};
+    const steps: number[] = [];
+    let at = NOW;
+    for (let k = 0; k < 5; k += 1) {
+      const out = await backend.launch(1, { now: at, maxHosts: 100, backoff });
+      backoff = out.backoff;
+      steps.push(out.backoff['spot:template']!.stepMs);
+      at = out.backoff['spot:template']!.until + 1; // tried again as soon as the wait is over
+    }
+    expect(steps).toEqual([60_000, 120_000, 240_000, 300_000, 300_000]);
+    fake.capacity = () => null;
+    const ok = await backend.launch(1, { now: at, maxHosts: 100, backoff });
+    expect(ok.attempts.map((a) => a.outcome)).toEqual(['launched']);
+    expect(ok.backoff).toEqual({});
   });
 
   it('a non-capacity error stops the launch and is reported', async () => {

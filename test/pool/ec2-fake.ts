@@ -45,6 +45,21 @@ export class Ec2Fake {
   readonly terminated: string[] = [];
   /** Called for each instance as TerminateInstances reaches it, before its state changes. */
   onTerminate: (instance: FakeInstance) => void = () => {};
+  /**
+   * Called after RunInstances has launched (the instances exist), before it answers: may wait (a slow
+   * answer) or throw (the answer is lost: the caller cannot know the outcome).
+   */
+  afterRun: ((made: FakeInstance[]) => void | Promise<void>) | null = null;
+  /** RunInstances launches at most this many (EC2 with MinCount 1 may launch fewer than MaxCount). */
+  launchAtMost = Infinity;
+  /** RunInstances launches, then answers 200 without any instance (an answer that cannot be read). */
+  answerEmpty = false;
+  /** DescribeInstances lags (eventually consistent): instances younger than this are not shown. */
+  hideYoungerThanMs = 0;
+  /** What a DryRun RunInstances answers (EC2: DryRunOperation when it would succeed). */
+  dryRunAnswer = 'DryRunOperation';
+  /** RunInstances ClientTokens seen: the same token with the same parameters answers the same instances. */
+  readonly tokens = new Map<string, { input: string; ids: string[] }>();
   private seq = 0;
 
   install(mock: AwsClientStub<EC2Client>): void {
@@ -89,7 +104,7 @@ export class Ec2Fake {
   }
 
   private describe(input: DescribeInstancesCommandInput) {
-    let list = [...this.instances.values()];
+    let list = [...this.instances.values()].filter((i) => this.now - i.launchTime >= this.hideYoungerThanMs);
     if (input.InstanceIds?.length) list = list.filter((i) => input.InstanceIds!.includes(i.id));
     for (const f of input.Filters ?? []) {
       const values = f.Values ?? [];
@@ -98,6 +113,7 @@ export class Ec2Fake {
         list = list.filter((i) => i.tags[key] !== undefined && values.includes(i.tags[key]!));
       } else if (f.Name === 'instance-state-name') list = list.filter((i) => values.includes(i.state));
       else if (f.Name === 'instance-id') list = list.filter((i) => values.includes(i.id));
+      else if (f.Name === 'client-token') list = list.filter((i) => [...this.tokens.entries()].some(([t, e]) => values.includes(t) && e.ids.includes(i.id)));
       else throw ec2Error('InvalidParameterValue', `The filter '${f.Name}' is invalid`);
     }
     const size = Math.min(this.pageSize, input.MaxResults ?? Infinity);
@@ -107,7 +123,14 @@ export class Ec2Fake {
     return { Reservations: page.length ? [{ Instances: page.map(toSdk) }] : [], ...(next ? { NextToken: next } : {}) };
   }
 
-  private run(input: RunInstancesCommandInput) {
+  private run(input: RunInstancesCommandInput): unknown {
+    if (input.DryRun) throw ec2Error(this.dryRunAnswer, this.dryRunAnswer === 'DryRunOperation' ? 'Request would have succeeded, but DryRun flag is set.' : `dry run: ${this.dryRunAnswer}`);
+    const token = input.ClientToken;
+    const seen = token ? this.tokens.get(token) : undefined;
+    if (seen) {
+      if (seen.input !== JSON.stringify(input)) throw ec2Error('IdempotentParameterMismatch', 'The client token was used with different parameters');
+      return { Instances: seen.ids.map((id) => toSdk(this.instances.get(id)!)) };
+    }
     const market = input.InstanceMarketOptions?.MarketType === 'spot' ? 'spot' : 'on-demand';
     const type = input.InstanceType ?? 'template-type';
     const code = this.capacity(market, type);
@@ -115,10 +138,13 @@ export class Ec2Fake {
     const tags: Record<string, string> = {};
     for (const spec of input.TagSpecifications ?? []) if (spec.ResourceType === 'instance') for (const t of spec.Tags ?? []) tags[t.Key!] = t.Value ?? '';
     const made: FakeInstance[] = [];
-    for (let k = 0; k < (input.MaxCount ?? 1); k += 1) {
+    for (let k = 0; k < Math.min(input.MaxCount ?? 1, this.launchAtMost); k += 1) {
       made.push(this.add({ state: 'pending', tags: { ...tags }, type, spot: market === 'spot' }));
     }
-    return { Instances: made.map(toSdk) };
+    if (token) this.tokens.set(token, { input: JSON.stringify(input), ids: made.map((i) => i.id) });
+    const answer = this.answerEmpty ? {} : { Instances: made.map(toSdk) };
+    if (this.afterRun) return Promise.resolve(this.afterRun(made)).then(() => answer);
+    return answer;
   }
 
   private createTags(input: CreateTagsCommandInput) {

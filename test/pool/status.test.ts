@@ -31,8 +31,13 @@ describe('status rows', () => {
 
 describe('the pool state file', () => {
   it('round-trips the history and the backoff', () => {
-    const state = { history: { belowSince: NOW }, backoff: { 'spot:c5.large': NOW + 60_000 } };
+    const state = { history: { belowSince: NOW }, backoff: { 'spot:c5.large': { until: NOW + 60_000, stepMs: 60_000 } } };
     expect(parseTickState(serializeTickState(state))).toEqual({ state });
+  });
+
+  it('reads the older backoff shape (offer -> until ms)', () => {
+    const old = JSON.stringify({ version: 1, history: { belowSince: null }, backoff: { 'spot:c5.large': NOW + 60_000 } });
+    expect(parseTickState(old)).toEqual({ state: { history: { belowSince: null }, backoff: { 'spot:c5.large': { until: NOW + 60_000, stepMs: 0 } } } });
   });
 
   it('no file: an empty history', () => {

@@ -219,7 +219,7 @@ describe('tick against the EC2 fake and an SQS queue', () => {
     fake.capacity = (market) => (market === 'spot' ? 'InsufficientInstanceCapacity' : null);
     const r = await runTick();
     expect(r.launches.attempts.map((a) => `${a.offer} ${a.outcome}`)).toEqual(['spot template type capacity', 'on-demand template type launched']);
-    expect(state.backoff).toEqual({ 'spot:template': START + 15 * 60_000 });
+    expect(state.backoff).toEqual({ 'spot:template': { until: START + 60_000, stepMs: 60_000 } });
   });
 
   it('an instance launching past the timeout is terminated and replaced', async () => {

@@ -4,16 +4,19 @@ import { Transport } from '../../evalai/transport.js';
 import { createPacer } from '../../runtime/rate-limit.js';
 import type { PoolSetup } from './settings.js';
 import type { PoolDeps } from './sources.js';
-import { poolHostsPath } from './state.js';
+import { poolHostsPath, poolLedgerPath, readSchedulerId } from './state.js';
 
 /** The run's AWS clients and (on first use) its EvalAI transport, inside the shell. */
 export function poolDeps(setup: PoolSetup, shell: Shell, sleep?: (ms: number) => Promise<void>): PoolDeps {
   const aws = new AwsClients({ secrets: setup.spec.secrets, timeoutMs: setup.awsTimeoutMs });
   let transport: Transport | undefined;
+  let schedulerId: string | undefined;
   const pacer = createPacer(setup.common.rateLimitPerMinute);
   return {
     aws,
     hostsFileOf: (pool) => poolHostsPath(setup.stateDir, setup.spec.targetKey, pool),
+    ledgerFileOf: (pool) => poolLedgerPath(setup.stateDir, setup.spec.targetKey, pool),
+    schedulerId: () => (schedulerId ??= readSchedulerId(setup.stateDir, !setup.common.dryRun)),
     concurrency: setup.common.concurrency,
     maxPages: setup.common.maxPages,
     transport: () => {

@@ -4,6 +4,7 @@ import { ExitCode, signalExitCode } from '../../runtime/exit-codes.js';
 import { withAbandonment } from '../../runtime/watchdog.js';
 import { decideManual } from '../../pool/manual.js';
 import { describeCounts, stateCounts } from '../../pool/status.js';
+import { liveCap } from '../../pool/policy.js';
 import { tick } from '../../pool/tick.js';
 import type { Move } from '../../pool/states.js';
 import { poolDeps } from './deps.js';
@@ -84,7 +85,7 @@ export async function manualScale(setup: PoolSetup, shell: Shell, direction: 'up
           }
           if (d.launches > 0 && allowed === 0) launches.status = 'refused';
           if (allowed > 0) {
-            const out = await backend.launch(allowed, { now, maxHosts: pool.policy.maxHosts, backoff: read.state.backoff });
+            const out = await backend.launch(allowed, { now, maxHosts: pool.policy.maxHosts, maxLiveHosts: liveCap(pool.policy), launchTimeoutMs: pool.policy.launchTimeoutMs, backoff: read.state.backoff });
             launches.launched = out.launched.map((h) => h.id);
             if (out.error) {
               launches.status = 'failed';

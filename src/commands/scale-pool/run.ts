@@ -91,6 +91,7 @@ async function runPool(pool: PoolConfig, setup: PoolSetup, shell: Shell, deps: P
       state: read.state,
       now: Date.now(),
       dryRun: setup.common.dryRun,
+      validateLaunches: true,
       claim: (target, action) => {
         const c = guard.claim(target, action);
         return c.ok ? null : c.reason;

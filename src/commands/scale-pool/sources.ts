@@ -1,8 +1,11 @@
 import type { AwsClients } from '../../aws/clients.js';
 import type { Transport } from '../../evalai/transport.js';
 import type { PoolBackend } from '../../pool/backend.js';
-import { ec2Backend } from '../../pool/backends/ec2.js';
-import type { PoolConfig } from '../../pool/config.js';
+import { putObjectIf, readObject } from '../../aws/s3.js';
+import { ec2Backend, type Ec2BackendOptions } from '../../pool/backends/ec2.js';
+import type { Ec2BackendConfig, PoolConfig } from '../../pool/config.js';
+import { fileIntentStore } from '../../pool/ledger-file.js';
+import { s3IntentStore } from '../../pool/ledger-s3.js';
 import type { DemandSource } from '../../pool/demand/demand.js';
 import { evalaiDemandSource } from '../../pool/demand/evalai.js';
 import { sqsDemandSource } from '../../pool/demand/sqs.js';
@@ -20,6 +23,10 @@ export interface PoolDeps {
   transport: () => Transport;
   concurrency: number;
   maxPages: number;
+  /** Where an EC2 pool without coordination keeps its launch ledger (the state directory). */
+  ledgerFileOf?: (pool: string) => string;
+  /** This scheduler's id (state directory); asked only when an EC2 pool is built. */
+  schedulerId?: () => string;
 }
 
 /** What one tick of a pool needs from the outside: where hosts live, what demand is, how hosts are probed. */
@@ -47,13 +54,38 @@ export function buildPoolParts(pool: PoolConfig, deps: PoolDeps): PoolParts {
   if (backend.type !== 'ec2' || demand.type === 'ray') throw new Error('unreachable: assertBuildable let an unknown pairing through');
   const probe = pool.probe ? httpProbe({ urlTemplate: pool.probe.url, timeoutMs: pool.probe.timeoutMs }) : undefined;
   return {
-    backend: ec2Backend({ client: deps.aws.ec2(backend.region), pool: pool.name, config: backend }),
+    backend: ec2Backend({
+      client: deps.aws.ec2(backend.region),
+      pool: pool.name,
+      config: backend,
+      ...ec2Ledger(pool.name, backend, deps),
+    }),
     demand: demand.type === 'sqs'
       ? sqsDemandSource(deps.aws.sqs(demand.region ?? regionOfQueueUrl(demand.queueUrl)), { queueUrl: demand.queueUrl, countInFlight: demand.countInFlight })
       : evalaiDemandSource({ transport: deps.transport(), config: demand, concurrency: deps.concurrency, maxPages: deps.maxPages }),
     ...(probe ? { probe } : {}),
     warnings: [],
   };
+}
+
+/**
+ * Where an EC2 pool writes its launches before sending them: the S3 object of backend.coordination
+ * (shared by every scheduler of the pool), else a file in the state directory; and who it is.
+ */
+function ec2Ledger(pool: string, backend: Ec2BackendConfig, deps: PoolDeps): Pick<Ec2BackendOptions, 'ledger' | 'schedulerId' | 'coordinated'> {
+  const schedulerId = deps.schedulerId?.();
+  const c = backend.coordination;
+  if (c) {
+    const key = c.key ?? `evalai-autoscaler/${pool}.json`;
+    const region = c.region ?? backend.region;
+    const object = {
+      where: `s3://${c.bucket}/${key}`,
+      read: async () => readObject(await deps.aws.s3(region), c.bucket, key),
+      write: async (body: string, etag: string | null) => putObjectIf(await deps.aws.s3(region), c.bucket, key, body, etag),
+    };
+    return { ledger: s3IntentStore(object, pool), coordinated: true, ...(schedulerId ? { schedulerId } : {}) };
+  }
+  return { ...(deps.ledgerFileOf ? { ledger: fileIntentStore(deps.ledgerFileOf(pool), pool) } : {}), ...(schedulerId ? { schedulerId } : {}) };
 }
 
 /** Refuses, before anything runs, a pool whose demand and backend do not go together. */

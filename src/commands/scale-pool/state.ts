@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { writeFileAtomically } from '../../runtime/atomic-file.js';
 import { join } from 'node:path';
@@ -32,4 +33,32 @@ export function readPoolState(path: string): { state: PoolTickState; warning?: s
 /** Written aside, then renamed into place: a reader never sees half a file. */
 export function writePoolState(path: string, state: PoolTickState): void {
   writeFileAtomically(path, serializeTickState(state), 0o600);
+}
+
+/** Where an EC2 pool writes its launches before sending them, when it has no shared (S3) ledger. */
+export function poolLedgerPath(stateDir: string, key: string, pool: string): string {
+  return join(stateDir, `${key}.${pool}.launch-ledger.json`);
+}
+
+/** This scheduler's id, one per state directory (tagged on every instance it launches). */
+export function schedulerIdPath(stateDir: string): string {
+  return join(stateDir, 'scale-pool.scheduler-id');
+}
+
+/**
+ * The scheduler id kept in the state directory, made (random) on first use. A dry run does not
+ * write one: it uses the existing id, or a placeholder.
+ */
+export function readSchedulerId(stateDir: string, create: boolean): string {
+  const path = schedulerIdPath(stateDir);
+  try {
+    const id = readFileSync(path, 'utf8').trim();
+    if (/^[A-Za-z0-9-]{1,64}$/.test(id)) return id;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`the scheduler id file ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  if (!create) return 'dry-run';
+  const id = `s-${randomBytes(8).toString('hex')}`;
+  writeFileAtomically(path, `${id}\n`, 0o600);
+  return id;
 }

@@ -1,10 +1,13 @@
-import { createHash } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { EC2Client, RunInstancesCommandInput, Tag, _InstanceType } from '@aws-sdk/client-ec2';
 import {
   describePoolInstances,
   latestSpotPrices,
   POOL_TAG,
+  describeByClientToken,
+  goneInstances,
   runInstances,
+  SCHEDULER_TAG,
   STATE_SINCE_TAG,
   STATE_TAG,
   tagInstances,
@@ -12,8 +15,11 @@ import {
   type PoolInstance,
 } from '../../aws/ec2-pool.js';
 import { isAwsError } from '../../aws/errors.js';
+import { isDefiniteRefusal } from '../../aws/run-outcome.js';
 import { describeError } from '../../runtime/errors.js';
-import type { LaunchOutcome, PoolBackend, Recheck, TerminateItem, TerminateOutcome } from '../backend.js';
+import type { LaunchOptions, LaunchOutcome, PoolBackend, Recheck, TerminateItem, TerminateOutcome } from '../backend.js';
+import { afterCapacityError, isAvoided, pruneBackoff } from '../capacity-backoff.js';
+import { changeLedger, isExpired, memoryIntentStore, prune, unlistedLaunches, type IntentStore, type LaunchIntent } from '../launch-ledger.js';
 import type { Ec2BackendConfig } from '../config.js';
 import type { CloudState, Host } from '../host.js';
 import { isHostState, type Move } from '../states.js';
@@ -25,6 +31,19 @@ export interface Ec2BackendOptions {
   client: EC2Client;
   pool: string;
   config: Ec2BackendConfig;
+  /** Where launches are written before they are sent (default: in memory, for this backend's life). */
+  ledger?: IntentStore;
+  /** This scheduler's id (tagged on every launch); default "local". */
+  schedulerId?: string;
+  /** Several schedulers share the ledger (backend.coordination): no refusal on another's instances. */
+  coordinated?: boolean;
+}
+
+const DEFAULT_LAUNCH_TIMEOUT_MS = 10 * 60_000;
+
+/** A RunInstances ClientToken: random, at most 64 ASCII characters. */
+function newToken(): string {
+  return `eas-${randomBytes(16).toString('hex')}`;
 }
 
 interface Offer {
@@ -36,7 +55,7 @@ interface Offer {
   label: string;
 }
 
-export function ec2Backend({ client, pool, config }: Ec2BackendOptions): PoolBackend {
+export function ec2Backend({ client, pool, config, ledger = memoryIntentStore(), schedulerId = 'local', coordinated = false }: Ec2BackendOptions): PoolBackend {
   async function writeStates(moves: readonly Move[]): Promise<void> {
     const groups = new Map<string, { to: string; at: number; ids: string[] }>();
     for (const m of moves) {
@@ -52,37 +71,101 @@ export function ec2Backend({ client, pool, config }: Ec2BackendOptions): PoolBac
     }
   }
 
-  return {
-    async list() {
-      const { instances, pages } = await describePoolInstances(client, pool);
-      return { hosts: instances.map(toHost), calls: pages };
-    },
+  /**
+   * The launch path: re-count (the listing, plus the ledger's launches not yet listed) against
+   * maxHosts and maxLiveHosts; refuse if another scheduler launched into the pool without
+   * coordination; resolve this scheduler's earlier launches of unknown outcome (same token, same
+   * parameters); then per offer: write the intent, RunInstances with its ClientToken, record the
+   * instances. A dry run sends each RunInstances with DryRun and writes nothing.
+   */
+  async function launchWith(count: number, opts: LaunchOptions, dryRun: boolean): Promise<LaunchOutcome> {
+    const { now, maxHosts } = opts;
+    const maxLive = opts.maxLiveHosts ?? Infinity;
+    const timeout = opts.launchTimeoutMs ?? DEFAULT_LAUNCH_TIMEOUT_MS;
+    const backoff = pruneBackoff(opts.backoff, now);
+    const outcome: LaunchOutcome = { launched: [], wanted: count, allowed: 0, recounted: 0, attempts: [], backoff };
+    const { instances } = await describePoolInstances(client, pool);
+    const hosts = instances.map(toHost);
+    const listed = new Set<string>(instances.map((i) => i.instanceId));
+    const counting = hosts.filter(countsTowardsMax).length;
+    const live = hosts.filter(isLive).length;
+    outcome.recounted = counting;
 
-    async launch(count, { now, maxHosts, backoff }): Promise<LaunchOutcome> {
-      const kept = Object.fromEntries(Object.entries(backoff).filter(([, until]) => until > now));
-      // Re-count right before launching: a second scheduler may have launched since this tick looked.
-      const { instances } = await describePoolInstances(client, pool);
-      const recounted = instances.map(toHost).filter(countsTowardsMax).length;
-      const allowed = Math.max(0, Math.min(count, maxHosts - recounted));
-      const outcome: LaunchOutcome = { launched: [], wanted: count, allowed, recounted, attempts: [], backoff: kept };
-      if (allowed === 0) return outcome;
+    if (!coordinated) {
+      const other = instances.find((i) => {
+        const by = i.tags[SCHEDULER_TAG];
+        return by !== undefined && by !== schedulerId && (i.launchTime?.getTime() ?? 0) >= now - timeout;
+      });
+      if (other) {
+        outcome.error =
+          `another scheduler (id ${other.tags[SCHEDULER_TAG]}) launched ${other.instanceId} into pool ${pool} at ${other.launchTime?.toISOString() ?? 'an unknown time'}; ` +
+          `this one is ${schedulerId}: one scheduler per pool is supported unless backend.coordination is configured: nothing launched this tick`;
+        outcome.roomAtMax = 0;
+        return outcome;
+      }
+    }
 
-      const offers = await orderOffers(client, config, now);
-      let remaining = allowed;
-      for (const [index, offer] of offers.entries()) {
-        if (remaining === 0) break;
-        if ((kept[offer.key] ?? 0) > now) {
-          outcome.attempts.push({ offer: offer.label, outcome: 'avoided', error: `capacity error earlier: avoided until ${new Date(kept[offer.key]!).toISOString()}` });
-          continue;
-        }
-        try {
-          const made = await runInstances(client, runInput(pool, config, offer, remaining, now, index));
-          outcome.launched.push(...made.map((i) => ({ ...toHost(i), state: 'launching' as const, since: now })));
-          outcome.attempts.push({ offer: offer.label, outcome: 'launched', count: made.length });
-          remaining -= made.length;
-        } catch (err) {
+    const offers = await orderOffers(client, config, now);
+    if (!dryRun) {
+      const unknown = await resolveEarlier(offers, outcome, now, timeout);
+      if (unknown) {
+        outcome.error = unknown;
+        return outcome;
+      }
+    }
+
+    // Launched instances missing from the listing: lag (counted) or already gone (not counted).
+    const before = prune((await ledger.load()).intents, now, timeout);
+    const missing = [...new Set(before.flatMap((i) => (i.instanceIds ?? []).filter((id) => !listed.has(id))))];
+    if (missing.length > 0) for (const id of await goneInstances(client, pool, missing)) listed.add(id);
+
+    let remaining = count;
+    const limitsOf = (intents: readonly LaunchIntent[]) => {
+      const pending = unlistedLaunches(intents, listed, now, timeout);
+      return { pending, atMax: Math.max(0, maxHosts - counting - pending), atLive: Math.max(0, maxLive - live - pending) };
+    };
+    const initial = limitsOf(before);
+    outcome.allowed = Math.min(count, initial.atMax, initial.atLive);
+    outcome.roomAtMax = Math.min(count, initial.atMax);
+    if (outcome.allowed < count) {
+      const which = initial.atLive < outcome.roomAtMax ? `; the live cap holds: ${live} live + ${initial.pending} not yet listed, maxLiveHosts ${maxLive}` : '';
+      outcome.limitedBy = `the re-count right before launching found ${counting} ready + launching, room for ${outcome.allowed} (${live} live, ${initial.pending} launched but not yet listed; maxHosts ${maxHosts}, maxLiveHosts ${maxLive})${which}`;
+    }
+    for (const offer of offers) {
+      if (remaining === 0) break;
+      if (isAvoided(backoff, offer.key, now)) {
+        outcome.attempts.push({ offer: offer.label, outcome: 'avoided', error: `capacity error earlier: avoided until ${new Date(backoff[offer.key]!.until).toISOString()}` });
+        continue;
+      }
+      let limits = { pending: 0, atMax: 0, atLive: 0 };
+      let admitted: LaunchIntent | null = null;
+      if (dryRun) {
+        limits = limitsOf((await ledger.load()).intents);
+      } else {
+        await changeLedger(ledger, (intents) => {
+          limits = limitsOf(intents);
+          const n = Math.min(remaining, limits.atMax, limits.atLive);
+          admitted = n > 0 ? { token: newToken(), scheduler: schedulerId, at: now, count: n, offer: offer.key, instanceIds: null } : null;
+          return admitted ? [...prune(intents, now, timeout), admitted] : null;
+        });
+      }
+      const n = Math.min(remaining, limits.atMax, limits.atLive);
+      if (n === 0) break;
+      if (dryRun) {
+        const stop = await dryRunOffer(offer, n, now, outcome);
+        if (stop === 'next') continue;
+        break;
+      }
+      const intent: LaunchIntent = admitted!;
+      let made: PoolInstance[];
+      try {
+        made = await runInstances(client, runInput(pool, config, offer, intent.count, intent.at, intent.token, schedulerId));
+        if (made.length === 0) throw new Error('EC2 RunInstances answered without any instance: the outcome is unknown');
+      } catch (err) {
+        if (isDefiniteRefusal(err)) {
+          await changeLedger(ledger, (intents) => intents.filter((i) => i.token !== intent.token));
           if (isAwsError(err) && err.code && CAPACITY_ERRORS.has(err.code)) {
-            kept[offer.key] = now + config.capacityBackoff;
+            backoff[offer.key] = afterCapacityError(backoff[offer.key], now, config.capacityBackoff);
             outcome.attempts.push({ offer: offer.label, outcome: 'capacity', error: err.code });
             continue;
           }
@@ -90,10 +173,111 @@ export function ec2Backend({ client, pool, config }: Ec2BackendOptions): PoolBac
           outcome.error = describeError(err);
           return outcome;
         }
+        const why = `outcome unknown (${describeError(err)}): the launch of up to ${intent.count} (client token ${intent.token}) stays counted and is resolved before anything new is launched; nothing more launched this tick`;
+        outcome.attempts.push({ offer: offer.label, outcome: 'error', count: intent.count, error: why });
+        outcome.error = `RunInstances ${why}`;
+        return outcome;
       }
-      if (remaining > 0 && outcome.launched.length === 0) outcome.error = `no capacity: every offer failed or is avoided (${outcome.attempts.map((a) => a.offer).join(', ') || 'no offer'})`;
-      return outcome;
+      delete backoff[offer.key];
+      outcome.launched.push(...made.map((i) => ({ ...toHost(i), state: 'launching' as const, since: now })));
+      outcome.attempts.push({ offer: offer.label, outcome: 'launched', count: made.length });
+      remaining -= made.length;
+      const ids = made.map((i) => i.instanceId);
+      try {
+        await changeLedger(ledger, (intents) => intents.map((i) => (i.token === intent.token ? { ...i, instanceIds: ids } : i)));
+      } catch (err) {
+        outcome.error = `launched ${ids.join(', ')} but could not record them in the launch ledger (${describeError(err)}): they stay counted by their client token; nothing more launched this tick`;
+        return outcome;
+      }
+    }
+    if (remaining > 0 && outcome.launched.length === 0 && !dryRun && outcome.allowed > 0) {
+      outcome.error = `no capacity: every offer failed or is avoided (${outcome.attempts.map((a) => a.offer).join(', ') || 'no offer'})`;
+    }
+    if (dryRun && outcome.allowed > 0 && !outcome.error && !outcome.attempts.some((a) => a.outcome === 'would-launch')) {
+      outcome.error = `no offer to launch on: every offer is avoided (${outcome.attempts.map((a) => a.offer).join(', ') || 'no offer'})`;
+    }
+    return outcome;
+  }
+
+  /** A dry run of one offer: DryRunOperation is "would succeed"; a capacity error moves on; anything else is the error a real run would meet. */
+  async function dryRunOffer(offer: Offer, n: number, now: number, outcome: LaunchOutcome): Promise<'next' | 'stop'> {
+    try {
+      await runInstances(client, { ...runInput(pool, config, offer, n, now, newToken(), schedulerId), DryRun: true });
+      outcome.attempts.push({ offer: offer.label, outcome: 'error', error: 'EC2 answered a DryRun RunInstances with instances' });
+      outcome.error = 'EC2 answered a DryRun RunInstances with instances';
+      return 'stop';
+    } catch (err) {
+      if (isAwsError(err) && err.code === 'DryRunOperation') {
+        outcome.attempts.push({ offer: offer.label, outcome: 'would-launch', count: n, error: 'DryRunOperation: the launch would succeed' });
+        return 'stop';
+      }
+      if (isAwsError(err) && err.code && CAPACITY_ERRORS.has(err.code)) {
+        outcome.attempts.push({ offer: offer.label, outcome: 'capacity', error: err.code });
+        return 'next';
+      }
+      outcome.attempts.push({ offer: offer.label, outcome: 'error', error: describeError(err) });
+      outcome.error = `dry run: ${describeError(err)}`;
+      return 'stop';
+    }
+  }
+
+  /**
+   * This scheduler's earlier launches whose outcome is unknown, first: each is sent again with its
+   * own token and parameters (EC2 answers with the instances it launched then, or launches once
+   * now), or, when it cannot be re-sent as it was, looked up by its client token. Returns an error
+   * when an outcome is still unknown: then nothing new is launched.
+   */
+  async function resolveEarlier(offers: readonly Offer[], outcome: LaunchOutcome, now: number, timeout: number): Promise<string | null> {
+    const { intents } = await ledger.load();
+    for (const intent of intents) {
+      if (intent.scheduler !== schedulerId || intent.instanceIds !== null || isExpired(intent, now, timeout)) continue;
+      const offer = offers.find((o) => o.key === intent.offer);
+      let ids: string[] | null = null;
+      let lookUp = offer === undefined;
+      if (offer) {
+        try {
+          const made = await runInstances(client, runInput(pool, config, offer, intent.count, intent.at, intent.token, schedulerId));
+          if (made.length > 0) ids = made.map((i) => i.instanceId);
+        } catch (err) {
+          if (isAwsError(err) && err.code === 'IdempotentParameterMismatch') lookUp = true;
+          else if (isDefiniteRefusal(err)) {
+            await changeLedger(ledger, (now_) => now_.filter((i) => i.token !== intent.token));
+            if (isAwsError(err) && err.code && CAPACITY_ERRORS.has(err.code)) outcome.backoff[offer.key] = afterCapacityError(outcome.backoff[offer.key], now, config.capacityBackoff);
+            outcome.attempts.push({ offer: offer.label, outcome: 'error', error: `earlier launch ${intent.token} sent again: refused (${describeError(err)}): nothing was launched by it` });
+            continue;
+          } else {
+            return `the earlier launch ${intent.token} (${offer.label}, up to ${intent.count}) was sent again and its outcome is still unknown (${describeError(err)}): nothing new launched this tick`;
+          }
+        }
+      }
+      if (lookUp) {
+        const found = await describeByClientToken(client, pool, intent.token);
+        if (found.length > 0) ids = found.map((i) => i.instanceId);
+      }
+      if (ids === null) {
+        outcome.attempts.push({ offer: offer?.label ?? intent.offer, outcome: 'error', count: intent.count, error: `earlier launch ${intent.token}: its instances are not found yet; it stays counted until ${new Date(intent.at + timeout).toISOString()}` });
+        continue;
+      }
+      const found = ids;
+      await changeLedger(ledger, (all) => all.map((i) => (i.token === intent.token ? { ...i, instanceIds: found } : i)));
+      outcome.attempts.push({ offer: offer?.label ?? intent.offer, outcome: 'resolved', count: found.length, error: `earlier launch ${intent.token} of unknown outcome: ${found.join(', ')}` });
+    }
+    return null;
+  }
+
+  return {
+    async list() {
+      const { instances, pages } = await describePoolInstances(client, pool);
+      const others = coordinated ? [] : instances.flatMap((i) => {
+        const by = i.tags[SCHEDULER_TAG];
+        return by !== undefined && by !== schedulerId ? [{ id: i.instanceId, scheduler: by, launchedAt: i.launchTime?.getTime() ?? 0 }] : [];
+      });
+      return { hosts: instances.map(toHost), calls: pages, ...(others.length > 0 ? { others } : {}) };
     },
+
+    launch: (count, opts) => launchWith(count, opts, false),
+
+    validateLaunch: (count, opts) => launchWith(count, opts, true),
 
     writeStates,
 
@@ -143,6 +327,11 @@ export function toHost(i: PoolInstance): Host {
   return host;
 }
 
+/** Billed: every listed state but shutting-down (the listing leaves terminated out). */
+function isLive(h: Host): boolean {
+  return h.cloud !== 'shutting-down' && h.cloud !== 'terminated';
+}
+
 /** Ready or launching, or an orphan that is about to be adopted: what the cap counts. */
 function countsTowardsMax(h: Host): boolean {
   if (h.cloud !== 'pending' && h.cloud !== 'running') return false;
@@ -181,19 +370,21 @@ async function orderOffers(client: EC2Client, config: Ec2BackendConfig, now: num
   return [...offers('spot', spotOrder), ...(config.onDemandFallback ? offers('on-demand', types) : [])];
 }
 
-function runInput(pool: string, config: Ec2BackendConfig, offer: Offer, count: number, now: number, attempt: number): RunInstancesCommandInput {
+/** The RunInstances of a launch intent: the same intent always gives the same input (EC2 idempotency needs the same parameters with the token). */
+function runInput(pool: string, config: Ec2BackendConfig, offer: Offer, count: number, at: number, token: string, schedulerId: string): RunInstancesCommandInput {
   const tags: Tag[] = [
     ...(config.tags.Name === undefined ? [{ Key: 'Name', Value: `evalai-autoscaler ${pool}` }] : []),
     ...Object.entries(config.tags).map(([Key, Value]) => ({ Key, Value })),
     { Key: POOL_TAG, Value: pool },
     { Key: STATE_TAG, Value: 'launching' },
-    { Key: STATE_SINCE_TAG, Value: new Date(now).toISOString() },
+    { Key: STATE_SINCE_TAG, Value: new Date(at).toISOString() },
+    { Key: SCHEDULER_TAG, Value: schedulerId },
   ];
   const input: RunInstancesCommandInput = {
     MinCount: 1,
     MaxCount: count,
-    // Same token for an SDK retry of this very call: EC2 launches once.
-    ClientToken: createHash('sha256').update(`${pool}|${now}|${attempt}|${offer.key}|${count}`).digest('hex').slice(0, 48),
+    // The intent's token: an SDK retry, or the next tick re-sending it, gets the same instances.
+    ClientToken: token,
     TagSpecifications: [
       { ResourceType: 'instance', Tags: tags },
       { ResourceType: 'volume', Tags: tags },
