@@ -393,6 +393,13 @@ describe('scale-pool status', () => {
     ]);
   });
 
+  it.each(['--dry-run', '--max-actions=3', '--metrics-file=x.prom', '--pushgateway=http://127.0.0.1:9'])('refuses %s, which would do nothing there: exit 2, no AWS call', async (flag) => {
+    const r = await cli(['status', '--config', poolFile([trainers]), flag]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`^scale-pool status: usage error: unknown option '${flag.split('=')[0]}`));
+    expect(ec2Mock.commandCalls(DescribeInstancesCommand)).toHaveLength(0);
+  });
+
   it('AWS unreachable for every pool: exit 3', async () => {
     ec2Mock.on(DescribeInstancesCommand).rejects(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' }));
     const r = await cli(['status', '--config', poolFile([trainers])]);
