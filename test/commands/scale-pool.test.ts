@@ -121,7 +121,7 @@ describe('scale-pool run', () => {
     const run = ec2Mock.commandCalls(RunInstancesCommand)[0]!.args[0].input;
     expect(run).toMatchObject({ MinCount: 1, MaxCount: 3, ImageId: 'ami-0123456789abcdef', InstanceType: 'g4dn.xlarge', SubnetId: 'subnet-abcdef123456' });
     expect(r.stdout).toContain('pool trainers: demand 2 (sqs training-queue: 2 queued, 0 in flight)');
-    expect(r.stdout).toMatch(/desired: 3 host\(s\): /);
+    expect(r.stdout).toMatch(/desired: 3 hosts: /);
     expect(r.stdout).toContain('launch 3, drain 0, terminate 0; hosts before: no hosts');
     const launchLine = r.logs.find((l) => l.pool === 'trainers' && Array.isArray(l.launched));
     expect(launchLine).toMatchObject({ level: 30, wanted: 3, status: 'done' });
@@ -378,7 +378,7 @@ describe('scale-pool status', () => {
     const r = await cli(['status', '--config', poolFile([trainers])]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('pool trainers: demand 2 (sqs training-queue: 1 queued, 1 in flight)');
-    expect(r.stdout).toMatch(/desired: 3 host\(s\): /);
+    expect(r.stdout).toMatch(/desired: 3 hosts: /);
     expect(r.stdout).toMatch(/i-\S+\s+ready\s+running\s+g4dn\.xlarge\s+spot\s+us-east-1a\s+2 h\s/);
     expect(r.stdout).toMatch(/i-\S+\s+draining\s+running\s+p3\.2xlarge\s+on-demand\s+us-east-1a\s+5 min\s/);
     expect(r.stdout.match(/^ {2}i-/gm)).toHaveLength(2);
@@ -419,7 +419,7 @@ describe('scale-pool scale-up / scale-down', () => {
     expect(r.code).toBe(0);
     expect(fake.live('trainers')).toHaveLength(5);
     expect(r.stdout).toContain('manual scale-up by 10: 2 -> 5 hosts (capped at max 5)');
-    expect(r.stdout).toMatch(/next tick: the demand wants 1 hosts: the next ticks drain back down to 1 after the scale-down delay/);
+    expect(r.stdout).toMatch(/next tick: the demand wants 1 host: the next ticks drain back down to 1 after the scale-down delay/);
   });
 
   it('scale-down N only drains, bounded by min: nothing is terminated', async () => {

@@ -1,6 +1,7 @@
 import type { Demand } from '../../pool/demand/demand.js';
 import { describeCounts, stateCounts, type HostStatusRow } from '../../pool/status.js';
 import type { TickReport } from '../../pool/tick.js';
+import { counted } from '../../runtime/plural.js';
 import { cleanText } from '../../runtime/sanitize.js';
 
 /** One pool in the `run` report: the tick's report with the hosts counted by state. */
@@ -44,7 +45,7 @@ export function formatRunHuman(report: RunPoolsReport, verbose: boolean): string
   if (report.dryRun) lines.push('dry run: nothing was changed; "planned" is what a real run would do');
   for (const p of report.pools) {
     lines.push(`pool ${p.pool}: ${clean(describeDemand(p.demand))}`);
-    lines.push(`  desired: ${p.desiredHosts === null ? 'not decided' : `${p.desiredHosts} host(s)`}: ${clean(p.why)}`);
+    lines.push(`  desired: ${p.desiredHosts === null ? 'not decided' : counted(p.desiredHosts, 'host')}: ${clean(p.why)}`);
     const drains = p.moves.filter((m) => m.to === 'draining');
     const terms = p.moves.filter((m) => m.to === 'terminating');
     const verb = p.dryRun ? 'to ' : '';
@@ -83,7 +84,7 @@ export function formatStatusHuman(pools: readonly PoolStatus[]): string {
   const lines: string[] = [];
   for (const p of pools) {
     lines.push(`pool ${p.pool}: ${clean(describeDemand(p.demand))}`);
-    lines.push(`  desired: ${p.desiredHosts === null ? 'not decided' : `${p.desiredHosts} host(s)`}: ${clean(p.why)}`);
+    lines.push(`  desired: ${p.desiredHosts === null ? 'not decided' : counted(p.desiredHosts, 'host')}: ${clean(p.why)}`);
     lines.push(`  hosts: ${describeCounts(p.counts as never)}`);
     if (p.hosts.length > 0) {
       const rows = [['HOST', 'STATE', 'EC2', 'TYPE', 'LIFECYCLE', 'ZONE', 'IN STATE', 'JOBS'], ...p.hosts.map((h) => [h.id, h.state, h.cloud, h.type, h.lifecycle, h.zone, h.inState, h.jobs === null ? '-' : String(h.jobs)])];
