@@ -305,6 +305,11 @@ describe('scale-pool run --interval (daemon)', () => {
     });
     expect(r.code).toBe(0);
     expect(ticks).toBe(3);
+    // Each tick's human summary starts with its time, so a daemon's log says when each happened.
+    const stamps = [...r.stdout.matchAll(/^scale-pool run (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)$/gm)].map((m) => Date.parse(m[1]!));
+    expect(stamps).toHaveLength(3);
+    for (const t of stamps) expect(Math.abs(t - Date.now())).toBeLessThan(HOUR);
+    expect(r.logs.find((l) => String(l.msg).startsWith('daemon started'))?.msg).toBe('daemon started: a tick every 1 min');
     expect(r.logs.filter((l) => l.msg === 'run started')).toHaveLength(3);
     expect(r.logs.some((l) => String(l.msg).includes('the daemon stopped after its last tick'))).toBe(true);
     // The first tick launched 3; later ticks found them and launched nothing more.

@@ -41,7 +41,8 @@ const clean = (s: string): string => cleanText(s, 300);
 
 /** The human summary of `run`: per pool, demand, desired and why, what was done, hosts by state. */
 export function formatRunHuman(report: RunPoolsReport, verbose: boolean): string {
-  const lines: string[] = [];
+  // The time first: a daemon's (or cron's appended) log is a run of these summaries.
+  const lines: string[] = [`scale-pool run ${report.startedAt.replace(/\.\d+Z$/, 'Z')}`];
   if (report.dryRun) lines.push('dry run: nothing was changed; "planned" is what a real run would do');
   for (const p of report.pools) {
     lines.push(`pool ${p.pool}: ${clean(describeDemand(p.demand))}`);
