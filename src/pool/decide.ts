@@ -214,7 +214,8 @@ function hostRule(h: Host, demand: Demand, policy: PoolPolicy, now: number): Ste
 function probeFailure(h: Host): string | null {
   if (!h.probe) return null;
   if (!h.probe.ok) return `probe failed: ${h.probe.error}`;
-  if (!h.probe.healthy) return `probe answers healthy: false${h.probe.note ? ` (${h.probe.note})` : ''}`;
+  // A job retired near its wall time answers healthy: false with a note that is the whole reason.
+  if (!h.probe.healthy) return h.probe.note?.startsWith('retired:') ? h.probe.note : `probe answers healthy: false${h.probe.note ? ` (${h.probe.note})` : ''}`;
   return null;
 }
 

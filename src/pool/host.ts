@@ -29,6 +29,8 @@ export interface Host extends Stateful {
   pricePerHour?: number;
   /** When the scheduler will end the host (a SLURM job's wall time), ms since the epoch. */
   endsAt?: number;
+  /** A SLURM job's own words, for `status`: its state, the partition it was submitted to, its node. */
+  slurm?: { state: string; partition?: string; node?: string };
 }
 
 /** The jobs a host holds, when something says: the probe, or a stopped instance (which runs nothing). */

@@ -23,7 +23,7 @@ function poolOptions(): Option[] {
     new Option('--pool <name>', 'only this pool of the file (default: every pool in it)'),
     new Option('--dry-run', 'decide and print the plan; make no change'),
     new Option('--json', 'print a machine-readable report on stdout instead of the human summary'),
-    new Option('-v, --verbose', 'print every move, not only drains, terminations and recaptures'),
+    new Option('-v, --verbose', 'print every move, not only drains, terminations, recaptures and hosts turned unhealthy'),
     new Option('--timeout <duration>', 'timeout of each AWS and EvalAI request (default 10s, at most 10m)').argParser(durationUpToArg('10m', 10 * 60_000)),
     new Option('--deadline <duration>', 'start no new pool after this long; exit 5 if a pool was left (default 4m30s, at most 24h)').argParser(durationUpToArg('24h', 24 * HOUR)),
     new Option('--max-actions <n>', 'refuse more than this many launches, drains and terminations in one run; exit 6 (default 50)').argParser(intArg(0, 100_000)),

@@ -58,7 +58,8 @@ export function formatRunHuman(report: RunPoolsReport, verbose: boolean): string
     );
     if (p.launches.wanted > 0) lines.push(`  launch: ${clean(p.launches.reason)}${p.launches.error ? ` (${clean(p.launches.error)})` : ''}`);
     for (const m of p.moves) {
-      if (!verbose && m.status === 'done' && m.to !== 'draining' && m.to !== 'terminating' && m.from !== 'draining') continue;
+      // Without -v, the moves a reader must see: drains, terminations, recaptures, and hosts lost to unhealthy.
+      if (!verbose && m.status === 'done' && m.to !== 'draining' && m.to !== 'terminating' && m.to !== 'unhealthy' && m.from !== 'draining') continue;
       lines.push(`  ${m.hostId} ${m.from} -> ${m.to} [${m.status}]: ${clean(m.reason)}${m.error ? ` (${clean(m.error)})` : ''}`);
     }
     for (const e of p.errors) lines.push(`  error: ${clean(e)}`);
@@ -88,7 +89,11 @@ export function formatStatusHuman(pools: readonly PoolStatus[]): string {
     lines.push(`  desired: ${p.desiredHosts === null ? 'not decided' : counted(p.desiredHosts, 'host')}: ${clean(p.why)}`);
     lines.push(`  hosts: ${describeCounts(p.counts as never)}`);
     if (p.hosts.length > 0) {
-      const rows = [['HOST', 'STATE', 'EC2', 'TYPE', 'LIFECYCLE', 'ZONE', 'IN STATE', 'JOBS'], ...p.hosts.map((h) => [h.id, h.state, h.cloud, h.type, h.lifecycle, h.zone, h.inState, h.jobs === null ? '-' : String(h.jobs)])];
+      const jobs = (h: HostStatusRow): string => (h.jobs === null ? '-' : String(h.jobs));
+      // A SLURM pool's hosts are jobs: their scheduler's columns, not EC2's.
+      const rows = p.hosts.some((h) => h.slurm)
+        ? [['JOB', 'STATE', 'SLURM', 'PARTITION', 'NODE', 'TIME LEFT', 'TYPE', 'IN STATE', 'JOBS'], ...p.hosts.map((h) => [h.id, h.state, h.slurm?.state ?? h.cloud, h.slurm?.partition ?? '-', h.slurm?.node ?? '-', h.slurm?.timeLeft ?? '-', h.type, h.inState, jobs(h)])]
+        : [['HOST', 'STATE', 'EC2', 'TYPE', 'LIFECYCLE', 'ZONE', 'IN STATE', 'JOBS'], ...p.hosts.map((h) => [h.id, h.state, h.cloud, h.type, h.lifecycle, h.zone, h.inState, jobs(h)])];
       const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
       for (const r of rows) lines.push(`  ${r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()}`);
     }
