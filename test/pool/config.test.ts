@@ -92,6 +92,24 @@ describe('the pool file', () => {
     expect(() => parse(value)).toThrow(message);
   });
 
+  it('two errors: both are named, on one line, instead of one and "(and 1 more)"', () => {
+    const value = { pools: [{ ...seed002, name: 'my pool', policy: { minHosts: 1 } }] };
+    expect(() => parse(value)).toThrow(/^pool\.json: field pools\[0\]\.name: must be 1-63 letters[^;]*; field pools\[0\]\.policy\.maxHosts: missing$/);
+  });
+
+  it('many errors: the first 10 are named, the rest counted', () => {
+    const value = { pools: Array.from({ length: 12 }, (_, i) => ({ ...seed002, name: `p${i}`, policy: { minHosts: 1 } })) };
+    let message = '';
+    try {
+      parse(value);
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message.match(/policy\.maxHosts: missing/g)).toHaveLength(10);
+    expect(message).toMatch(/field pools\[9\]\.policy\.maxHosts: missing \(and 2 more\)$/);
+    expect(message).not.toContain('\n');
+  });
+
   it('invalid JSON names the file', () => {
     expect(() => parsePoolFile('{"pools": [', 'pool.json')).toThrow(/^pool\.json: not valid JSON: /);
   });
