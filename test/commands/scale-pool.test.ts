@@ -12,6 +12,10 @@ import { acquireLock, lockFileOf } from '../../src/runtime/lock.js';
 import { fileRunTargetKey } from '../../src/runtime/run-target.js';
 import { SEEDED, startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { Ec2Fake } from '../pool/ec2-fake.js';
+import { statusRows } from '../../src/pool/status.js';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 const ec2Mock = mockClient(EC2Client);
 const sqsMock = mockClient(SQSClient);
@@ -403,6 +407,23 @@ describe('scale-pool status', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(new RegExp(`^scale-pool status: usage error: unknown option '${flag.split('=')[0]}`));
     expect(ec2Mock.commandCalls(DescribeInstancesCommand)).toHaveLength(0);
+  });
+
+  it('--json has the shape docs/scale-pool.md documents: every documented key is a real one, and every real one is documented', async () => {
+    queues.set(QUEUE, { visible: 1, notVisible: 1 });
+    fake.add({ tags: { [POOL_TAG]: 'trainers', [STATE_TAG]: 'ready', [SINCE_TAG]: new Date(Date.now() - HOUR).toISOString() }, type: 'g4dn.xlarge', spot: true });
+    const json = JSON.parse((await cli(['status', '--config', poolFile([trainers]), '--json'])).stdout) as Record<string, unknown> & { pools: Array<Record<string, unknown> & { hosts: Array<Record<string, unknown>>; demand: Record<string, unknown> }> };
+    const pool = json.pools[0]!;
+    // A SLURM job's row, as status builds it.
+    const slurmRow = statusRows([{ id: '7', state: 'ready', since: 0, cloud: 'running', launchedAt: 0, endsAt: HOUR, slurm: { state: 'RUNNING', partition: 'cpu', node: 'n1' } }], 0)[0]!;
+    const real = new Set([...Object.keys(json), ...Object.keys(pool), ...Object.keys(pool.demand), 'reason', ...Object.keys(pool.hosts[0]!), ...Object.keys(slurmRow), ...Object.keys(slurmRow.slurm!)]);
+    const doc = readFileSync(join(ROOT, 'docs', 'scale-pool.md'), 'utf8');
+    const block = doc.split('**`status --json`**')[1]!.split('```')[1]!;
+    const documented = new Set([...block.matchAll(/"(\w+)":/g)].map((m) => m[1]!));
+    // Keys of example values (hosts by state) are not keys of the shape.
+    documented.delete('ready');
+    documented.delete('draining');
+    expect([...documented].sort()).toEqual([...real].sort());
   });
 
   it('AWS unreachable for every pool: exit 3', async () => {
