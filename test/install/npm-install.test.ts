@@ -143,6 +143,12 @@ describe.skipIf(!reachable)('npm install -g --prefix ~/.local (no root)', () => 
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
+  it('README documents this very install, and Node 20 without root', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    expect(readme).toContain('npm install -g --prefix ~/.local ./evalai-autoscaler-');
+    expect(readme).toContain('npm install -g --prefix ~/.local node@20');
+  });
+
   it('the bins land in ~/.local/bin and run from there: --version and --help', async () => {
     const env = { PATH: `${join(home, '.local', 'bin')}:${dirname(process.execPath)}:/usr/bin:/bin`, HOME: home };
     for (const bin of ['evalai-autoscaler', 'scale-pool']) {
