@@ -22,14 +22,14 @@ export async function runDemo(io: CliIO): Promise<number> {
     const env = { ...io.env, API_HOST_URL: sandbox.url, AUTH_TOKEN: sandbox.tokens.staff, ENV: 'prod', LOG_LEVEL: 'warn', EVALAI_AUTOSCALER_STATE_DIR: stateDir };
     let last = 0;
     for (const args of [['--dry-run'], []]) {
-      io.stdout.write(`$ API_HOST_URL=${sandbox.url} AUTH_TOKEN=... ENV=prod ${binCommand('scale-workers', process.cwd(), io.env.PATH)} ${args.join(' ')}\n`);
+      io.stdout.write(`$ API_HOST_URL=${sandbox.url} AUTH_TOKEN=... ENV=prod ${binCommand('scale-workers')} ${args.join(' ')}\n`);
       last = await runChild(BIN, args, env, io);
       io.stdout.write(`(exit ${last})\n\n`);
     }
     const writes = sandbox.requests.filter((r) => r.method !== 'GET');
     io.stdout.write(`The sandbox received ${sandbox.requests.length} requests, ${writes.length} of them changes:\n`);
     for (const r of writes) io.stdout.write(`  ${r.method} ${r.path} -> ${r.status}\n`);
-    io.stdout.write(`\nNext: \`${binCommand('evalai-autoscaler', process.cwd(), io.env.PATH)} sandbox\` keeps a sandbox running to try every command by hand; docs/ has a page per command.\n`);
+    io.stdout.write(`\nNext: \`${binCommand('evalai-autoscaler')} sandbox\` keeps a sandbox running to try every command by hand; docs/ has a page per command.\n`);
     return last;
   } finally {
     await sandbox.close();
