@@ -1,4 +1,5 @@
 import { NETWORK_REASONS } from '../runtime/network-errors.js';
+import { cleanText } from '../runtime/sanitize.js';
 
 /**
  * AWS SDK errors -> one clear reason each. Commands never look at SDK exception classes: they get an
@@ -120,6 +121,12 @@ export function toAwsError(err: unknown, operation: string, subject?: string): A
   const message = shorten(typeof e.message === 'string' ? e.message : String(err));
   const about = subject ? `${subject}: ` : '';
 
+  const notJson = notJsonAnswer(err, message);
+  if (notJson) {
+    const out = new AwsError('aws-error', operation, 'NotJson', `${about}the answer was not JSON (${notJson.what})${notJson.endpoint ? '' : ' (check AWS_ENDPOINT_URL: a proxy or login page answers instead of AWS?)'}`);
+    if (notJson.endpoint) out.message = `${operation} at ${notJson.endpoint}: ${about}the answer was not JSON (${notJson.what}): is that endpoint AWS (check AWS_ENDPOINT_URL), or a proxy or login page?`;
+    return out;
+  }
   if (nodeCode && NETWORK_REASONS[nodeCode]) {
     const where = typeof e.address === 'string' ? ` at ${e.address}${typeof e.port === 'number' ? `:${e.port}` : ''}` : '';
     return new AwsError('unreachable', operation, nodeCode, `${about}AWS endpoint unreachable${where}: ${NETWORK_REASONS[nodeCode]} (check AWS_ENDPOINT_URL and the network)`);
@@ -148,6 +155,31 @@ export function toAwsError(err: unknown, operation: string, subject?: string): A
     return new AwsError('not-found', operation, code, `${about}not found (${code}: ${message})`);
   }
   return new AwsError('aws-error', operation, code || nodeCode || undefined, `${about}${code ? `${code}: ` : ''}${message}`);
+}
+
+/**
+ * The SDK's deserialization error: an answer that is not JSON (an HTML proxy or login page, a wrong
+ * AWS_ENDPOINT_URL) makes the SDK throw JSON.parse's SyntaxError with a hidden `$response`
+ * (statusCode, headers; its body already read). What came back, and where from, in one line.
+ */
+function notJsonAnswer(err: unknown, message: string): { what: string; endpoint?: string } | null {
+  const e = err as { name?: unknown; $response?: { statusCode?: unknown; headers?: Record<string, unknown>; body?: { req?: { protocol?: unknown; getHeader?: (name: string) => unknown } } } } | null;
+  const response = e?.$response;
+  if (!response || typeof response !== 'object' || (e.name !== 'SyntaxError' && !/Deserialization error/.test(message))) return null;
+  const status = typeof response.statusCode === 'number' ? `HTTP ${response.statusCode}` : 'HTTP status unknown';
+  const type = typeof response.headers?.['content-type'] === 'string' ? cleanText(response.headers['content-type'].split(';')[0]!, 60) : 'no content type';
+  // JSON.parse's message quotes the start of the body: `Unexpected token '<', "<html><hea"... is not valid JSON`.
+  const quoted = /"(.*?)"(\.\.\.)? is not valid JSON/.exec(message);
+  const start = quoted ? `: '${cleanText(quoted[1]!, 80)}${quoted[2] ? '…' : ''}'` : /Unexpected end of JSON input/.test(message) ? ': an empty or cut body' : '';
+  let endpoint: string | undefined;
+  try {
+    const req = response.body?.req;
+    const host = req?.getHeader?.('host');
+    if (typeof host === 'string' && typeof req?.protocol === 'string') endpoint = cleanText(`${req.protocol}//${host}`, 120);
+  } catch {
+    endpoint = undefined;
+  }
+  return { what: `${status}, ${type}${start}`, ...(endpoint ? { endpoint } : {}) };
 }
 
 /** The reason for a botocore error object that EvalAI passed through (`{"Error": {"Code", "Message"}}`). */

@@ -5,6 +5,10 @@ import type { Command } from './commander.js';
 export const EXIT_CODES_LINE =
   'Exit codes: 0 ok, 1 some challenges failed, 2 usage or configuration error, 3 EvalAI unreachable or token rejected, 4 locked by another run, 5 deadline passed, 6 --max-actions refused changes';
 
+/** scale-pool's own: it acts on pools, not challenges (src/commands/scale-pool/run.ts runExitCode; docs/scale-pool.md). */
+export const SCALE_POOL_EXIT_CODES_LINE =
+  'Exit codes: 0 ok (also when min, max or launching hosts left less to do than asked: the output says why), 1 a pool failed (its demand or hosts could not be read, an action failed), 2 usage or configuration error, 3 no pool could be listed (cloud or SLURM unreachable, credentials refused), 4 locked by another run, 5 deadline passed with pools not started, 6 --max-actions refused changes, 130/143 stopped by SIGINT/SIGTERM';
+
 /** The page of a command in the docs/ shipped with this package (a clone or an `npm install -g`). */
 export function docsPage(page: string): string {
   return fileURLToPath(new URL(`../../docs/${page}.md`, import.meta.url));
@@ -85,6 +89,7 @@ export const HELP: Record<string, { examples: string[]; page: string; exitCodes?
   },
   'scale-pool': {
     page: 'scale-pool',
+    exitCodes: SCALE_POOL_EXIT_CODES_LINE,
     examples: [
       'scale-pool run --config /etc/evalai-autoscaler/pools.json --dry-run   # demand, desired hosts and the moves, changing nothing',
       'scale-pool run --config pools.json --interval 60s                    # a daemon: one tick a minute until SIGTERM',

@@ -14,7 +14,7 @@ export const evalaiDateTime = z.string().transform((text, ctx) => {
 
 /**
  * Validates `value` against `schema` or throws a malformed-response error that names the endpoint
- * and the first offending field: `challenge list: malformed response: results[3].workers: expected
+ * and each offending field: `challenge list: malformed response: results[3].workers: expected
  * number, received string`.
  */
 export function validate<T extends z.ZodType>(schema: T, value: unknown, endpoint: string, where = ''): z.output<T> {
@@ -26,14 +26,24 @@ export function validate<T extends z.ZodType>(schema: T, value: unknown, endpoin
   throw new EvalAIError('malformed-response', endpoint, `malformed response: ${describeIssues(result.error, where)}`);
 }
 
+/** At most this many problems are named in one line; the rest are counted. */
+export const MAX_ISSUES_SHOWN = 10;
+
+/**
+ * Every problem zod found (up to MAX_ISSUES_SHOWN), each with its field path, joined by "; " on
+ * one line: `field pools[0].policy.minHosts: expected number, received string; field
+ * pools[0].name: missing`. A user fixes them all in one go rather than one per run.
+ */
 export function describeIssues(error: z.ZodError, where = ''): string {
-  const issue = error.issues[0];
-  if (!issue) return 'invalid';
-  const path = [where, ...issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))]
-    .join('')
-    .replace(/^\./, '');
-  const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more)` : '';
-  return `${path ? `field ${path}: ` : ''}${simplify(issue)}${more}`;
+  if (error.issues.length === 0) return 'invalid';
+  const shown = error.issues.slice(0, MAX_ISSUES_SHOWN).map((issue) => {
+    const path = [where, ...issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))]
+      .join('')
+      .replace(/^\./, '');
+    return `${path ? `field ${path}: ` : ''}${simplify(issue)}`;
+  });
+  const more = error.issues.length > MAX_ISSUES_SHOWN ? ` (and ${error.issues.length - MAX_ISSUES_SHOWN} more)` : '';
+  return `${shown.join('; ')}${more}`;
 }
 
 function simplify(issue: z.core.$ZodIssue): string {

@@ -1,4 +1,5 @@
 import { formatDuration } from '../runtime/duration.js';
+import { counted } from '../runtime/plural.js';
 import type { Demand } from './demand/demand.js';
 import { knownJobs, type Host } from './host.js';
 import { desiredSize, type DesiredSize, type PoolPolicy } from './policy.js';
@@ -53,7 +54,7 @@ export interface PoolDecision {
  * 2. The size, only on a known demand: desired = clamp(ceil((n + 2√n) / jobs per host), min, max)
  *    against ready + launching. More wanted: recapture draining hosts, then launch (at most max
  *    launches per tick, never above max). Fewer wanted, for longer than the scale-down delay: drain
- *    the excess ready hosts old enough (fewest jobs, then newest). Above max drains at once.
+ *    the excess ready hosts old enough (drainOrder: fewest jobs, then the most expensive, then newest). Above max drains at once.
  * 3. Draining hosts (drained on an earlier tick) with no jobs are terminated.
  *
  * A host's jobs come from the probe; without one, a host is busy while the demand shows work in
@@ -97,17 +98,21 @@ export function decide(input: DecideInput): PoolDecision {
     desired = (input.size ?? desiredSize)(demand.n, policy);
     const want = desired.hosts;
     const sizing = describeSize(demand, desired, policy);
-    const have = `${counting} counting (${countIn(hosts, 'ready')} ready + ${countIn(hosts, 'launching')} launching)`;
+    // Counted after this tick's host rules: a host whose tag still says launching but that EC2 (or the
+    // probe) now says is up counts as ready; say so, or the line contradicts the tags `status` lists.
+    const promoted = moves.filter((m) => m.from === 'launching' && m.to === 'ready').length;
+    const promotedNote = promoted > 0 ? `; ${promoted} of the ready move launching -> ready this tick` : '';
+    const have = `${counting} counting (${countIn(hosts, 'ready')} ready + ${countIn(hosts, 'launching')} launching${promotedNote})`;
     if (want > counting) {
       history = { belowSince: null };
       const recaptured = recapture(hosts, want - counting);
-      for (const i of recaptured) move(i, 'ready', `recaptured: desired ${want} hosts > ${counting} counting, a draining host is put back before anything is launched`);
+      for (const i of recaptured) move(i, 'ready', `recaptured: desired ${counted(want, 'host')} > ${counting} counting, a draining host is put back before anything is launched`);
       counting += recaptured.length;
       const deficit = want - counting;
       const room = Math.max(0, policy.maxHosts - counting);
       const count = Math.min(deficit, policy.maxLaunchesPerTick, room);
       const capped = count < deficit ? ` (at most ${policy.maxLaunchesPerTick} launches per tick)` : '';
-      launches = { count, reason: count > 0 ? `desired ${want} hosts > ${counting} counting: launch ${count}${capped}` : `desired ${want} hosts reached by recapture` };
+      launches = { count, reason: count > 0 ? `desired ${counted(want, 'host')} > ${counting} counting: launch ${count}${capped}` : `desired ${counted(want, 'host')} reached by recapture` };
       why = `${sizing}; ${have}: ${recaptured.length ? `recapture ${recaptured.length}, ` : ''}launch ${count}${capped}`;
       counting += count;
     } else if (want < counting) {
@@ -127,7 +132,7 @@ export function decide(input: DecideInput): PoolDecision {
       const drained = excess > queued.length ? drainCandidates(hosts, excess - queued.length, Math.max(0, overMax - queued.length), policy, now) : { picks: [], young: 0 };
       drained.picks.forEach((i, k) => {
         const h = hosts[i]!;
-        move(i, 'draining', `${ruleFor(k + queued.length)}; fewest jobs (${knownJobs(h) ?? 'unknown'}), then newest`);
+        move(i, 'draining', `${ruleFor(k + queued.length)}; fewest jobs (${knownJobs(h) ?? 'unknown'}), then the most expensive (${h.lifecycle ?? 'lifecycle unknown'}${h.instanceType ? ` ${h.instanceType}` : ''}), then newest`);
       });
       counting -= queued.length + drained.picks.length;
       const youngNote = drained.young > 0 ? `; ${drained.young} ready host(s) younger than the min uptime of ${formatDuration(policy.minUptimeMs)} kept` : '';
@@ -209,7 +214,8 @@ function hostRule(h: Host, demand: Demand, policy: PoolPolicy, now: number): Ste
 function probeFailure(h: Host): string | null {
   if (!h.probe) return null;
   if (!h.probe.ok) return `probe failed: ${h.probe.error}`;
-  if (!h.probe.healthy) return `probe answers healthy: false${h.probe.note ? ` (${h.probe.note})` : ''}`;
+  // A job retired near its wall time answers healthy: false with a note that is the whole reason.
+  if (!h.probe.healthy) return h.probe.note?.startsWith('retired:') ? h.probe.note : `probe answers healthy: false${h.probe.note ? ` (${h.probe.note})` : ''}`;
   return null;
 }
 
@@ -245,15 +251,45 @@ function queuedCandidates(hosts: readonly Host[], excess: number): number[] {
     .map(({ i }) => i);
 }
 
+/** EC2 sizes, smallest first: the static cost rank of a type within a family when no price is known. */
+const SIZES = ['nano', 'micro', 'small', 'medium', 'large', 'xlarge'];
+
+/** A rough rank of what an instance type costs: `p3.2xlarge` > `p3.xlarge` > `p3.large`; -1 when unknown. */
+export function sizeRank(instanceType: string | undefined): number {
+  const size = instanceType?.split('.')[1];
+  if (!size) return -1;
+  if (size === 'metal' || size.startsWith('metal-')) return 10_000;
+  const m = /^(\d+)xlarge$/.exec(size);
+  if (m) return SIZES.length - 1 + Number(m[1]);
+  return SIZES.indexOf(size);
+}
+
 /**
- * Ready hosts to drain, fewest jobs first (unknown counts as many), then newest. The first `overMax`
+ * The order in which ready hosts are drained (a comparator: the first drains first). Fewest jobs
+ * first (an unknown count counts as many). Between hosts otherwise equal, the most expensive
+ * first: on-demand before spot, then the higher known price per hour, then the larger size of the
+ * type (a static rank); then the newest (it has done the least).
+ */
+export function drainOrder(a: Host, b: Host): number {
+  const jobs = (knownJobs(a) ?? Number.MAX_SAFE_INTEGER) - (knownJobs(b) ?? Number.MAX_SAFE_INTEGER);
+  if (jobs !== 0) return jobs;
+  const onDemand = (h: Host): number => (h.lifecycle === 'on-demand' ? 1 : 0);
+  if (onDemand(a) !== onDemand(b)) return onDemand(b) - onDemand(a);
+  if (a.pricePerHour !== undefined && b.pricePerHour !== undefined && a.pricePerHour !== b.pricePerHour) return b.pricePerHour - a.pricePerHour;
+  const size = sizeRank(b.instanceType) - sizeRank(a.instanceType);
+  if (size !== 0) return size;
+  return b.launchedAt - a.launchedAt;
+}
+
+/**
+ * Ready hosts to drain, in drainOrder: fewest jobs first, then the most expensive, then newest. The first `overMax`
  * may be any ready host (a cap holds at once); the rest only hosts up for the min uptime.
  */
 function drainCandidates(hosts: readonly Host[], excess: number, overMax: number, policy: PoolPolicy, now: number): { picks: number[]; young: number } {
   const ready = hosts
     .map((h, i) => ({ h, i }))
     .filter(({ h }) => h.state === 'ready')
-    .sort((a, b) => (knownJobs(a.h) ?? Number.MAX_SAFE_INTEGER) - (knownJobs(b.h) ?? Number.MAX_SAFE_INTEGER) || b.h.launchedAt - a.h.launchedAt);
+    .sort((a, b) => drainOrder(a.h, b.h));
   const picks: number[] = [];
   let young = 0;
   for (const { h, i } of ready) {
@@ -267,7 +303,7 @@ function drainCandidates(hosts: readonly Host[], excess: number, overMax: number
 
 function describeSize(demand: Extract<Demand, { known: true }>, d: DesiredSize, policy: PoolPolicy): string {
   const clamp = d.clampedTo ? `, clamped to ${d.clampedTo} ${d.hosts}` : '';
-  return `n=${demand.n} (${demand.queued} queued, ${demand.inFlight} in flight): ${d.rule ?? 'n + 2√n'} = ${round(d.jobs)} jobs / ${policy.jobsPerHost} per host = ${d.unclamped} hosts${clamp}`;
+  return `n=${demand.n} (${demand.queued} queued, ${demand.inFlight} in flight): ${d.rule ?? 'n + 2√n'} = ${round(d.jobs)} jobs / ${policy.jobsPerHost} per host = ${counted(d.unclamped, 'host')}${clamp}`;
 }
 
 function round(x: number): number {

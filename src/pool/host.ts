@@ -25,8 +25,12 @@ export interface Host extends Stateful {
   queued?: boolean;
   /** The backend's words for `cloud` in reasons ("SLURM says PENDING"); "EC2 says <cloud>" when absent. */
   cloudSays?: string;
+  /** What the host costs an hour (USD), when the backend knows it: the drain order's tie-break. */
+  pricePerHour?: number;
   /** When the scheduler will end the host (a SLURM job's wall time), ms since the epoch. */
   endsAt?: number;
+  /** A SLURM job's own words, for `status`: its state, the partition it was submitted to, its node. */
+  slurm?: { state: string; partition?: string; node?: string };
 }
 
 /** The jobs a host holds, when something says: the probe, or a stopped instance (which runs nothing). */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { describeIssues } from '../evalai/validate.js';
-import { describeError } from '../runtime/errors.js';
+import { describeFetchError } from '../runtime/fetch-error.js';
 import { formatDuration } from '../runtime/duration.js';
 import type { Host, ProbeResult } from './host.js';
 
@@ -50,8 +50,7 @@ export async function probeHost(host: Host, options: ProbeOptions): Promise<Prob
   } catch (err) {
     const name = (err as { name?: string }).name;
     if (name === 'TimeoutError' || name === 'AbortError') return { ok: false, error: `${target.url}: no answer within ${options.timeoutMs < 1000 ? `${options.timeoutMs} ms` : formatDuration(options.timeoutMs)}` };
-    const cause = (err as { cause?: { code?: string } }).cause?.code;
-    return { ok: false, error: `${target.url}: ${cause ?? describeError(err)}` };
+    return { ok: false, error: `${target.url}: ${describeFetchError(err)}` };
   }
 }
 

@@ -14,6 +14,8 @@ export interface HostStatusRow {
   inStateMs: number | null;
   inState: string;
   jobs: number | null;
+  /** A SLURM job's columns (a SLURM pool's rows only): its state, partition, node and the wall time left. */
+  slurm?: { state: string; partition: string; node: string; timeLeftMs: number | null; timeLeft: string };
 }
 
 const ORDER: readonly FromState[] = [...HOST_STATES, UNTRACKED];
@@ -33,8 +35,14 @@ export function statusRows(hosts: readonly Host[], now: number): HostStatusRow[]
         inStateMs,
         inState: inStateMs === null ? '-' : formatDuration(inStateMs),
         jobs: h.probe?.ok ? h.probe.jobs : null,
+        ...(h.slurm ? { slurm: slurmColumns(h, now) } : {}),
       };
     });
+}
+
+function slurmColumns(h: Host, now: number): NonNullable<HostStatusRow['slurm']> {
+  const timeLeftMs = h.endsAt === undefined ? null : Math.max(0, h.endsAt - now);
+  return { state: h.slurm!.state, partition: h.slurm!.partition ?? '-', node: h.slurm!.node ?? '-', timeLeftMs, timeLeft: timeLeftMs === null ? '-' : formatDuration(timeLeftMs) };
 }
 
 /** "2 launching, 5 ready, 1 draining": the states present, in table order. */

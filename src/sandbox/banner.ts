@@ -1,5 +1,6 @@
 /** What the sandbox tells a person who starts it: its counts, its tokens, commands that work as printed. */
-import { relative } from 'node:path';
+import { realpathSync } from 'node:fs';
+import { delimiter, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SEEDED } from './seed.js';
 import type { SandboxState } from './state.js';
@@ -7,10 +8,32 @@ import type { SandboxTokens } from './tokens.js';
 
 const BIN_DIR = fileURLToPath(new URL('../../bin/', import.meta.url));
 
-/** `node bin/scale-workers.js` from the repository root; the path to this package's bin/ from elsewhere. */
-export function binCommand(name: string, cwd: string = process.cwd()): string {
-  const rel = relative(cwd, BIN_DIR) || '.';
-  return `node ${rel.includes(' ') ? JSON.stringify(`${rel}/${name}.js`) : `${rel}/${name}.js`}`;
+function realpath(path: string): string | null {
+  try {
+    return realpathSync(path);
+  } catch {
+    return null;
+  }
+}
+
+/** True when `name` on PATH is this package's own bin (an `npm install -g`, a `npm link`). */
+export function onPath(name: string, path: string | undefined = process.env.PATH): boolean {
+  const own = realpath(join(BIN_DIR, `${name}.js`));
+  if (!own || !path) return false;
+  return path.split(delimiter).some((dir) => dir !== '' && realpath(join(dir, name)) === own);
+}
+
+/**
+ * How to run one of this package's commands, as a person would type it: the command name when
+ * that name on PATH is this package's bin (installed); `node bin/scale-workers.js` from a clone
+ * (relative to the current directory); the absolute path of an installed bin that is not on PATH.
+ */
+export function binCommand(name: string, cwd: string = process.cwd(), path: string | undefined = process.env.PATH): string {
+  if (onPath(name, path)) return name;
+  const file = join(BIN_DIR, `${name}.js`);
+  const installed = /[\\/]node_modules[\\/]/.test(BIN_DIR);
+  const shown = installed ? file : `${relative(cwd, BIN_DIR) || '.'}/${name}.js`;
+  return `node ${shown.includes(' ') ? JSON.stringify(shown) : shown}`;
 }
 
 /** "323 challenges seeded; 322 listed, as EvalAI lists them: ..." so a run's count is no surprise. */

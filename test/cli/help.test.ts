@@ -51,3 +51,24 @@ describe('usage errors start with the command name', () => {
     expect(r.stderr).toMatch(/^scale-workers: configuration error: API_HOST_URL is not set/);
   });
 });
+
+describe('scale-pool --help', () => {
+  it('shows scale-pool\'s own exit codes (pools, not challenges), on the command and each subcommand', async () => {
+    for (const argv of [['scale-pool', '--help'], ['scale-pool', 'run', '--help'], ['scale-pool', 'status', '--help']]) {
+      const r = await runInProcess(argv, {});
+      expect(r.code).toBe(0);
+      const line = /^Exit codes: .*$/m.exec(r.stdout)?.[0] ?? '';
+      expect(line).toContain('1 a pool failed');
+      expect(line).toContain('3 no pool could be listed');
+      expect(line).toContain('5 deadline passed with pools not started');
+      expect(line).not.toMatch(/challenges|EvalAI unreachable/);
+    }
+  });
+
+  it('the top-level help does not call scale-pool EC2-only', async () => {
+    const r = await runInProcess(['--help'], {});
+    const help = r.stdout.replace(/\s+/g, ' ');
+    expect(help).toMatch(/scale-pool keep a pool of hosts .*or SLURM jobs from Ray/);
+    expect(help).not.toContain('pool of EC2 hosts');
+  });
+});

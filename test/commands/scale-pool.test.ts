@@ -12,6 +12,10 @@ import { acquireLock, lockFileOf } from '../../src/runtime/lock.js';
 import { fileRunTargetKey } from '../../src/runtime/run-target.js';
 import { SEEDED, startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { Ec2Fake } from '../pool/ec2-fake.js';
+import { statusRows } from '../../src/pool/status.js';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 const ec2Mock = mockClient(EC2Client);
 const sqsMock = mockClient(SQSClient);
@@ -121,7 +125,7 @@ describe('scale-pool run', () => {
     const run = ec2Mock.commandCalls(RunInstancesCommand)[0]!.args[0].input;
     expect(run).toMatchObject({ MinCount: 1, MaxCount: 3, ImageId: 'ami-0123456789abcdef', InstanceType: 'g4dn.xlarge', SubnetId: 'subnet-abcdef123456' });
     expect(r.stdout).toContain('pool trainers: demand 2 (sqs training-queue: 2 queued, 0 in flight)');
-    expect(r.stdout).toMatch(/desired: 3 host\(s\): /);
+    expect(r.stdout).toMatch(/desired: 3 hosts: /);
     expect(r.stdout).toContain('launch 3, drain 0, terminate 0; hosts before: no hosts');
     const launchLine = r.logs.find((l) => l.pool === 'trainers' && Array.isArray(l.launched));
     expect(launchLine).toMatchObject({ level: 30, wanted: 3, status: 'done' });
@@ -357,6 +361,11 @@ describe('scale-pool run --interval (daemon)', () => {
     });
     expect(r.code).toBe(0);
     expect(ticks).toBe(3);
+    // Each tick's human summary starts with its time, so a daemon's log says when each happened.
+    const stamps = [...r.stdout.matchAll(/^scale-pool run (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)$/gm)].map((m) => Date.parse(m[1]!));
+    expect(stamps).toHaveLength(3);
+    for (const t of stamps) expect(Math.abs(t - Date.now())).toBeLessThan(HOUR);
+    expect(r.logs.find((l) => String(l.msg).startsWith('daemon started'))?.msg).toBe('daemon started: a tick every 1 min');
     expect(r.logs.filter((l) => l.msg === 'run started')).toHaveLength(3);
     expect(r.logs.some((l) => String(l.msg).includes('the daemon stopped after its last tick'))).toBe(true);
     // The first tick launched 3; later ticks found them and launched nothing more.
@@ -430,7 +439,7 @@ describe('scale-pool status', () => {
     const r = await cli(['status', '--config', poolFile([trainers])]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('pool trainers: demand 2 (sqs training-queue: 1 queued, 1 in flight)');
-    expect(r.stdout).toMatch(/desired: 3 host\(s\): /);
+    expect(r.stdout).toMatch(/desired: 3 hosts: /);
     expect(r.stdout).toMatch(/i-\S+\s+ready\s+running\s+g4dn\.xlarge\s+spot\s+us-east-1a\s+2 h\s/);
     expect(r.stdout).toMatch(/i-\S+\s+draining\s+running\s+p3\.2xlarge\s+on-demand\s+us-east-1a\s+5 min\s/);
     expect(r.stdout.match(/^ {2}i-/gm)).toHaveLength(2);
@@ -443,6 +452,30 @@ describe('scale-pool status', () => {
       ['ready', 'g4dn.xlarge', 'spot'],
       ['draining', 'p3.2xlarge', 'on-demand'],
     ]);
+  });
+
+  it.each(['--dry-run', '--max-actions=3', '--metrics-file=x.prom', '--pushgateway=http://127.0.0.1:9'])('refuses %s, which would do nothing there: exit 2, no AWS call', async (flag) => {
+    const r = await cli(['status', '--config', poolFile([trainers]), flag]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`^scale-pool status: usage error: unknown option '${flag.split('=')[0]}`));
+    expect(ec2Mock.commandCalls(DescribeInstancesCommand)).toHaveLength(0);
+  });
+
+  it('--json has the shape docs/scale-pool.md documents: every documented key is a real one, and every real one is documented', async () => {
+    queues.set(QUEUE, { visible: 1, notVisible: 1 });
+    fake.add({ tags: { [POOL_TAG]: 'trainers', [STATE_TAG]: 'ready', [SINCE_TAG]: new Date(Date.now() - HOUR).toISOString() }, type: 'g4dn.xlarge', spot: true });
+    const json = JSON.parse((await cli(['status', '--config', poolFile([trainers]), '--json'])).stdout) as Record<string, unknown> & { pools: Array<Record<string, unknown> & { hosts: Array<Record<string, unknown>>; demand: Record<string, unknown> }> };
+    const pool = json.pools[0]!;
+    // A SLURM job's row, as status builds it.
+    const slurmRow = statusRows([{ id: '7', state: 'ready', since: 0, cloud: 'running', launchedAt: 0, endsAt: HOUR, slurm: { state: 'RUNNING', partition: 'cpu', node: 'n1' } }], 0)[0]!;
+    const real = new Set([...Object.keys(json), ...Object.keys(pool), ...Object.keys(pool.demand), 'reason', ...Object.keys(pool.hosts[0]!), ...Object.keys(slurmRow), ...Object.keys(slurmRow.slurm!)]);
+    const doc = readFileSync(join(ROOT, 'docs', 'scale-pool.md'), 'utf8');
+    const block = doc.split('**`status --json`**')[1]!.split('```')[1]!;
+    const documented = new Set([...block.matchAll(/"(\w+)":/g)].map((m) => m[1]!));
+    // Keys of example values (hosts by state) are not keys of the shape.
+    documented.delete('ready');
+    documented.delete('draining');
+    expect([...documented].sort()).toEqual([...real].sort());
   });
 
   it('AWS unreachable for every pool: exit 3', async () => {
@@ -464,7 +497,7 @@ describe('scale-pool scale-up / scale-down', () => {
     expect(r.code).toBe(0);
     expect(fake.live('trainers')).toHaveLength(5);
     expect(r.stdout).toContain('manual scale-up by 10: 2 -> 5 hosts (capped at max 5)');
-    expect(r.stdout).toMatch(/next tick: the demand wants 1 hosts: the next ticks drain back down to 1 after the scale-down delay/);
+    expect(r.stdout).toMatch(/next tick: the demand wants 1 host: the next ticks drain back down to 1 after the scale-down delay/);
   });
 
   it('scale-down N only drains, bounded by min: nothing is terminated', async () => {

@@ -3,7 +3,7 @@
  * temporary prefix. Every bin must then be on PATH and work, also under cron's minimal environment.
  * Dependencies come from the npm cache or the registry: without the registry this file skips.
  */
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -89,4 +89,78 @@ describe.skipIf(!reachable)('npm pack, then npm install -g of the tarball', () =
     expect(page?.startsWith(work)).toBe(true);
     expect(readFileSync(page!, 'utf8')).toMatch(/^# `cancel-stale`/);
   });
+
+  it('demo and sandbox, installed, print the installed command names, not paths into node_modules', async () => {
+    const demo = await run('evalai-autoscaler', ['demo'], { cwd: work, env: cronEnv });
+    expect(demo.code, demo.stderr).toBe(0);
+    expect(demo.stdout).toMatch(/^\$ API_HOST_URL=\S+ AUTH_TOKEN=\.\.\. ENV=prod scale-workers --dry-run$/m);
+    expect(demo.stdout).toContain('Next: `evalai-autoscaler sandbox`');
+    expect(demo.stdout).not.toMatch(/node_modules|node \S+\.js/);
+
+    const child = spawn('evalai-autoscaler', ['sandbox', '--port', '0'], { cwd: work, env: cronEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    let banner = '';
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (d: Buffer) => {
+          banner += d.toString();
+          if (banner.includes('Press Ctrl-C to stop.')) resolve();
+        });
+        child.on('error', reject);
+        child.on('exit', (code) => reject(new Error(`sandbox exited ${code}: ${banner}`)));
+      });
+    } finally {
+      child.removeAllListeners('exit');
+      child.kill('SIGTERM');
+    }
+    expect(banner).toMatch(/^ {2}scale-workers --dry-run$/m);
+    expect(banner).toMatch(/^ {4}LAMBDA_AUTH_TOKEN=\S+ scale-eks --dry-run$/m);
+    expect(banner).not.toMatch(/node_modules|node \S+\.js/);
+  });
 });
+
+/** HPC login nodes have no root: the same tarball into ~/.local, with only the user's HOME. */
+describe.skipIf(!reachable)('npm install -g --prefix ~/.local (no root)', () => {
+  let work: string;
+  let home: string;
+  let tarball: string;
+
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), 'evalai-autoscaler-home-install-'));
+    home = join(work, 'home');
+    const pack = await run(NPM, ['pack', '--ignore-scripts', '--pack-destination', work, ROOT], { cwd: work });
+    expect(pack.code, pack.stderr).toBe(0);
+    tarball = join(work, pack.stdout.trim().split('\n').pop()!);
+    // The user's own npm cache (dependencies come from it when they can), a fresh HOME: ~ is the temp one.
+    const cache = spawnSync(NPM, ['config', 'get', 'cache'], { encoding: 'utf8' }).stdout.trim();
+    const install = await run('/bin/sh', ['-c', 'mkdir -p "$HOME" && npm install -g --prefix ~/.local "$TARBALL" --prefer-offline --no-audit --no-fund'], {
+      cwd: work,
+      env: { PATH: process.env.PATH, HOME: home, TARBALL: tarball, npm_config_cache: cache },
+    });
+    expect(install.code, install.stderr).toBe(0);
+  }, 600_000);
+
+  afterAll(() => {
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it('README documents this very install, and Node 20 without root', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    expect(readme).toContain('npm install -g --prefix ~/.local ./evalai-autoscaler-');
+    expect(readme).toContain('npm install -g --prefix ~/.local node@20');
+  });
+
+  it('the bins land in ~/.local/bin and run from there: --version and --help', async () => {
+    const env = { PATH: `${join(home, '.local', 'bin')}:${dirname(process.execPath)}:/usr/bin:/bin`, HOME: home };
+    for (const bin of ['evalai-autoscaler', 'scale-pool']) {
+      const version = await run(join(home, '.local', 'bin', bin), ['--version'], { env });
+      expect(version.code, version.stderr).toBe(0);
+      expect(version.stdout.trim()).toBe(PKG.version);
+    }
+    const help = await run('scale-pool', ['--help'], { env });
+    expect(help.code, help.stderr).toBe(0);
+    const page = /^Docs: (.+)$/m.exec(help.stdout)?.[1];
+    expect(page).toBe(join(home, '.local', 'lib', 'node_modules', 'evalai-autoscaler', 'docs', 'scale-pool.md'));
+    expect(readFileSync(page!, 'utf8')).toMatch(/^# `scale-pool`/);
+  });
+});
+

@@ -55,6 +55,20 @@ describe('scale-pool run on a Ray cluster with SLURM workers (seed 004)', () => 
     expect(slurm.calls('scancel')).toEqual([]);
   });
 
+  it('status shows a SLURM pool\'s jobs with SLURM\'s columns: job, state, partition, node, time left (not EC2\'s)', async () => {
+    const config = await poolFile();
+    ray.addPending(2);
+    expect((await runBin('scale-pool', ['run', '--config', config], { EVALAI_AUTOSCALER_STATE_DIR: dir })).code).toBe(0);
+    const [running] = slurm.startAll();
+    const r = await runBin('scale-pool', ['status', '--config', config], { EVALAI_AUTOSCALER_STATE_DIR: dir });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^ {2}JOB\s+STATE\s+SLURM\s+PARTITION\s+NODE\s+TIME LEFT\s+TYPE\s+IN STATE\s+JOBS$/m);
+    expect(r.stdout).not.toMatch(/LIFECYCLE|ZONE|\bEC2\b/);
+    expect(r.stdout).toMatch(new RegExp(`^ {2}${running}\\s+launching\\s+RUNNING\\s+cpu\\s+node${running}\\s+(59 min|1 h)\\s+cpu\\s`, 'm'));
+    const json = JSON.parse((await runBin('scale-pool', ['status', '--config', config, '--json'], { EVALAI_AUTOSCALER_STATE_DIR: dir })).stdout) as { pools: Array<{ hosts: Array<{ id: string; slurm?: Record<string, unknown> }> }> };
+    expect(json.pools[0]!.hosts.find((h) => h.id === running)!.slurm).toMatchObject({ state: 'RUNNING', partition: 'cpu', node: `node${running}` });
+  });
+
   it('a slurm backend without a ray demand is a configuration error naming the pool, exit 2, nothing run', async () => {
     const path = join(dir, 'bad.json');
     writeFileSync(

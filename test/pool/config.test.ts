@@ -109,6 +109,23 @@ describe('the pool file', () => {
     expect(() => parse({ pools: [{ ...seed002, backend: { ...seed002.backend, coordination: { type: 's3', bucket: '' } } }] })).toThrow(/field pools\[0\]\.backend\.coordination\.bucket: must not be empty/);
   });
 
+  it('two errors: both are named, on one line, instead of one and "(and 1 more)"', () => {
+    const value = { pools: [{ ...seed002, name: 'my pool', policy: { minHosts: 1 } }] };
+    expect(() => parse(value)).toThrow(/^pool\.json: field pools\[0\]\.name: must be 1-63 letters[^;]*; field pools\[0\]\.policy\.maxHosts: missing$/);
+  });
+
+  it('many errors: the first 10 are named, the rest counted', () => {
+    const value = { pools: Array.from({ length: 12 }, (_, i) => ({ ...seed002, name: `p${i}`, policy: { minHosts: 1 } })) };
+    let message = '';
+    try {
+      parse(value);
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message.match(/policy\.maxHosts: missing/g)).toHaveLength(10);
+    expect(message).toMatch(/field pools\[9\]\.policy\.maxHosts: missing \(and 2 more\)$/);
+    expect(message).not.toContain('\n');
+  });
 });
 
 /** Issue 17 item 10: EC2's documented limits and the durations, checked when the file is read (before any lock). */

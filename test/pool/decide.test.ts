@@ -35,6 +35,22 @@ function check(row: Row): void {
   for (const m of out.moves) expect(m.reason.length).toBeGreaterThan(5);
 }
 
+describe('decide: the counting line agrees with the tags status lists', () => {
+  it('hosts still tagged launching that EC2 says are running: the line says they move launching -> ready this tick', () => {
+    const hosts = ['a', 'b', 'c', 'd'].map((id) => host(id, 'launching', { since: NOW - MIN }));
+    const out = decide({ hosts, demand: demand(4), policy: policy(), history: EMPTY_HISTORY, now: NOW });
+    expect(out.why).toContain('4 counting (4 ready + 0 launching; 4 of the ready move launching -> ready this tick)');
+    expect(out.moves.map((m) => `${m.from}->${m.to}`)).toEqual(Array(4).fill('launching->ready'));
+  });
+
+  it('one host is "1 host" in the sizing line', () => {
+    const out = decide({ hosts: [host('a', 'ready')], demand: demand(0), policy: policy({ minHosts: 1 }), history: EMPTY_HISTORY, now: NOW });
+    expect(out.why).toMatch(/per host = 0 hosts, clamped to min 1;/);
+    const one = decide({ hosts: [], demand: demand(1), policy: policy({ jobsPerHost: 8 }), history: EMPTY_HISTORY, now: NOW });
+    expect(one.why).toMatch(/per host = 1 host;/);
+  });
+});
+
 describe('decide: sizing', () => {
   const rows: Row[] = [
     ['empty pool, empty queue: the minimum is kept', [], demand(0), { minHosts: 2 }, EMPTY_HISTORY, { moves: [], launches: 2, why: /clamped to min 2.*launch 2/ }],

@@ -69,7 +69,11 @@ describe('probeHost against a local server', () => {
     const closedPort = (closed.address() as AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
     const out = await probeHost(h, { urlTemplate: `http://{privateIp}:${closedPort}/status`, timeoutMs: 2_000 });
-    expect(out).toEqual({ ok: false, error: `http://127.0.0.1:${closedPort}/status: ECONNREFUSED` });
+    expect(out).toEqual({ ok: false, error: `http://127.0.0.1:${closedPort}/status: connection refused (ECONNREFUSED 127.0.0.1:${closedPort})` });
+  });
+  it('a port fetch refuses (port 1) says so, not "fetch failed"', async () => {
+    const out = await probeHost(h, { urlTemplate: 'http://{privateIp}:1/status', timeoutMs: 2_000 });
+    expect(out).toEqual({ ok: false, error: 'http://127.0.0.1:1/status: fetch refuses this port (a "bad port" of the Fetch standard): serve it on another port' });
   });
   it('no private IP: a failed probe without a request', async () => {
     expect(await probeHost(host('i-2', 'launching'), { urlTemplate: 'http://{privateIp}:1/status', timeoutMs: 100 })).toEqual({ ok: false, error: 'no privateIp for i-2' });

@@ -20,6 +20,26 @@ function cluster(more: { limit?: number; countRunning?: boolean } = {}) {
   return rayCluster({ dashboard, countRunning: more.countRunning ?? false, nodeNameOf: (h) => `p-slurm-${h.id}` });
 }
 
+describe('ray demand: a dashboard that cannot be reached says why, not "fetch failed"', () => {
+  it('a closed port: connection refused, with the code and address', async () => {
+    const port = Number(new URL(url).port);
+    await ray.stop();
+    const dashboard = rayDashboard({ url: `http://127.0.0.1:${port}`, timeoutMs: 5_000, limit: 10 });
+    const d = await rayCluster({ dashboard, countRunning: false, nodeNameOf: (h) => h.id }).demand.read();
+    expect(d).toMatchObject({ known: false });
+    expect((d as { reason: string }).reason).toContain(`Ray dashboard http://127.0.0.1:${port}/api/v0/tasks: connection refused (ECONNREFUSED 127.0.0.1:${port})`);
+    ray = new RayDashboardFake();
+    url = await ray.start();
+  });
+
+  it('port 1 (a port fetch refuses outright): says so', async () => {
+    const dashboard = rayDashboard({ url: 'http://127.0.0.1:1', timeoutMs: 5_000, limit: 10 });
+    const d = await rayCluster({ dashboard, countRunning: false, nodeNameOf: (h) => h.id }).demand.read();
+    expect((d as { reason: string }).reason).toMatch(/Ray dashboard http:\/\/127\.0\.0\.1:1\/api\/v0\/tasks: fetch refuses this port/);
+    expect((d as { reason: string }).reason).not.toContain('fetch failed');
+  });
+});
+
 describe('ray demand: the dashboard state API', () => {
   it('asks /api/v0/tasks and /api/v0/nodes with Ray\'s own query parameters', async () => {
     ray.addPending(3);

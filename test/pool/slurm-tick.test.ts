@@ -255,7 +255,7 @@ describe('scale-pool with Ray demand on SLURM workers', () => {
     const r = await runTick();
     const unhealthy = r.moves.filter((m) => m.to === 'unhealthy');
     expect(unhealthy.map((m) => m.hostId).sort()).toEqual([...ids].sort());
-    expect(unhealthy[0]!.reason).toBe('probe answers healthy: false (wall time ends in 4 min: replaced ahead of time)');
+    expect(unhealthy[0]!.reason).toBe('retired: 4 min of wall time left (replaceBefore 5 min): replaced ahead of time, cancelled once idle');
     expect(r.launches.launched).toHaveLength(4);
     // Still busy: kept until their tasks finish, then cancelled.
     expect(cancelled()).toEqual([]);

@@ -1,4 +1,5 @@
 import type { CliIO } from '../../cli/io.js';
+import { formatDuration } from '../../runtime/duration.js';
 import { ConfigError, RunError, describeError } from '../../runtime/errors.js';
 import { ExitCode } from '../../runtime/exit-codes.js';
 import type { Logger } from '../../runtime/logger.js';
@@ -29,7 +30,7 @@ export async function runDaemon({ io, intervalMs, logger, tick }: DaemonOptions)
   signals.on('SIGTERM', onSignal);
   signals.on('SIGINT', onSignal);
   try {
-    logger.info({ intervalMs }, `daemon started: a tick every ${Math.round(intervalMs / 1000)} s`);
+    logger.info({ intervalMs }, `daemon started: a tick every ${formatDuration(intervalMs)}`);
     for (let n = 1; stopBy === undefined; n += 1) {
       try {
         const code = await tick();

@@ -1,6 +1,7 @@
 import type { Demand } from '../../pool/demand/demand.js';
 import { describeCounts, stateCounts, type HostStatusRow } from '../../pool/status.js';
 import type { TickReport } from '../../pool/tick.js';
+import { counted } from '../../runtime/plural.js';
 import { cleanText } from '../../runtime/sanitize.js';
 
 /** One pool in the `run` report: the tick's report with the hosts counted by state. */
@@ -40,11 +41,12 @@ const clean = (s: string): string => cleanText(s, 300);
 
 /** The human summary of `run`: per pool, demand, desired and why, what was done, hosts by state. */
 export function formatRunHuman(report: RunPoolsReport, verbose: boolean): string {
-  const lines: string[] = [];
+  // The time first: a daemon's (or cron's appended) log is a run of these summaries.
+  const lines: string[] = [`scale-pool run ${report.startedAt.replace(/\.\d+Z$/, 'Z')}`];
   if (report.dryRun) lines.push('dry run: nothing was changed; "planned" is what a real run would do');
   for (const p of report.pools) {
     lines.push(`pool ${p.pool}: ${clean(describeDemand(p.demand))}`);
-    lines.push(`  desired: ${p.desiredHosts === null ? 'not decided' : `${p.desiredHosts} host(s)`}: ${clean(p.why)}`);
+    lines.push(`  desired: ${p.desiredHosts === null ? 'not decided' : counted(p.desiredHosts, 'host')}: ${clean(p.why)}`);
     const drains = p.moves.filter((m) => m.to === 'draining');
     const terms = p.moves.filter((m) => m.to === 'terminating');
     const verb = p.dryRun ? 'to ' : '';
@@ -56,7 +58,8 @@ export function formatRunHuman(report: RunPoolsReport, verbose: boolean): string
     );
     if (p.launches.wanted > 0) lines.push(`  launch: ${clean(p.launches.reason)}${p.launches.error ? ` (${clean(p.launches.error)})` : ''}`);
     for (const m of p.moves) {
-      if (!verbose && m.status === 'done' && m.to !== 'draining' && m.to !== 'terminating' && m.from !== 'draining') continue;
+      // Without -v, the moves a reader must see: drains, terminations, recaptures, and hosts lost to unhealthy.
+      if (!verbose && m.status === 'done' && m.to !== 'draining' && m.to !== 'terminating' && m.to !== 'unhealthy' && m.from !== 'draining') continue;
       lines.push(`  ${m.hostId} ${m.from} -> ${m.to} [${m.status}]: ${clean(m.reason)}${m.error ? ` (${clean(m.error)})` : ''}`);
     }
     for (const e of p.errors) lines.push(`  error: ${clean(e)}`);
@@ -83,10 +86,14 @@ export function formatStatusHuman(pools: readonly PoolStatus[]): string {
   const lines: string[] = [];
   for (const p of pools) {
     lines.push(`pool ${p.pool}: ${clean(describeDemand(p.demand))}`);
-    lines.push(`  desired: ${p.desiredHosts === null ? 'not decided' : `${p.desiredHosts} host(s)`}: ${clean(p.why)}`);
+    lines.push(`  desired: ${p.desiredHosts === null ? 'not decided' : counted(p.desiredHosts, 'host')}: ${clean(p.why)}`);
     lines.push(`  hosts: ${describeCounts(p.counts as never)}`);
     if (p.hosts.length > 0) {
-      const rows = [['HOST', 'STATE', 'EC2', 'TYPE', 'LIFECYCLE', 'ZONE', 'IN STATE', 'JOBS'], ...p.hosts.map((h) => [h.id, h.state, h.cloud, h.type, h.lifecycle, h.zone, h.inState, h.jobs === null ? '-' : String(h.jobs)])];
+      const jobs = (h: HostStatusRow): string => (h.jobs === null ? '-' : String(h.jobs));
+      // A SLURM pool's hosts are jobs: their scheduler's columns, not EC2's.
+      const rows = p.hosts.some((h) => h.slurm)
+        ? [['JOB', 'STATE', 'SLURM', 'PARTITION', 'NODE', 'TIME LEFT', 'TYPE', 'IN STATE', 'JOBS'], ...p.hosts.map((h) => [h.id, h.state, h.slurm?.state ?? h.cloud, h.slurm?.partition ?? '-', h.slurm?.node ?? '-', h.slurm?.timeLeft ?? '-', h.type, h.inState, jobs(h)])]
+        : [['HOST', 'STATE', 'EC2', 'TYPE', 'LIFECYCLE', 'ZONE', 'IN STATE', 'JOBS'], ...p.hosts.map((h) => [h.id, h.state, h.cloud, h.type, h.lifecycle, h.zone, h.inState, jobs(h)])];
       const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
       for (const r of rows) lines.push(`  ${r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()}`);
     }

@@ -1,5 +1,6 @@
 import type { Shell, ShellResult } from '../../cli/run-shell.js';
 import { describeError } from '../../runtime/errors.js';
+import { counted } from '../../runtime/plural.js';
 import { ExitCode, signalExitCode, type ExitCodeValue } from '../../runtime/exit-codes.js';
 import type { Logger } from '../../runtime/logger.js';
 import { withAbandonment } from '../../runtime/watchdog.js';
@@ -131,7 +132,7 @@ export function logTick(logger: Logger, r: TickReport): void {
     if (l.status === 'failed' || l.status === 'refused') logger.warn(fields, l.reason);
     else logger.info(fields, l.reason);
   }
-  if (r.terminated.length > 0) logger.info({ pool, terminated: r.terminated }, `TerminateInstances sent for ${r.terminated.length} host(s)`);
+  if (r.terminated.length > 0) logger.info({ pool, terminated: r.terminated }, `TerminateInstances sent for ${counted(r.terminated.length, 'host')}`);
   for (const e of r.errors) logger.error({ pool }, e);
 }
 

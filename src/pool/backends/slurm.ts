@@ -90,6 +90,7 @@ export function jobToHost(job: SlurmJob, records: HostRecords, now: number): Hos
   if (type) host.instanceType = type;
   if (cloud === 'running' && job.endTime) host.endsAt = job.endTime;
   if (job.nodes) host.privateIp = job.nodes;
+  host.slurm = { state: job.state, ...(job.nodes ? { node: job.nodes } : {}) };
   return host;
 }
 
@@ -173,6 +174,11 @@ export function slurmBackend(options: SlurmBackendOptions): PoolBackend & { warn
       const r = records();
       const t = now();
       const hosts = jobs.map((j) => jobToHost(j, r, t));
+      // The partition the job was submitted to (its type's, else the backend's), for `status`.
+      for (const h of hosts) {
+        const partition = config.workerTypes.find((w) => w.name === h.instanceType)?.partition ?? config.partition;
+        if (partition && h.slurm) h.slurm.partition = partition;
+      }
       // A job the file knows but squeue no longer shows has ended: shown once as terminated, so the move is recorded.
       for (const [id, rec] of r) {
         if (lastListed.has(id) || rec.state === 'terminated') continue;
@@ -261,6 +267,6 @@ export function withWallTime(probe: (h: Host) => Promise<ProbeResult | null>, op
     if (!answer?.ok || !answer.healthy || host.endsAt === undefined) return answer;
     const left = host.endsAt - opts.now();
     if (left > opts.replaceBeforeMs) return answer;
-    return { ...answer, healthy: false, note: `wall time ends in ${formatDuration(Math.max(0, left))}: replaced ahead of time` };
+    return { ...answer, healthy: false, note: `retired: ${formatDuration(Math.max(0, left))} of wall time left (replaceBefore ${formatDuration(opts.replaceBeforeMs)}): replaced ahead of time, cancelled once idle` };
   };
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { describeIssues } from '../../evalai/validate.js';
-import { describeError } from '../../runtime/errors.js';
+import { describeFetchError } from '../../runtime/fetch-error.js';
 import { formatDuration } from '../../runtime/duration.js';
 
 /**
@@ -110,8 +110,7 @@ export function rayDashboard(options: RayDashboardOptions) {
     } catch (err) {
       const name = (err as { name?: string }).name;
       if (name === 'TimeoutError' || name === 'AbortError') throw new RayDashboardError(`${where}: no answer within ${formatDuration(options.timeoutMs)}`);
-      const cause = (err as { cause?: { code?: string } }).cause?.code;
-      throw new RayDashboardError(`${where}: ${cause ?? describeError(err)}`);
+      throw new RayDashboardError(`${where}: ${describeFetchError(err)}`);
     }
     let json: unknown;
     try {
