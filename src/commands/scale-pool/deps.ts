@@ -16,6 +16,8 @@ export function poolDeps(setup: PoolSetup, shell: Shell, sleep?: (ms: number) =>
     hostsFileOf: (pool) => poolHostsPath(setup.stateDir, setup.spec.targetKey, pool),
     concurrency: setup.common.concurrency,
     maxPages: setup.common.maxPages,
+    readOnly: setup.common.dryRun,
+    interrupted: () => shell.deadline.interruptedBy,
     transport: () => {
       const evalai = setup.evalai;
       if (!evalai) throw new Error('no EvalAI configuration for an evalai demand');

@@ -20,6 +20,10 @@ export interface PoolDeps {
   transport: () => Transport;
   concurrency: number;
   maxPages: number;
+  /** A dry run or `status`: a SLURM pool's hosts file is only read. */
+  readOnly?: boolean;
+  /** The signal the run got, if any: a SLURM pool starts no sbatch or scancel after it. */
+  interrupted?: () => string | undefined;
 }
 
 /** What one tick of a pool needs from the outside: where hosts live, what demand is, how hosts are probed. */
@@ -41,7 +45,7 @@ export function buildPoolParts(pool: PoolConfig, deps: PoolDeps): PoolParts {
   const demand = pool.demand;
   assertBuildable(pool);
   if (backend.type === 'slurm' && demand.type === 'ray') {
-    const hpc = slurmRayPool({ pool: pool.name, demand, backend, statePath: deps.hostsFileOf(pool.name), now: Date.now });
+    const hpc = slurmRayPool({ pool: pool.name, demand, backend, statePath: deps.hostsFileOf(pool.name), now: Date.now, ...(deps.readOnly ? { readOnly: true } : {}), ...(deps.interrupted ? { interrupted: deps.interrupted } : {}) });
     return { backend: hpc.backend, demand: hpc.demand, probe: hpc.probe, warnings: hpc.backend.warnings };
   }
   if (backend.type !== 'ec2' || demand.type === 'ray') throw new Error('unreachable: assertBuildable let an unknown pairing through');
