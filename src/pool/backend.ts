@@ -55,4 +55,9 @@ export interface PoolBackend {
   writeStates(moves: readonly Move[]): Promise<void>;
   /** Re-checks each host (still the pool's, and the recheck hook), records the move, then terminates. */
   terminate(items: readonly TerminateItem[], recheck?: Recheck): Promise<TerminateOutcome>;
+  /**
+   * A dry run's check of what a launch would send, without launching (SLURM: `sbatch --test-only`):
+   * the scheduler's answer, or the error the real launch would meet. Absent: nothing to check.
+   */
+  validateLaunch?(count: number): Promise<{ answer: string } | { error: string }>;
 }

@@ -142,6 +142,14 @@ export async function tick(input: TickInput): Promise<TickReport> {
   if (dryRun) {
     report.moves = decision.moves.map((m) => reported.get(m)!);
     if (launchCount > 0) report.launches.status = 'planned';
+    // A dry run asks the backend whether the launch would go through (sbatch --test-only), when it can tell.
+    if (launchCount > 0 && backend.validateLaunch) {
+      const check = await backend.validateLaunch(launchCount).catch((err: unknown) => ({ error: describeError(err) }));
+      if ('error' in check) {
+        Object.assign(report.launches, { status: 'failed', error: check.error });
+        fail(`launch: ${check.error}`);
+      } else report.launches.reason += `; ${check.answer}`;
+    }
     return report;
   }
 

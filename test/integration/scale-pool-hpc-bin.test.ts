@@ -181,6 +181,18 @@ describe('scale-pool run on a Ray cluster with SLURM workers (seed 004)', () => 
     expect(last.stdout).toMatch(/configuration error: backend\.user is "alice", but job\(s\) 1001, 1002, 1003 that sbatch submitted for pool raypool never appeared in squeue --user=alice/);
     expect(slurm.calls('sbatch')).toHaveLength(3);
   }, 60_000);
+
+  it('run --dry-run checks the launch with sbatch --test-only: a bad partition fails as the real run would (exit 1), nothing is submitted', async () => {
+    const config = await poolFile({ partition: 'gpuu' });
+    ray.addPending(6);
+    const r = await runBin('scale-pool', ['run', '--config', config, '--dry-run', '--json'], { EVALAI_AUTOSCALER_STATE_DIR: dir });
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout) as { pools: Array<{ launches: { status: string; error: string } }> };
+    expect(report.pools[0]!.launches.status).toBe('failed');
+    expect(report.pools[0]!.launches.error).toMatch(/sbatch --test-only: exit 1: sbatch: error: invalid partition specified: gpuu/);
+    expect(slurm.read().jobs).toEqual([]);
+    expect(slurm.calls('sbatch').map((c) => c.args[0])).toEqual(['--test-only']);
+  }, 60_000);
 });
 
 function readdirHosts(stateDir: string): string {

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { rayNodeName } from '../../src/pool/backends/slurm.js';
+import { rayNodeName, renderJobScript, sbatchArgs } from '../../src/pool/backends/slurm.js';
 import { slurmRayPool } from '../../src/pool/backends/slurm-ray.js';
 import { parsePoolFile, type PoolConfig, type RayDemandConfig, type SlurmBackendConfig } from '../../src/pool/config.js';
 import { EMPTY_TICK_STATE, tick, type PoolTickState, type TickReport } from '../../src/pool/tick.js';
@@ -547,5 +547,30 @@ describe('every scancel asks Ray again; nothing leaves after a signal', () => {
     const ids = poolJobs().map((j) => j.id);
     expect(r.moves.filter((m) => m.to === 'terminating').map((m) => [m.hostId, m.status, m.error])).toEqual(ids.map((id) => [id, 'refused', 'SIGINT received before scancel: not sent, the next run decides again']));
     expect(slurm.calls('scancel')).toEqual([]);
+  });
+
+  it('a dry run of `run` sends sbatch --test-only with the same options and script and reports its answer; a bad partition fails the launch line', async () => {
+    const url = await ray.start();
+    const dry = (backend: Record<string, unknown>) => {
+      pool = poolFile(url, {}, backend);
+      wiring = slurmRayPool({ pool: POOL, demand: pool.demand as RayDemandConfig, backend: pool.backend as SlurmBackendConfig, statePath: slurm.statePath, now: () => slurm.nowMs, readOnly: true, validateLaunches: true });
+    };
+    dry({});
+    ray.addPending(8);
+    const ok = await runTick(true);
+    expect(ok.failed).toBe(false);
+    expect(ok.launches).toMatchObject({ wanted: 4, status: 'planned' });
+    expect(ok.launches.reason).toMatch(/; sbatch --test-only for 4 job\(s\): sbatch: Job 1001 to start at .* in partition cpu$/);
+    const test = slurm.calls('sbatch')[0]!;
+    expect(test.args).toEqual(['--test-only', ...sbatchArgs(POOL, pool.backend as SlurmBackendConfig, (pool.backend as SlurmBackendConfig).workerTypes[0]!, `${slurm.dir}/state/slurm-logs/${POOL}`)]);
+    expect(test.stdin).toBe(renderJobScript(POOL, pool.backend as SlurmBackendConfig, (pool.backend as SlurmBackendConfig).workerTypes[0]!));
+
+    dry({ partition: 'gpuu' });
+    const bad = await runTick(true);
+    expect(bad.failed).toBe(true);
+    expect(bad.launches.status).toBe('failed');
+    expect(bad.errors).toEqual([expect.stringMatching(/^launch: \/.*\/sbatch --test-only: exit 1: sbatch: error: invalid partition specified: gpuu \| sbatch: error: Batch job submission failed: Invalid partition name specified$/)]);
+    expect(poolJobs()).toEqual([]);
+    expect(existsSync(slurm.statePath)).toBe(false);
   });
 });

@@ -1,4 +1,4 @@
-import { CommandError, type Exec } from '../../runtime/exec.js';
+import { CommandError, stderrSummary, type Exec } from '../../runtime/exec.js';
 
 /**
  * sbatch, squeue and scancel as the SLURM backend calls them: the exact arguments, the parsing of
@@ -93,6 +93,12 @@ export function slurmCommands(options: SlurmCommandOptions) {
       const id = stdout.trim().split(/\r?\n/).pop()?.split(';')[0]?.trim() ?? '';
       if (!/^\d+(_\d+)?$/.test(id)) throw new CommandError(`sbatch --parsable: no job id in its output (${JSON.stringify(stdout.trim().slice(0, 100))})`, paths.sbatch, 0, '');
       return id;
+    },
+
+    /** `sbatch --test-only` with the same options and script: SLURM's answer (when and where it would start); throws what sbatch says otherwise. */
+    async testOnly(args: readonly string[], script: string): Promise<string> {
+      const { stdout, stderr } = await exec(paths.sbatch, ['--test-only', ...args], { timeoutMs, input: script });
+      return stderrSummary(stderr) || stderrSummary(stdout) || 'accepted';
     },
 
     /** Cancels these jobs, and only if they still carry `name` and belong to the user. */

@@ -21,6 +21,8 @@ export interface SlurmRayPoolOptions {
   readOnly?: boolean;
   /** The signal the run got, if any: no sbatch or scancel starts after it. */
   interrupted?: () => string | undefined;
+  /** `run --dry-run`: launches are checked with sbatch --test-only. */
+  validateLaunches?: boolean;
 }
 
 /**
@@ -39,6 +41,7 @@ export function slurmRayPool(options: SlurmRayPoolOptions): { backend: PoolBacke
     ...(options.exec ? { exec: options.exec } : {}),
     ...(options.readOnly ? { readOnly: true } : {}),
     ...(options.interrupted ? { interrupted: options.interrupted } : {}),
+    ...(options.validateLaunches ? { validateLaunches: true } : {}),
   });
   return { backend, demand: cluster.demand, probe: withWallTime(cluster.probe, { replaceBeforeMs: options.backend.replaceBefore, now: options.now }) };
 }

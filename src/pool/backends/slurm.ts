@@ -49,6 +49,8 @@ export interface SlurmBackendOptions {
   busy?: (host: Host) => Promise<string | null>;
   /** Where worker logs go when the pool file sets no `output`: `<logDir>/%j.out`. */
   logDir?: string;
+  /** `run --dry-run`: a launch the tick would make is checked with `sbatch --test-only`. */
+  validateLaunches?: boolean;
 }
 
 export const jobName = (pool: string): string => `${pool}-worker`;
@@ -311,6 +313,20 @@ export function slurmBackend(options: SlurmBackendOptions): PoolBackend & { warn
     },
 
     writeStates,
+
+    ...(options.validateLaunches
+      ? {
+          async validateLaunch(count: number): Promise<{ answer: string } | { error: string }> {
+            const type = config.workerTypes[0]!;
+            try {
+              const answer = await commands.testOnly(sbatchArgs(pool, config, type, logDir), renderJobScript(pool, config, type));
+              return { answer: `sbatch --test-only for ${count} job(s): ${answer}` };
+            } catch (err) {
+              return { error: describeError(err) };
+            }
+          },
+        }
+      : {}),
 
     async terminate(items: readonly TerminateItem[], recheck?: Recheck): Promise<TerminateOutcome> {
       const out: TerminateOutcome = { terminated: [], refused: [] };

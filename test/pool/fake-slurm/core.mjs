@@ -54,14 +54,15 @@ export function handle(table, command, args, stdin, env = {}) {
 }
 
 function sbatch(table, args, stdin) {
+  if (args.includes('--test-only')) {
+    if (!stdin || !stdin.startsWith('#!')) return { code: 1, stdout: '', stderr: 'sbatch: error: This does not look like a batch script.\n' };
+    const partition = option(args, 'partition');
+    if (partition && !(table.partitions ?? ['cpu', 'gpu']).includes(partition)) return { code: 1, stdout: '', stderr: `sbatch: error: invalid partition specified: ${partition}\nsbatch: error: Batch job submission failed: Invalid partition name specified\n` };
+    return { code: 0, stdout: '', stderr: `sbatch: Job ${table.seq + 1} to start at ${new Date(table.now * 1000).toISOString().slice(0, 19)} using 1 processors on nodes node1 in partition ${partition ?? 'cpu'}\n` };
+  }
   if (!args.includes('--parsable')) return { code: 1, stdout: '', stderr: 'fake sbatch: the pool always asks for --parsable\n' };
   if (!stdin || !stdin.startsWith('#!')) return { code: 1, stdout: '', stderr: 'sbatch: error: This does not look like a batch script.  The first\nsbatch: error: line must start with #! followed by the path to an interpreter.\n' };
   const time = option(args, 'time');
-  if (args.includes('--test-only')) {
-    const partition = option(args, 'partition');
-    if (partition && (table.partitions ?? ['cpu', 'gpu']).indexOf(partition) < 0) return { code: 1, stdout: '', stderr: 'sbatch: error: invalid partition specified: ' + partition + '\nsbatch: error: Batch job submission failed: Invalid partition name specified\n' };
-    return { code: 0, stdout: '', stderr: `sbatch: Job ${table.seq + 1} to start at ${new Date(table.now * 1000).toISOString().slice(0, 19)} using 1 processors on nodes node1 in partition ${partition ?? 'cpu'}\n` };
-  }
   table.seq += 1;
   const id = String(table.seq);
   table.jobs.push({
