@@ -84,13 +84,13 @@ function sbatch(table, args, stdin) {
 
 function squeue(table, args, env) {
   const user = option(args, 'user');
+  const jobs = table.jobs.filter((j) => table.ignoreUser || !user || j.user === user);
+  if (args.includes('--json') && !table.json) return { code: 1, stdout: '', stderr: "squeue: unrecognized option '--json'\nTry \"squeue --help\" for more information\n" };
   if (table.empty && table.empty.squeue) {
     delete table.empty.squeue;
     return { code: 0, stdout: args.includes('--json') ? JSON.stringify({ jobs: [], errors: [] }) : '', stderr: '' };
   }
-  const jobs = table.jobs.filter((j) => table.ignoreUser || !user || j.user === user);
   if (args.includes('--json')) {
-    if (!table.json) return { code: 1, stdout: '', stderr: "squeue: unrecognized option '--json'\nTry \"squeue --help\" for more information\n" };
     // data_parser v0.0.40 shapes: states as lists, times as {set, infinite, number}.
     const t = (n) => ({ set: n > 0, infinite: false, number: n });
     return {
