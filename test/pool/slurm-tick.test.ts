@@ -414,6 +414,22 @@ describe('SLURM jobs are not forgotten on one bad answer', () => {
     expect(r.launches.launched).toHaveLength(1);
   });
 
+  it('a job recorded as ended that SLURM lists alive again (PREEMPTED, then requeued under the same id) is adopted again, not cancelled as a terminate retry', async () => {
+    const ids = await fourReady({ minHosts: 4 });
+    const setState = (state: string) =>
+      slurm.update((t) => {
+        t.jobs.find((j) => j.id === ids[2])!.state = state;
+      });
+    setState('PREEMPTED');
+    const ended = await runTick();
+    expect(ended.moves.filter((m) => m.hostId === ids[2]).map((m) => [m.to, m.reason])).toEqual([['terminated', 'instance gone: SLURM says PREEMPTED']]);
+    setState('PENDING');
+    slurm.advance(MIN);
+    const back = await runTick();
+    // Adopted as any pool job waiting in the queue (which the decision may then drop as surplus), not "terminate again".
+    expect(back.moves.find((m) => m.hostId === ids[2])).toMatchObject({ from: 'untracked', to: 'launching', reason: 'orphan: pool tag without a state tag, pending: adopted as launching' });
+  });
+
   it('a finished job squeue --json still lists (MinJobAge) is recorded terminated once, then never shown as untracked', async () => {
     const ids = await fourReady({ minHosts: 4 });
     slurm.update((t) => {

@@ -228,6 +228,11 @@ export function slurmBackend(options: SlurmBackendOptions): PoolBackend & { warn
         }
         // A finished job squeue still lists (MinJobAge) is recorded once as terminated, then left out.
         if (FINAL_STATES.has(job.state) && (!rec || rec.state === 'terminated')) continue;
+        // Taken as ended (squeue had not listed it for minutes, no sacct), yet listed alive again: adopted anew, never cancelled for it.
+        if (rec?.state === 'terminated') {
+          r.delete(job.id);
+          changed = true;
+        }
         hosts.push(jobToHost(job, r, t));
       }
 
