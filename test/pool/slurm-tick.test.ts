@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { rayNodeName, renderJobScript, sbatchArgs } from '../../src/pool/backends/slurm.js';
+import { slurmCommands } from '../../src/pool/backends/slurm-commands.js';
 import { slurmRayPool } from '../../src/pool/backends/slurm-ray.js';
 import { parsePoolFile, type PoolConfig, type RayDemandConfig, type SlurmBackendConfig } from '../../src/pool/config.js';
 import { EMPTY_TICK_STATE, tick, type PoolTickState, type TickReport } from '../../src/pool/tick.js';
@@ -351,6 +352,13 @@ describe('scale-pool with Ray demand on SLURM workers', () => {
     const r = await runTick();
     expect(r.failed).toBe(true);
     expect(r.errors[0]).toBe('observe: squeue: cannot run: not found on PATH=/usr/bin:/bin; set backend.commands.squeue to its full path (`command -v squeue` in a login shell), or PATH in the crontab');
+  });
+});
+
+describe('a SLURM command that cannot be started names the field to fix', () => {
+  it('a full path that does not exist: the message names backend.commands.<name>', async () => {
+    const commands = slurmCommands({ exec, paths: { sbatch: '/opt/site/bin/sbatch-wrapper', squeue: 'squeue', scancel: 'scancel' }, timeoutMs: 20_000, user: 'alice', squeueOutput: 'json' });
+    await expect(commands.sbatch([], '#!/bin/sh\n')).rejects.toThrow('/opt/site/bin/sbatch-wrapper: cannot run: not found; check backend.commands.sbatch');
   });
 });
 

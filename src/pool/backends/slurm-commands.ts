@@ -44,7 +44,8 @@ function explained(exec: Exec, paths: Record<string, string | undefined>): Exec 
     } catch (err) {
       if (err instanceof CommandError && err.notStarted) {
         const field = Object.entries(paths).find(([, p]) => p === command)?.[0];
-        if (field) throw new CommandError(`${err.message}; set backend.commands.${field} to its full path (\`command -v ${field}\` in a login shell), or PATH in the crontab`, command, null, '', true);
+        const hint = command.includes('/') ? `check backend.commands.${field}` : `set backend.commands.${field} to its full path (\`command -v ${field}\` in a login shell), or PATH in the crontab`;
+        if (field) throw new CommandError(`${err.message}; ${hint}`, command, null, '', true);
       }
       throw err;
     }
