@@ -82,8 +82,8 @@ export const exec: Exec = (command, args, options) =>
       if (!settle()) return;
       const pid = child.pid;
       killGroup(pid, 'SIGTERM');
-      // Whatever ignores SIGTERM gets SIGKILL; the timer does not keep the process alive.
-      setTimeout(() => killGroup(pid, 'SIGKILL'), KILL_GRACE_MS).unref();
+      // Whatever ignores SIGTERM gets SIGKILL (the timer holds the process that long, so it is always sent).
+      setTimeout(() => killGroup(pid, 'SIGKILL'), KILL_GRACE_MS);
       // A grandchild may hold the pipes open: stop reading them rather than wait.
       child.stdout.destroy();
       child.stderr.destroy();

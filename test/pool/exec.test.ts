@@ -60,6 +60,24 @@ describe('exec: a hung command is killed with everything it started', () => {
     }
   }, 30_000);
 
+  it('a child that ignores SIGTERM gets SIGKILL after the grace', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'exec-group-'));
+    const pidFile = join(dir, 'child.pid');
+    const wrapper = join(dir, 'sbatch');
+    writeFileSync(wrapper, `#!/bin/sh\ntrap '' TERM\nsleep 1000 &\necho $! > ${pidFile}\nwait\n`);
+    chmodSync(wrapper, 0o755);
+    let child: number | undefined;
+    try {
+      await expect(exec(wrapper, [], { timeoutMs: 1_000 })).rejects.toThrow(/no answer within 1 s/);
+      child = Number(readFileSync(pidFile, 'utf8').trim());
+      for (let i = 0; i < 400 && alive(child); i += 1) await new Promise((r) => setTimeout(r, 50));
+      expect(alive(child)).toBe(false);
+    } finally {
+      if (child && alive(child)) process.kill(child, 'SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 40_000);
+
   it('a bare command name not on PATH: the message names the PATH it was looked for on', async () => {
     await expect(exec('no-such-squeue-here', [], { timeoutMs: 20_000, env: { PATH: '/usr/bin:/bin' } })).rejects.toThrow('no-such-squeue-here: cannot run: not found on PATH=/usr/bin:/bin');
   });
