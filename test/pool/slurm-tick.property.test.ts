@@ -64,7 +64,7 @@ afterAll(async () => {
 });
 
 describe('scale-pool on SLURM with Ray demand, under random demand and faults', () => {
-  it('never above max, never below min, foreign jobs untouched, no busy worker cancelled, converges', async () => {
+  it('never above max, never below min, foreign jobs untouched, no busy worker cancelled, the report equals what was sent, converges', async () => {
     const policyArb = fc.record({ minHosts: fc.integer({ min: 0, max: 2 }), extra: fc.integer({ min: 1, max: 5 }), jobsPerHost: fc.integer({ min: 1, max: 4 }), maxLaunchesPerTick: fc.integer({ min: 1, max: 4 }), squeueJson: fc.boolean(), ignoreUser: fc.boolean() });
     await fc.assert(
       fc.asyncProperty(policyArb, fc.array(stepArb, { minLength: 5, maxLength: 20 }), fc.integer({ min: 0, max: 30 }), async (p, steps, steadyN) => {
@@ -100,6 +100,7 @@ describe('scale-pool on SLURM with Ray demand, under random demand and faults', 
             slurm.addForeign({ user: 'bob', name: `${POOL}-worker`, comment: `evalai-autoscaler:pool=${POOL} type=cpu` }),
           ];
           let hang: 'none' | 'lost' | 'submitted' = 'none';
+          const sent = { submitted: [] as string[], cancelled: [] as string[] };
           // scancel is watched as it happens: no busy worker, no foreign job.
           const exec: Exec = async (command, args, options) => {
             if (command === 'sbatch' && hang !== 'none') {
@@ -117,7 +118,11 @@ describe('scale-pool on SLURM with Ray demand, under random demand and faults', 
                 if (busy > 0) violations.push(`scancel of job ${id} whose Ray node runs ${busy} task(s)`);
               }
             }
-            return slurm.exec(command, args, options);
+            const out = await slurm.exec(command, args, options);
+            // What went out and was answered, to compare with the tick's report.
+            if (command === 'sbatch') sent.submitted.push(out.stdout.trim());
+            if (command === 'scancel') sent.cancelled.push(...args.filter((a) => !a.startsWith('--')));
+            return out;
           };
           const wiring = slurmRayPool({ pool: POOL, demand: file.demand as RayDemandConfig, backend: file.backend as SlurmBackendConfig, statePath: slurm.statePath, now: () => slurm.nowMs, exec });
           let state: PoolTickState = EMPTY_TICK_STATE;
@@ -177,11 +182,16 @@ describe('scale-pool on SLURM with Ray demand, under random demand and faults', 
             else if (s.slurmFault === 'sbatchHangSubmitted') hang = 'submitted';
             else if (s.slurmFault !== 'none') slurm.failNext(s.slurmFault, `${s.slurmFault}: error: Socket timed out on send/recv operation`);
             ray.mode = s.dashboard;
+            sent.submitted = [];
+            sent.cancelled = [];
             const r = await runOne();
             slurm.update((t) => {
               t.fail = {};
               t.empty = {};
             });
+            // The report equals what was sent: every job sbatch answered with, every scancel that went through.
+            if (JSON.stringify(r.launches.launched) !== JSON.stringify(sent.submitted)) violations.push(`tick ${k}: report says launched ${r.launches.launched.join(',')}, sbatch answered ${sent.submitted.join(',')}`);
+            if (JSON.stringify([...r.terminated].sort()) !== JSON.stringify([...sent.cancelled].sort())) violations.push(`tick ${k}: report says terminated ${r.terminated.join(',')}, scancel sent ${sent.cancelled.join(',')}`);
             hang = 'none';
             ray.mode = 'ok';
             if (counting() > policy.maxHosts) violations.push(`tick ${k}: ${counting()} counting > max ${policy.maxHosts}`);
