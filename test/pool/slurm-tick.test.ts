@@ -418,8 +418,25 @@ describe('SLURM jobs are not forgotten on one bad answer', () => {
       slurm.advance(2 * MIN);
     }
     const r = await runTick();
-    expect(r.moves.filter((m) => m.to === 'terminated').map((m) => [m.hostId, m.reason])).toEqual([[ids[0], 'instance gone: squeue has not listed it in 4 listing(s) over 6 min and there is no sacct to ask: taken as ended']]);
+    expect(r.moves.filter((m) => m.to === 'terminated').map((m) => [m.hostId, m.reason])).toEqual([[ids[0], 'instance gone: squeue has not listed it in 4 listing(s) over 6 min and sacct has no answer: taken as ended']]);
     expect(r.launches.launched).toHaveLength(1);
+  });
+
+  it('a job squeue does not list but sacct says RUNNING is kept for good; one sacct does not know follows the squeue rule', async () => {
+    const ids = await fourReady({ minHosts: 4 });
+    const [alive, unknown] = [ids[0]!, ids[1]!];
+    slurm.update((t) => {
+      // squeue drops both (a lagging or partial listing); sacct still knows the first, running, and not the second.
+      t.history = t.jobs.filter((j) => j.id === alive);
+      t.jobs = t.jobs.filter((j) => j.id !== alive && j.id !== unknown);
+    });
+    const moves: Array<[string, string]> = [];
+    for (let k = 0; k < 5; k += 1) {
+      const r = await runTick();
+      moves.push(...r.moves.filter((m) => m.to === 'terminated').map((m): [string, string] => [m.hostId, m.reason]));
+      slurm.advance(2 * MIN);
+    }
+    expect(moves).toEqual([[unknown, 'instance gone: squeue has not listed it in 4 listing(s) over 6 min and sacct has no answer: taken as ended']]);
   });
 
   it('a job recorded as ended that SLURM lists alive again (PREEMPTED, then requeued under the same id) is adopted again, not cancelled as a terminate retry', async () => {

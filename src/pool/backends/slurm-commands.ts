@@ -109,9 +109,9 @@ export function slurmCommands(options: SlurmCommandOptions) {
     },
 
     /**
-     * The final state sacct records for each of these jobs (only jobs it says ended are in the
-     * map), or null when there is no usable sacct (not installed, accounting disabled, failing):
-     * then only squeue can tell.
+     * The state sacct records for each of these jobs (a job it does not know is not in the map),
+     * or null when there is no usable sacct (not installed, accounting disabled, failing): then
+     * only squeue can tell.
      */
     async sacct(ids: readonly string[]): Promise<Map<string, string> | null> {
       if (!paths.sacct || ids.length === 0) return paths.sacct ? new Map() : null;
@@ -209,7 +209,7 @@ export function parseSqueueFormat(stdout: string, user?: string): SlurmJob[] {
   return out;
 }
 
-/** sacct --parsable2 lines `<id>|<state>` (steps `<id>.batch` are skipped; "CANCELLED by 1000" is CANCELLED). */
+/** sacct --parsable2 lines `<id>|<state>`: each job's base state (steps `<id>.batch` are skipped; "CANCELLED by 1000" is CANCELLED). */
 export function parseSacct(stdout: string, ids: readonly string[]): Map<string, string> {
   const wanted = new Set(ids);
   const out = new Map<string, string>();
@@ -217,7 +217,7 @@ export function parseSacct(stdout: string, ids: readonly string[]): Map<string, 
     const [id, state] = line.split('|');
     if (!id || !state || !wanted.has(id.trim())) continue;
     const base = state.trim().split(/\s+/)[0] ?? '';
-    if (FINAL_STATES.has(base)) out.set(id.trim(), base);
+    if (base) out.set(id.trim(), base);
   }
   return out;
 }

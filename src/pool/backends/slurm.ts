@@ -247,9 +247,9 @@ export function slurmBackend(options: SlurmBackendOptions): PoolBackend & { warn
       const ended = missing.length > 0 ? await commands.sacct(missing.map(([id]) => id)) : new Map<string, string>();
       const neverSeen: string[] = [];
       for (const [id, rec] of missing) {
-        const final = ended?.get(id);
-        if (final) {
-          hosts.push({ ...missingHost(id, rec, `sacct says ${final}`, t), cloud: 'terminated' });
+        const accounted = ended?.get(id);
+        if (accounted && FINAL_STATES.has(accounted)) {
+          hosts.push({ ...missingHost(id, rec, `sacct says ${accounted}`, t), cloud: 'terminated' });
           continue;
         }
         rec.misses = (rec.misses ?? 0) + 1;
@@ -258,11 +258,13 @@ export function slurmBackend(options: SlurmBackendOptions): PoolBackend & { warn
         const never = rec.submitted !== undefined && rec.seenAt === undefined;
         if (never && rec.misses >= NEVER_SEEN_LISTINGS && t - rec.submitted! >= NEVER_SEEN_GRACE_MS) neverSeen.push(id);
         const away = `${rec.misses} listing(s) over ${formatDuration(t - rec.missingSince)}`;
-        if (!never && ended === null && rec.misses >= GONE_LISTINGS && t - rec.missingSince >= GONE_GRACE_MS) {
-          hosts.push({ ...missingHost(id, rec, `squeue has not listed it in ${away} and there is no sacct to ask: taken as ended`, t), cloud: 'terminated' });
+        // sacct saying the job is alive (PENDING, RUNNING, …) keeps it; sacct knowing nothing of it is no answer.
+        if (!never && accounted === undefined && rec.misses >= GONE_LISTINGS && t - rec.missingSince >= GONE_GRACE_MS) {
+          hosts.push({ ...missingHost(id, rec, `squeue has not listed it in ${away} and sacct has no answer: taken as ended`, t), cloud: 'terminated' });
           continue;
         }
-        hosts.push(missingHost(id, rec, `squeue did not list it (${away}; last seen ${never ? 'never' : lastKnownState(rec)}): kept until SLURM says it ended`, t));
+        const sacctSays = accounted ? `; sacct says ${accounted}` : '';
+        hosts.push(missingHost(id, rec, `squeue did not list it (${away}; last seen ${never ? 'never' : lastKnownState(rec)}${sacctSays}): kept until SLURM says it ended`, t));
       }
       if (changed && !options.readOnly) writeHostRecords(statePath, r);
       if (neverSeen.length > 0) {
