@@ -228,7 +228,7 @@ export function slurmBackend(options: SlurmBackendOptions): PoolBackend & { warn
         }
         // A finished job squeue still lists (MinJobAge) is recorded once as terminated, then left out.
         if (FINAL_STATES.has(job.state) && (!rec || rec.state === 'terminated')) continue;
-        // Taken as ended (squeue had not listed it for minutes, no sacct), yet listed alive again: adopted anew, never cancelled for it.
+        // Recorded as ended, yet listed alive again (a PREEMPTED job requeued under its id): adopted anew, not scancelled as a retry.
         if (rec?.state === 'terminated') {
           r.delete(job.id);
           changed = true;
