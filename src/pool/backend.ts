@@ -39,6 +39,8 @@ export interface LaunchOutcome {
   roomAtMax?: number;
   /** Why fewer than wanted were allowed (the re-count, the live cap), for the report. */
   limitedBy?: string;
+  /** What a dry run's check answered (sbatch --test-only), for the report. */
+  note?: string;
 }
 
 /** An instance of the pool launched by another scheduler (only reported without coordination). */
@@ -84,8 +86,8 @@ export interface PoolBackend {
   /** Re-counts from the cloud, then launches at most `count` without passing `maxHosts` (ready + launching). */
   launch(count: number, opts: LaunchOptions): Promise<LaunchOutcome>;
   /**
-   * A dry run's launch: asks the cloud whether the launch it would make is allowed (EC2 DryRun),
-   * records and launches nothing. Backends without one only plan.
+   * A dry run's launch: asks the cloud whether the launch it would make is allowed (EC2 DryRun,
+   * SLURM `sbatch --test-only`), records and launches nothing. Backends without one only plan.
    */
   validateLaunch?(count: number, opts: LaunchOptions): Promise<LaunchOutcome>;
   /** Records state moves on the hosts (batched). */

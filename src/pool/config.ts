@@ -103,6 +103,8 @@ const commandPaths = z.strictObject({
   sbatch: text.default('sbatch'),
   squeue: text.default('squeue'),
   scancel: text.default('scancel'),
+  /** Asked whether a job squeue no longer lists has ended; a site without it is fine. */
+  sacct: text.default('sacct'),
 });
 
 const slurmBackend = z
@@ -126,7 +128,7 @@ const slurmBackend = z
     ray: text.default('ray'),
     /** sbatch --output; %j is the job id. */
     output: text.optional(),
-    commands: commandPaths.default({ sbatch: 'sbatch', squeue: 'squeue', scancel: 'scancel' }),
+    commands: commandPaths.default({ sbatch: 'sbatch', squeue: 'squeue', scancel: 'scancel', sacct: 'sacct' }),
     /** Each sbatch/squeue/scancel call is killed after this. */
     commandTimeout: positiveDuration.default(30_000),
     /** squeue --json (Slurm 21.08+) or a fixed --format; auto tries --json and falls back. */

@@ -155,12 +155,13 @@ export async function tick(input: TickInput): Promise<TickReport> {
   if (dryRun) {
     report.moves = decision.moves.map((m) => reported.get(m)!);
     if (launchCount > 0) report.launches.status = 'planned';
-    // A dry run asks the cloud whether the launch would be allowed (EC2 DryRun), when the backend can.
+    // A dry run asks the cloud whether the launch would be allowed (EC2 DryRun, sbatch --test-only), when the backend can.
     if (launchCount > 0 && input.validateLaunches && backend.validateLaunch) {
       try {
         const out = await backend.validateLaunch(launchCount, launchOptions);
         report.launches.attempts = out.attempts;
         if (out.limitedBy) report.launches.reason += `; ${out.limitedBy}`;
+        if (out.note) report.launches.reason += `; ${out.note}`;
         if (out.error) {
           report.launches.status = 'failed';
           report.launches.error = out.error;

@@ -17,7 +17,7 @@ export class SlurmFake {
   readonly dir = mkdtempSync(join(tmpdir(), 'fake-slurm-'));
   readonly tablePath = join(this.dir, 'table.json');
   readonly statePath = join(this.dir, 'state', 'hosts.json');
-  readonly paths: { sbatch: string; squeue: string; scancel: string };
+  readonly paths: { sbatch: string; squeue: string; scancel: string; sacct: string };
 
   constructor(nowMs: number, readonly user = 'alice') {
     this.write(emptyTable(Math.floor(nowMs / 1000), user));
@@ -27,7 +27,7 @@ export class SlurmFake {
       chmodSync(path, 0o755);
       return path;
     };
-    this.paths = { sbatch: wrapper('sbatch'), squeue: wrapper('squeue'), scancel: wrapper('scancel') };
+    this.paths = { sbatch: wrapper('sbatch'), squeue: wrapper('squeue'), scancel: wrapper('scancel'), sacct: wrapper('sacct') };
   }
 
   read(): FakeTable {
@@ -103,10 +103,19 @@ export class SlurmFake {
     return id;
   }
 
-  /** squeue forgets ended jobs (MinJobAge). */
+  /** squeue forgets ended jobs (MinJobAge); sacct still knows them. */
   purge(): void {
     this.update((t) => {
-      t.jobs = t.jobs.filter((j) => ['PENDING', 'RUNNING', 'CONFIGURING', 'COMPLETING', 'SUSPENDED'].includes(j.state));
+      const live = (j: FakeJob) => ['PENDING', 'RUNNING', 'CONFIGURING', 'COMPLETING', 'SUSPENDED'].includes(j.state);
+      t.history = [...(t.history ?? []), ...t.jobs.filter((j) => !live(j))];
+      t.jobs = t.jobs.filter(live);
+    });
+  }
+
+  /** The next squeue answers with an empty list (exit 0). */
+  emptyNext(): void {
+    this.update((t) => {
+      t.empty = { squeue: true };
     });
   }
 

@@ -1,5 +1,7 @@
+import { existsSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { rayNodeName } from '../../src/pool/backends/slurm.js';
+import { rayNodeName, renderJobScript, sbatchArgs } from '../../src/pool/backends/slurm.js';
+import { slurmCommands } from '../../src/pool/backends/slurm-commands.js';
 import { slurmRayPool } from '../../src/pool/backends/slurm-ray.js';
 import { parsePoolFile, type PoolConfig, type RayDemandConfig, type SlurmBackendConfig } from '../../src/pool/config.js';
 import { EMPTY_TICK_STATE, tick, type PoolTickState, type TickReport } from '../../src/pool/tick.js';
@@ -53,7 +55,7 @@ async function setup(more: Record<string, unknown> = {}, backend: Record<string,
 }
 
 async function runTick(dryRun = false): Promise<TickReport> {
-  const r = await tick({ pool: POOL, policy: pool.policy, backend: wiring.backend, demand: wiring.demand, probe: wiring.probe, state, now: slurm.nowMs, dryRun });
+  const r = await tick({ pool: POOL, policy: pool.policy, backend: wiring.backend, demand: wiring.demand, probe: wiring.probe, state, now: slurm.nowMs, dryRun, validateLaunches: true });
   state = r.state;
   return r;
 }
@@ -88,7 +90,7 @@ describe('scale-pool with Ray demand on SLURM workers', () => {
     expect(first.failed).toBe(false);
     expect(poolJobs()).toHaveLength(1);
     const sbatch = slurm.calls('sbatch')[0]!;
-    expect(sbatch.args).toEqual(['--parsable', `--job-name=${POOL}-worker`, `--comment=evalai-autoscaler:pool=${POOL} type=cpu`, '--time=01:00:00', '--nodes=1', '--ntasks=1', '--cpus-per-task=2', '--partition=cpu', '--account=proj42', '--mem=8G']);
+    expect(sbatch.args).toEqual(['--parsable', `--job-name=${POOL}-worker`, `--comment=evalai-autoscaler:pool=${POOL} type=cpu`, '--time=01:00:00', '--nodes=1', '--ntasks=1', '--cpus-per-task=2', '--partition=cpu', '--account=proj42', '--mem=8G', `--output=${slurm.dir}/state/slurm-logs/${POOL}/%j.out`]);
     expect(sbatch.stdin).toBe(`#!/bin/bash\nset -euo pipefail\nmodule load ray/2.9\nexec 'ray' start --address='10.0.0.1:6379' --node-name="${POOL}-slurm-\${SLURM_JOB_ID}" --num-cpus=2 --num-gpus=0 --block\n`);
 
     // A burst of 20 pending tasks: (20 + 2√20) / 2 = 15 workers, clamped to max 4.
@@ -148,7 +150,7 @@ describe('scale-pool with Ray demand on SLURM workers', () => {
     // Ended jobs leave squeue; the pool records them as terminated and forgets them.
     slurm.purge();
     const settled = await runTick();
-    expect(settled.moves.map((m) => [m.to, m.reason])).toEqual(Array(3).fill(['terminated', 'instance gone: squeue no longer shows the job']));
+    expect(settled.moves.map((m) => [m.to, m.reason])).toEqual(Array(3).fill(['terminated', 'instance gone: sacct says CANCELLED']));
     expect((await runTick()).moves).toEqual([]);
 
     // Never touched: the user's other jobs, even with the pool's job name or comment alone.
@@ -313,7 +315,7 @@ describe('scale-pool with Ray demand on SLURM workers', () => {
   it('the default command names, found first on PATH', async () => {
     const url = await ray.start();
     pool = poolFile(url, {}, { commands: undefined });
-    expect((pool.backend as SlurmBackendConfig).commands).toEqual({ sbatch: 'sbatch', squeue: 'squeue', scancel: 'scancel' });
+    expect((pool.backend as SlurmBackendConfig).commands).toEqual({ sbatch: 'sbatch', squeue: 'squeue', scancel: 'scancel', sacct: 'sacct' });
     const onPath: Exec = (command, args, options) => exec(command, args, { ...options, env: { ...options.env, PATH: `${slurm.dir}:${process.env.PATH ?? ''}` } });
     wiring = slurmRayPool({ pool: POOL, demand: pool.demand as RayDemandConfig, backend: pool.backend as SlurmBackendConfig, statePath: slurm.statePath, now: () => slurm.nowMs, exec: onPath });
     const r = await runTick();
@@ -327,5 +329,289 @@ describe('scale-pool with Ray demand on SLURM workers', () => {
     const r = await runTick(true);
     expect(r.launches).toMatchObject({ wanted: 4, status: 'planned' });
     expect(slurm.calls().map((c) => c.command)).toEqual(['squeue']);
+  });
+
+  it('worker logs go to <state dir>/slurm-logs/<pool>/%j.out by default, a folder made for them; `output` still overrides', async () => {
+    await setup();
+    await runTick();
+    const dir = `${slurm.dir}/state/slurm-logs/${POOL}`;
+    expect(slurm.calls('sbatch')[0]!.args).toContain(`--output=${dir}/%j.out`);
+    expect(existsSync(dir)).toBe(true);
+    await setup({}, { output: '/scratch/alice/ray-%j.log' });
+    ray.addPending(2);
+    await runTick();
+    const args = slurm.calls('sbatch').at(-1)!.args;
+    expect(args.filter((a) => a.startsWith('--output='))).toEqual(['--output=/scratch/alice/ray-%j.log']);
+  });
+
+  it('squeue not on cron\'s PATH: the error names the PATH and backend.commands.squeue', async () => {
+    const url = await ray.start();
+    pool = poolFile(url, {}, { commands: undefined });
+    const bare: Exec = (command, args, options) => exec(command, args, { ...options, env: { ...options.env, PATH: '/usr/bin:/bin' } });
+    wiring = slurmRayPool({ pool: POOL, demand: pool.demand as RayDemandConfig, backend: pool.backend as SlurmBackendConfig, statePath: slurm.statePath, now: () => slurm.nowMs, exec: bare });
+    const r = await runTick();
+    expect(r.failed).toBe(true);
+    expect(r.errors[0]).toBe('observe: squeue: cannot run: not found on PATH=/usr/bin:/bin; set backend.commands.squeue to its full path (`command -v squeue` in a login shell), or PATH in the crontab');
+  });
+});
+
+describe('a SLURM command that cannot be started names the field to fix', () => {
+  it('a full path that does not exist: the message names backend.commands.<name>', async () => {
+    const commands = slurmCommands({ exec, paths: { sbatch: '/opt/site/bin/sbatch-wrapper', squeue: 'squeue', scancel: 'scancel' }, timeoutMs: 20_000, user: 'alice', squeueOutput: 'json' });
+    await expect(commands.sbatch([], '#!/bin/sh\n')).rejects.toThrow('/opt/site/bin/sbatch-wrapper: cannot run: not found; check backend.commands.sbatch');
+  });
+});
+
+describe('SLURM jobs are not forgotten on one bad answer', () => {
+  /** Four workers running and joined: ready. */
+  async function fourReady(more: Record<string, unknown> = {}): Promise<string[]> {
+    await setup({ minHosts: 0, ...more });
+    ray.addPending(20);
+    await runTick();
+    const ids = slurm.startAll();
+    join(...ids);
+    ray.schedule(2);
+    const r = await runTick();
+    expect(r.moves.filter((m) => m.to === 'ready')).toHaveLength(4);
+    return ids;
+  }
+
+  it('squeue listing nothing once: the jobs stay tracked and counted, nothing more is submitted, nothing cancelled', async () => {
+    const ids = await fourReady();
+    slurm.emptyNext();
+    slurm.advance(MIN);
+    const r = await runTick();
+    expect(r.moves.filter((m) => m.to === 'terminated')).toEqual([]);
+    expect(r.launches.launched).toEqual([]);
+    expect(r.hosts.map((h) => [h.id, h.state]).sort()).toEqual(ids.map((id) => [id, 'ready']).sort());
+    slurm.advance(MIN);
+    const next = await runTick();
+    expect(next.launches.launched).toEqual([]);
+    expect(slurm.calls('sbatch')).toHaveLength(4);
+    expect(slurm.calls('scancel')).toEqual([]);
+    expect(poolJobs('RUNNING')).toHaveLength(4);
+  });
+
+  it('a job squeue forgot is recorded terminated when sacct says it ended, with sacct\'s state as the reason', async () => {
+    const ids = await fourReady({ minHosts: 4 });
+    slurm.update((t) => {
+      t.jobs.find((j) => j.id === ids[0])!.state = 'NODE_FAIL';
+    });
+    slurm.purge();
+    const r = await runTick();
+    expect(r.moves.filter((m) => m.to === 'terminated').map((m) => [m.hostId, m.reason])).toEqual([[ids[0], 'instance gone: sacct says NODE_FAIL']]);
+    expect(slurm.calls('sacct')[0]!.args).toEqual(['-j', ids[0], '--format=JobID,State', '--noheader', '--parsable2']);
+    expect(r.launches.launched).toHaveLength(1);
+  });
+
+  it('without sacct, a job squeue forgot is taken as ended only after 3 listings over 5 min', async () => {
+    const ids = await fourReady({ minHosts: 4 });
+    slurm.update((t) => {
+      t.accounting = false;
+      t.jobs.find((j) => j.id === ids[0])!.state = 'COMPLETED';
+    });
+    slurm.purge();
+    for (let k = 0; k < 3; k += 1) {
+      const r = await runTick();
+      expect(r.moves.filter((m) => m.to === 'terminated')).toEqual([]);
+      expect(r.launches.launched).toEqual([]);
+      slurm.advance(2 * MIN);
+    }
+    const r = await runTick();
+    expect(r.moves.filter((m) => m.to === 'terminated').map((m) => [m.hostId, m.reason])).toEqual([[ids[0], 'instance gone: squeue has not listed it in 4 listing(s) over 6 min and sacct has no answer: taken as ended']]);
+    expect(r.launches.launched).toHaveLength(1);
+  });
+
+  it('a job squeue does not list but sacct says RUNNING is kept for good; one sacct does not know follows the squeue rule', async () => {
+    const ids = await fourReady({ minHosts: 4 });
+    const [alive, unknown] = [ids[0]!, ids[1]!];
+    slurm.update((t) => {
+      // squeue drops both (a lagging or partial listing); sacct still knows the first, running, and not the second.
+      t.history = t.jobs.filter((j) => j.id === alive);
+      t.jobs = t.jobs.filter((j) => j.id !== alive && j.id !== unknown);
+    });
+    const moves: Array<[string, string]> = [];
+    for (let k = 0; k < 5; k += 1) {
+      const r = await runTick();
+      moves.push(...r.moves.filter((m) => m.to === 'terminated').map((m): [string, string] => [m.hostId, m.reason]));
+      slurm.advance(2 * MIN);
+    }
+    expect(moves).toEqual([[unknown, 'instance gone: squeue has not listed it in 4 listing(s) over 6 min and sacct has no answer: taken as ended']]);
+  });
+
+  it('a job recorded as ended that SLURM lists alive again (PREEMPTED, then requeued under the same id) is adopted again, not cancelled as a terminate retry', async () => {
+    const ids = await fourReady({ minHosts: 4 });
+    const setState = (state: string) =>
+      slurm.update((t) => {
+        t.jobs.find((j) => j.id === ids[2])!.state = state;
+      });
+    setState('PREEMPTED');
+    const ended = await runTick();
+    expect(ended.moves.filter((m) => m.hostId === ids[2]).map((m) => [m.to, m.reason])).toEqual([['terminated', 'instance gone: SLURM says PREEMPTED']]);
+    setState('PENDING');
+    slurm.advance(MIN);
+    const back = await runTick();
+    // Adopted as any pool job waiting in the queue (which the decision may then drop as surplus), not "terminate again".
+    expect(back.moves.find((m) => m.hostId === ids[2])).toMatchObject({ from: 'untracked', to: 'launching', reason: 'orphan: pool tag without a state tag, pending: adopted as launching' });
+  });
+
+  it('a finished job squeue --json still lists (MinJobAge) is recorded terminated once, then never shown as untracked', async () => {
+    const ids = await fourReady({ minHosts: 4 });
+    slurm.update((t) => {
+      t.jobs.find((j) => j.id === ids[1])!.state = 'TIMEOUT';
+    });
+    const r = await runTick();
+    expect(r.moves.filter((m) => m.to === 'terminated').map((m) => [m.hostId, m.reason])).toEqual([[ids[1], 'instance gone: SLURM says TIMEOUT']]);
+    for (let k = 0; k < 2; k += 1) {
+      slurm.advance(MIN);
+      const again = await runTick();
+      expect(again.hosts.find((h) => h.id === ids[1])).toBeUndefined();
+      expect(again.hosts.filter((h) => h.state === 'untracked')).toEqual([]);
+    }
+  });
+
+  it('backend.user is not the user sbatch submits as: a configuration error naming backend.user, and nothing more is submitted', async () => {
+    await setup();
+    slurm.update((t) => {
+      t.submitAs = 'alice_hpc';
+    });
+    ray.addPending(20);
+    const reports: TickReport[] = [];
+    for (let k = 0; k < 5; k += 1) {
+      reports.push(await runTick());
+      slurm.advance(MIN);
+    }
+    expect(slurm.calls('sbatch')).toHaveLength(4);
+    const last = reports.at(-1)!;
+    expect(last.failed).toBe(true);
+    expect(last.errors[0]).toMatch(/^observe: configuration error: backend\.user is "alice", but job\(s\) 1001, 1002, 1003, 1004 that sbatch submitted for pool raypool never appeared in squeue --user=alice .*set backend\.user to the user sbatch submits as/);
+    expect(slurm.calls('scancel')).toEqual([]);
+  });
+
+  for (const mode of ['json', 'format'] as const) {
+    it(`another user's job with the pool's name and comment is never adopted, counted or cancelled (squeue --${mode}, a site squeue that ignores --user)`, async () => {
+      await setup({ minHosts: 0, scaleDownDelay: 0, minUptime: 0 });
+      slurm.update((t) => {
+        t.ignoreUser = true;
+        t.json = mode === 'json';
+      });
+      const theirs = slurm.addForeign({ user: 'bob', name: `${POOL}-worker`, comment: `evalai-autoscaler:pool=${POOL} type=cpu` });
+      ray.addPending(20);
+      const r = await runTick();
+      expect(r.hosts.map((h) => h.id)).not.toContain(theirs);
+      expect(r.launches.launched).toHaveLength(4);
+      ray.tasks = [];
+      slurm.advance(20 * MIN);
+      await runTick();
+      await runTick();
+      expect(cancelled()).not.toContain(theirs);
+      expect(slurm.job(theirs).state).toBe('RUNNING');
+    });
+  }
+});
+
+describe('every scancel asks Ray again; nothing leaves after a signal', () => {
+  it('a scancel that failed is retried only after Ray is asked again: a worker that took a task since is kept', async () => {
+    await setup({ minHosts: 0, scaleDownDelay: 0, minUptime: 0 });
+    ray.addPending(2);
+    await runTick();
+    const ids = slurm.startAll();
+    join(...ids);
+    await runTick();
+    ray.tasks = [];
+    await runTick();
+    slurm.failNext('scancel', 'scancel: error: Socket timed out on send/recv operation');
+    const failed = await runTick();
+    expect(failed.moves.filter((m) => m.to === 'terminating' && m.status === 'failed')).toHaveLength(ids.length);
+    // A task lands on one worker before the retry.
+    ray.tasks.push({ task_id: 'late', state: 'RUNNING', node_id: ray.join(rayNodeName(POOL, ids[0]!)) });
+    const scancels = slurm.calls('scancel').length;
+    await runTick();
+    const retried = slurm.calls('scancel').slice(scancels).flatMap((c) => c.args.filter((a) => !a.startsWith('--')));
+    expect(retried.sort()).toEqual(ids.slice(1).sort());
+    expect(slurm.job(ids[0]!).state).toBe('RUNNING');
+  });
+
+  it('a launch timeout asks Ray too: a job whose node holds tasks is not cancelled', async () => {
+    await setup({ minHosts: 1 });
+    await runTick();
+    const [id] = slurm.startAll();
+    // Its node joined under a name the probe does not expect…, but Ray is asked by the job's node name: busy.
+    slurm.advance(11 * MIN);
+    const backend = wiring.backend;
+    const terminate = backend.terminate.bind(backend);
+    backend.terminate = async (items, recheck) => {
+      ray.tasks.push({ task_id: 'late', state: 'RUNNING', node_id: ray.join(rayNodeName(POOL, id!)) });
+      return terminate(items, recheck);
+    };
+    const r = await runTick();
+    expect(r.moves.map((m) => [m.hostId, m.to, m.status, m.error])).toEqual([[id, 'terminating', 'refused', 'Ray asked again right before scancel: its node holds 1 task(s): kept']]);
+    expect(slurm.calls('scancel')).toEqual([]);
+  });
+
+  it('a signal between two sbatch calls: no further sbatch is started, the report lists what was sent', async () => {
+    const url = await ray.start();
+    pool = poolFile(url);
+    let signal: string | undefined;
+    const onFirst: Exec = async (command, args, options) => {
+      const out = await exec(command, args, options);
+      if (command.endsWith('sbatch')) signal = 'SIGTERM';
+      return out;
+    };
+    wiring = slurmRayPool({ pool: POOL, demand: pool.demand as RayDemandConfig, backend: pool.backend as SlurmBackendConfig, statePath: slurm.statePath, now: () => slurm.nowMs, exec: onFirst, interrupted: () => signal });
+    ray.addPending(20);
+    const r = await runTick();
+    expect(slurm.calls('sbatch')).toHaveLength(1);
+    expect(r.launches.launched).toEqual([poolJobs()[0]!.id]);
+    expect(r.launches.attempts).toEqual([
+      { offer: 'sbatch cpu on cpu', outcome: 'launched', count: 1 },
+      { offer: 'sbatch cpu on cpu', outcome: 'avoided', count: 3, error: 'SIGTERM received: not submitted' },
+    ]);
+  });
+
+  it('a signal before scancel: nothing is cancelled, each move says why', async () => {
+    await setup({ minHosts: 0, scaleDownDelay: 0, minUptime: 0 });
+    ray.addPending(2);
+    await runTick();
+    slurm.startAll();
+    ray.tasks = [];
+    let signal: string | undefined;
+    wiring = slurmRayPool({ pool: POOL, demand: pool.demand as RayDemandConfig, backend: pool.backend as SlurmBackendConfig, statePath: slurm.statePath, now: () => slurm.nowMs, interrupted: () => signal });
+    const backend = wiring.backend;
+    const terminate = backend.terminate.bind(backend);
+    backend.terminate = async (items, recheck) => {
+      signal = 'SIGINT';
+      return terminate(items, recheck);
+    };
+    slurm.advance(11 * MIN);
+    const r = await runTick();
+    const ids = poolJobs().map((j) => j.id);
+    expect(r.moves.filter((m) => m.to === 'terminating').map((m) => [m.hostId, m.status, m.error])).toEqual(ids.map((id) => [id, 'refused', 'SIGINT received before scancel: not sent, the next run decides again']));
+    expect(slurm.calls('scancel')).toEqual([]);
+  });
+
+  it('a dry run of `run` sends sbatch --test-only with the same options and script and reports its answer; a bad partition fails the launch line', async () => {
+    const url = await ray.start();
+    const dry = (backend: Record<string, unknown>) => {
+      pool = poolFile(url, {}, backend);
+      wiring = slurmRayPool({ pool: POOL, demand: pool.demand as RayDemandConfig, backend: pool.backend as SlurmBackendConfig, statePath: slurm.statePath, now: () => slurm.nowMs, readOnly: true, validateLaunches: true });
+    };
+    dry({});
+    ray.addPending(8);
+    const ok = await runTick(true);
+    expect(ok.failed).toBe(false);
+    expect(ok.launches).toMatchObject({ wanted: 4, status: 'planned' });
+    expect(ok.launches.reason).toMatch(/; sbatch --test-only for 4 job\(s\): sbatch: Job 1001 to start at .* in partition cpu$/);
+    const test = slurm.calls('sbatch')[0]!;
+    expect(test.args).toEqual(['--test-only', ...sbatchArgs(POOL, pool.backend as SlurmBackendConfig, (pool.backend as SlurmBackendConfig).workerTypes[0]!, `${slurm.dir}/state/slurm-logs/${POOL}`)]);
+    expect(test.stdin).toBe(renderJobScript(POOL, pool.backend as SlurmBackendConfig, (pool.backend as SlurmBackendConfig).workerTypes[0]!));
+
+    dry({ partition: 'gpuu' });
+    const bad = await runTick(true);
+    expect(bad.failed).toBe(true);
+    expect(bad.launches.status).toBe('failed');
+    expect(bad.errors).toEqual([expect.stringMatching(/^launch: \/.*\/sbatch --test-only: exit 1: sbatch: error: invalid partition specified: gpuu \| sbatch: error: Batch job submission failed: Invalid partition name specified$/)]);
+    expect(poolJobs()).toEqual([]);
+    expect(existsSync(slurm.statePath)).toBe(false);
   });
 });

@@ -19,6 +19,8 @@ export function poolDeps(setup: PoolSetup, shell: Shell, sleep?: (ms: number) =>
     schedulerId: () => (schedulerId ??= readSchedulerId(setup.stateDir, !setup.common.dryRun)),
     concurrency: setup.common.concurrency,
     maxPages: setup.common.maxPages,
+    readOnly: setup.common.dryRun,
+    interrupted: () => shell.deadline.interruptedBy,
     transport: () => {
       const evalai = setup.evalai;
       if (!evalai) throw new Error('no EvalAI configuration for an evalai demand');

@@ -28,7 +28,8 @@ export interface RunPoolsReport {
 export function poolSummary(r: TickReport): PoolRunReport {
   const { hosts, state: _state, ...rest } = r;
   const counts = Object.fromEntries(Object.entries(stateCounts(hosts)).filter(([, n]) => n > 0));
-  return { ...rest, hosts: counts, unavailable: r.errors.some((e) => e.startsWith('observe:')) };
+  // A configuration error found while observing (a SLURM backend.user that never sees its own jobs) is not an unreachable cloud: exit 1, not 3.
+  return { ...rest, hosts: counts, unavailable: r.errors.some((e) => e.startsWith('observe:') && !e.startsWith('observe: configuration error:')) };
 }
 
 export function describeDemand(d: Demand | null): string {

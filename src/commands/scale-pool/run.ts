@@ -23,7 +23,8 @@ import { poolStatePath, readPoolState, writePoolState } from './state.js';
  * next; past the deadline or after a signal no further pool is started.
  */
 export async function runPools(setup: PoolSetup, shell: Shell, sleep?: (ms: number) => Promise<void>): Promise<ShellResult> {
-  const deps = poolDeps(setup, shell, sleep);
+  // A dry run of `run` checks what it would launch (sbatch --test-only); `status` does not.
+  const deps = { ...poolDeps(setup, shell, sleep), validateLaunches: setup.common.dryRun };
   const { logger, deadline } = shell;
   logger.info({ dryRun: setup.common.dryRun, file: setup.file.path, pools: setup.pools.map((p) => p.name), deadlineMs: setup.common.deadlineMs, maxActions: shell.maxActions }, 'run started');
   const pools: PoolRunReport[] = [];

@@ -27,6 +27,12 @@ export interface PoolDeps {
   ledgerFileOf?: (pool: string) => string;
   /** This scheduler's id (state directory); asked only when an EC2 pool is built. */
   schedulerId?: () => string;
+  /** A dry run or `status`: a SLURM pool's hosts file is only read. */
+  readOnly?: boolean;
+  /** The signal the run got, if any: a SLURM pool starts no sbatch or scancel after it. */
+  interrupted?: () => string | undefined;
+  /** `run --dry-run`: a SLURM pool checks its launches with sbatch --test-only. */
+  validateLaunches?: boolean;
 }
 
 /** What one tick of a pool needs from the outside: where hosts live, what demand is, how hosts are probed. */
@@ -48,7 +54,7 @@ export function buildPoolParts(pool: PoolConfig, deps: PoolDeps): PoolParts {
   const demand = pool.demand;
   assertBuildable(pool);
   if (backend.type === 'slurm' && demand.type === 'ray') {
-    const hpc = slurmRayPool({ pool: pool.name, demand, backend, statePath: deps.hostsFileOf(pool.name), now: Date.now });
+    const hpc = slurmRayPool({ pool: pool.name, demand, backend, statePath: deps.hostsFileOf(pool.name), now: Date.now, ...(deps.readOnly ? { readOnly: true } : {}), ...(deps.interrupted ? { interrupted: deps.interrupted } : {}), ...(deps.validateLaunches ? { validateLaunches: true } : {}) });
     return { backend: hpc.backend, demand: hpc.demand, probe: hpc.probe, warnings: hpc.backend.warnings };
   }
   if (backend.type !== 'ec2' || demand.type === 'ray') throw new Error('unreachable: assertBuildable let an unknown pairing through');

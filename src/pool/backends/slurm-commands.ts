@@ -1,4 +1,4 @@
-import { CommandError, type Exec } from '../../runtime/exec.js';
+import { CommandError, stderrSummary, type Exec } from '../../runtime/exec.js';
 
 /**
  * sbatch, squeue and scancel as the SLURM backend calls them: the exact arguments, the parsing of
@@ -21,18 +21,41 @@ export interface SlurmJob {
 
 export interface SlurmCommandOptions {
   exec: Exec;
-  paths: { sbatch: string; squeue: string; scancel: string };
+  paths: { sbatch: string; squeue: string; scancel: string; sacct?: string };
   timeoutMs: number;
   user: string;
   squeueOutput: 'auto' | 'json' | 'format';
 }
 
-/** The fixed --format: id, name, state, submit, start, end, nodes, comment (the comment last: it may hold spaces). */
-export const SQUEUE_FORMAT = '%i|%j|%T|%V|%S|%e|%N|%k';
+/** The fixed --format: id, name, state, submit, start, end, nodes, user, comment (the comment last: it may hold spaces). */
+export const SQUEUE_FORMAT = '%i|%j|%T|%V|%S|%e|%N|%u|%k';
+
+/** The states in which SLURM has ended a job for good (squeue lists them for MinJobAge, sacct for ever). */
+export const FINAL_STATES: ReadonlySet<string> = new Set(['COMPLETED', 'CANCELLED', 'FAILED', 'TIMEOUT', 'NODE_FAIL', 'PREEMPTED', 'OUT_OF_MEMORY', 'BOOT_FAIL', 'DEADLINE', 'SPECIAL_EXIT', 'REVOKED']);
+
+/**
+ * The runner, with a command that cannot be started explained: which `backend.commands` field
+ * names it (cron's PATH is short, and a site may keep SLURM's commands elsewhere).
+ */
+function explained(exec: Exec, paths: Record<string, string | undefined>): Exec {
+  return async (command, args, options) => {
+    try {
+      return await exec(command, args, options);
+    } catch (err) {
+      if (err instanceof CommandError && err.notStarted) {
+        const field = Object.entries(paths).find(([, p]) => p === command)?.[0];
+        const hint = command.includes('/') ? `check backend.commands.${field}` : `set backend.commands.${field} to its full path (\`command -v ${field}\` in a login shell), or PATH in the crontab`;
+        if (field) throw new CommandError(`${err.message}; ${hint}`, command, null, '', true);
+      }
+      throw err;
+    }
+  };
+}
 
 /** squeue --json (Slurm 21.08+) or --format, sbatch --parsable, scancel. */
 export function slurmCommands(options: SlurmCommandOptions) {
-  const { exec, paths, timeoutMs, user } = options;
+  const { paths, timeoutMs, user } = options;
+  const exec = explained(options.exec, paths);
   let output: 'json' | 'format' | 'auto' = options.squeueOutput;
 
   async function squeueJson(): Promise<SlurmJob[]> {
@@ -43,7 +66,7 @@ export function slurmCommands(options: SlurmCommandOptions) {
   async function squeueFormat(): Promise<SlurmJob[]> {
     // Times as epoch seconds, whatever the site's locale.
     const { stdout } = await exec(paths.squeue, ['--noheader', `--user=${user}`, `--format=${SQUEUE_FORMAT}`], { timeoutMs, env: { SLURM_TIME_FORMAT: '%s' } });
-    return parseSqueueFormat(stdout);
+    return parseSqueueFormat(stdout, user);
   }
 
   return {
@@ -73,10 +96,32 @@ export function slurmCommands(options: SlurmCommandOptions) {
       return id;
     },
 
+    /** `sbatch --test-only` with the same options and script: SLURM's answer (when and where it would start); throws what sbatch says otherwise. */
+    async testOnly(args: readonly string[], script: string): Promise<string> {
+      const { stdout, stderr } = await exec(paths.sbatch, ['--test-only', ...args], { timeoutMs, input: script });
+      return stderrSummary(stderr) || stderrSummary(stdout) || 'accepted';
+    },
+
     /** Cancels these jobs, and only if they still carry `name` and belong to the user. */
     async scancel(ids: readonly string[], name: string): Promise<void> {
       if (ids.length === 0) return;
       await exec(paths.scancel, [`--name=${name}`, `--user=${user}`, ...ids], { timeoutMs });
+    },
+
+    /**
+     * The state sacct records for each of these jobs (a job it does not know is not in the map),
+     * or null when there is no usable sacct (not installed, accounting disabled, failing): then
+     * only squeue can tell.
+     */
+    async sacct(ids: readonly string[]): Promise<Map<string, string> | null> {
+      if (!paths.sacct || ids.length === 0) return paths.sacct ? new Map() : null;
+      let stdout: string;
+      try {
+        ({ stdout } = await exec(paths.sacct, ['-j', ids.join(','), '--format=JobID,State', '--noheader', '--parsable2'], { timeoutMs }));
+      } catch {
+        return null;
+      }
+      return parseSacct(stdout, ids);
     },
 
     get output(): 'json' | 'format' | 'auto' {
@@ -144,20 +189,35 @@ export function parseSqueueJson(stdout: string, user?: string): SlurmJob[] {
   return out;
 }
 
-export function parseSqueueFormat(stdout: string): SlurmJob[] {
+export function parseSqueueFormat(stdout: string, user?: string): SlurmJob[] {
   const out: SlurmJob[] = [];
   for (const line of stdout.split(/\r?\n/)) {
     if (line.trim() === '') continue;
     const parts = line.split('|');
-    if (parts.length < 8) throw new Error(`squeue --format: a line without the 8 fields of ${SQUEUE_FORMAT}: ${JSON.stringify(line.slice(0, 100))}`);
-    const [id, name, state, submit, start, end, nodes] = parts as [string, string, string, string, string, string, string];
-    const job: SlurmJob = { id: id.trim(), name, comment: parts.slice(7).join('|'), state: state.trim() };
+    if (parts.length < 9) throw new Error(`squeue --format: a line without the 9 fields of ${SQUEUE_FORMAT}: ${JSON.stringify(line.slice(0, 100))}`);
+    const [id, name, state, submit, start, end, nodes, userName] = parts as [string, string, string, string, string, string, string, string];
+    // Another user's row (a site's squeue wrapper that ignores --user) is never the pool's.
+    if (user && userName.trim() !== user) continue;
+    const job: SlurmJob = { id: id.trim(), name, comment: parts.slice(8).join('|'), state: state.trim(), user: userName.trim() };
     const t = (s: string) => (/^\d+$/.test(s.trim()) ? epochMs(Number(s.trim())) : undefined);
     if (t(submit)) job.submitTime = t(submit)!;
     if (t(start)) job.startTime = t(start)!;
     if (t(end)) job.endTime = t(end)!;
     if (nodes.trim() && nodes.trim() !== '(null)') job.nodes = nodes.trim();
     out.push(job);
+  }
+  return out;
+}
+
+/** sacct --parsable2 lines `<id>|<state>`: each job's base state (steps `<id>.batch` are skipped; "CANCELLED by 1000" is CANCELLED). */
+export function parseSacct(stdout: string, ids: readonly string[]): Map<string, string> {
+  const wanted = new Set(ids);
+  const out = new Map<string, string>();
+  for (const line of stdout.split(/\r?\n/)) {
+    const [id, state] = line.split('|');
+    if (!id || !state || !wanted.has(id.trim())) continue;
+    const base = state.trim().split(/\s+/)[0] ?? '';
+    if (base) out.set(id.trim(), base);
   }
   return out;
 }

@@ -13,6 +13,15 @@ import { isHostState, type HostState } from '../states.js';
 export interface HostRecord {
   state: HostState;
   since: number;
+  /** When sbatch returned this id (a job the pool submitted itself). */
+  submitted?: number;
+  /** When a listing last showed the job; absent for a job submitted and never listed yet. */
+  seenAt?: number;
+  /** The SLURM state that listing showed (PENDING, RUNNING, …). */
+  slurm?: string;
+  /** Listings in a row (and since when) that did not show the job. */
+  misses?: number;
+  missingSince?: number;
 }
 
 export type HostRecords = Map<string, HostRecord>;
@@ -26,10 +35,14 @@ export function readHostRecords(path: string): { records: HostRecords; warning?:
     return { records: new Map(), warning: `${path}: cannot read (${(err as Error).message}): every job is adopted again` };
   }
   try {
-    const json = JSON.parse(text) as { jobs?: Record<string, { state?: unknown; since?: unknown }> };
+    const json = JSON.parse(text) as { jobs?: Record<string, Record<string, unknown>> };
     const records: HostRecords = new Map();
     for (const [id, r] of Object.entries(json.jobs ?? {})) {
-      if (isHostState(r.state) && typeof r.since === 'number') records.set(id, { state: r.state, since: r.since });
+      if (!isHostState(r.state) || typeof r.since !== 'number') continue;
+      const record: HostRecord = { state: r.state, since: r.since };
+      for (const key of ['submitted', 'seenAt', 'misses', 'missingSince'] as const) if (typeof r[key] === 'number') record[key] = r[key];
+      if (typeof r.slurm === 'string') record.slurm = r.slurm;
+      records.set(id, record);
     }
     return { records };
   } catch {

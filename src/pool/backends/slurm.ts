@@ -1,13 +1,15 @@
+import { mkdirSync } from 'node:fs';
 import { userInfo } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { formatDuration } from '../../runtime/duration.js';
-import { describeError } from '../../runtime/errors.js';
+import { ConfigError, describeError } from '../../runtime/errors.js';
 import { exec as realExec, type Exec } from '../../runtime/exec.js';
 import type { LaunchOutcome, PoolBackend, Recheck, TerminateItem, TerminateOutcome } from '../backend.js';
 import type { SlurmBackendConfig, SlurmWorkerType } from '../config.js';
 import type { CloudState, Host, ProbeResult } from '../host.js';
 import type { Move } from '../states.js';
-import { slurmCommands, type SlurmJob } from './slurm-commands.js';
-import { readHostRecords, writeHostRecords, type HostRecords } from './slurm-hosts-file.js';
+import { FINAL_STATES, slurmCommands, type SlurmJob } from './slurm-commands.js';
+import { readHostRecords, writeHostRecords, type HostRecord, type HostRecords } from './slurm-hosts-file.js';
 
 /**
  * Workers as SLURM jobs (seed 004): submitted with sbatch from the pool's job script, seen with
@@ -36,6 +38,19 @@ export interface SlurmBackendOptions {
   now: () => number;
   /** Injected in tests; spawns the configured commands otherwise. */
   exec?: Exec;
+  /** A dry run or `status`: listings write nothing (the hosts file is only read). */
+  readOnly?: boolean;
+  /** The signal the run got, if any: no sbatch or scancel is started after it. */
+  interrupted?: () => string | undefined;
+  /**
+   * Asked right before every scancel of a job that has started (first try, retry, launch or
+   * unhealthy timeout): a reason to keep it (its Ray node holds tasks, or Ray cannot say), or null.
+   */
+  busy?: (host: Host) => Promise<string | null>;
+  /** Where worker logs go when the pool file sets no `output`: `<logDir>/%j.out`. */
+  logDir?: string;
+  /** `run --dry-run`: a launch the tick would make is checked with `sbatch --test-only`. */
+  validateLaunches?: boolean;
 }
 
 export const jobName = (pool: string): string => `${pool}-worker`;
@@ -60,13 +75,30 @@ const RUNNING = new Set(['RUNNING', 'RESIZING', 'SIGNALING']);
 const ENDING = new Set(['COMPLETING', 'STAGE_OUT']);
 const STOPPED = new Set(['SUSPENDED', 'STOPPED']);
 
+/**
+ * Only a final state (COMPLETED, CANCELLED, FAILED, TIMEOUT, …) is `terminated`. A state this
+ * code does not know (a newer Slurm's, or UNKNOWN from an answer it could not read) is `pending`:
+ * the job still counts against max and is never taken as gone.
+ */
 export function cloudStateOf(slurmState: string): CloudState {
   if (QUEUED.has(slurmState) || STARTING.has(slurmState)) return 'pending';
   if (RUNNING.has(slurmState)) return 'running';
   if (ENDING.has(slurmState)) return 'shutting-down';
   if (STOPPED.has(slurmState)) return 'stopped';
-  return 'terminated';
+  if (FINAL_STATES.has(slurmState)) return 'terminated';
+  return 'pending';
 }
+
+/** A job submitted and never listed since, this many listings and this long after sbatch, is under another user. */
+export const NEVER_SEEN_LISTINGS = 2;
+export const NEVER_SEEN_GRACE_MS = 2 * 60_000;
+/**
+ * Without an answer from sacct, a job squeue listed before and has not listed in this many
+ * listings in a row over at least this long is taken as ended (squeue keeps a finished job for
+ * MinJobAge, 300 s by default, so it ended before that): one empty or partial listing never is.
+ */
+export const GONE_LISTINGS = 3;
+export const GONE_GRACE_MS = 5 * 60_000;
 
 /** The host a job is, with its recorded state (untracked when there is none). */
 export function jobToHost(job: SlurmJob, records: HostRecords, now: number): Host {
@@ -125,7 +157,7 @@ export function renderJobScript(pool: string, config: SlurmBackendConfig, type: 
 }
 
 /** sbatch's options for one worker (the script comes on stdin). */
-export function sbatchArgs(pool: string, config: SlurmBackendConfig, type: SlurmWorkerType): string[] {
+export function sbatchArgs(pool: string, config: SlurmBackendConfig, type: SlurmWorkerType, logDir?: string): string[] {
   const args = [`--job-name=${jobName(pool)}`, `--comment=${jobComment(pool, type.name)}`, `--time=${config.wallTime}`, '--nodes=1', '--ntasks=1', `--cpus-per-task=${type.cpus}`];
   const partition = type.partition ?? config.partition;
   if (partition) args.push(`--partition=${partition}`);
@@ -134,14 +166,22 @@ export function sbatchArgs(pool: string, config: SlurmBackendConfig, type: Slurm
   if (type.gres) args.push(`--gres=${type.gres}`);
   else if (type.gpus > 0) args.push(`--gpus=${type.gpus}`);
   if (config.output) args.push(`--output=${config.output}`);
+  else if (logDir) args.push(`--output=${join(logDir, '%j.out')}`);
   args.push(...type.sbatchArgs);
   return args;
+}
+
+/** The last SLURM state a record knows, for a job no listing shows now. */
+function lastKnownState(rec: HostRecord): string {
+  return rec.slurm ?? (rec.state === 'launching' ? 'PENDING' : 'RUNNING');
 }
 
 export function slurmBackend(options: SlurmBackendOptions): PoolBackend & { warnings: string[] } {
   const { pool, config, statePath, now } = options;
   const user = config.user ?? userInfo().username;
   const commands = slurmCommands({ exec: options.exec ?? realExec, paths: config.commands, timeoutMs: config.commandTimeout, user, squeueOutput: config.squeueOutput });
+  const logDir = config.output ? undefined : resolve(options.logDir ?? join(dirname(statePath), 'slurm-logs', pool));
+  const interrupted = options.interrupted ?? (() => undefined);
   const warnings: string[] = [];
   /** The pool's jobs as the last list() showed them to the decision. */
   let lastListed = new Map<string, SlurmJob>();
@@ -151,18 +191,21 @@ export function slurmBackend(options: SlurmBackendOptions): PoolBackend & { warn
     if (r.warning && !warnings.includes(r.warning)) warnings.push(r.warning);
     return r.records;
   };
-  const poolJobs = async (): Promise<SlurmJob[]> => (await commands.squeue()).filter((j) => isPoolJob(j, pool));
+  const poolJobs = async (): Promise<SlurmJob[]> => (await commands.squeue()).filter((j) => isPoolJob(j, pool) && (j.user === undefined || j.user === user));
 
   async function writeStates(moves: readonly Move[]): Promise<void> {
     if (moves.length === 0) return;
     const r = records();
-    for (const m of moves) {
-      if (m.to === 'terminated') r.delete(m.hostId);
-      else r.set(m.hostId, { state: m.to, since: m.at });
-    }
-    // Records of jobs squeue no longer shows and that are already terminated are dropped.
+    for (const m of moves) r.set(m.hostId, { ...r.get(m.hostId), state: m.to, since: m.at });
+    // A terminated job's record stays while squeue still lists the job (MinJobAge), so it is not adopted again.
     for (const [id, rec] of r) if (rec.state === 'terminated' && !lastListed.has(id)) r.delete(id);
     writeHostRecords(statePath, r);
+  }
+
+  /** A tracked job no listing shows now: as last seen, still counting. */
+  function missingHost(id: string, rec: HostRecord, says: string, t: number): Host {
+    const job: SlurmJob = { id, name: jobName(pool), comment: '', state: lastKnownState(rec) };
+    return { ...jobToHost(job, new Map([[id, rec]]), t), launchedAt: rec.submitted ?? rec.since, cloudSays: says };
   }
 
   return {
@@ -173,52 +216,135 @@ export function slurmBackend(options: SlurmBackendOptions): PoolBackend & { warn
       lastListed = new Map(jobs.map((j) => [j.id, j]));
       const r = records();
       const t = now();
-      const hosts = jobs.map((j) => jobToHost(j, r, t));
+      const hosts: Host[] = [];
+      let changed = false;
+      for (const job of jobs) {
+        const rec = r.get(job.id);
+        if (rec) {
+          if (rec.seenAt !== t || rec.slurm !== job.state || rec.misses !== undefined) changed = true;
+          rec.seenAt = t;
+          rec.slurm = job.state;
+          delete rec.misses;
+          delete rec.missingSince;
+        }
+        // A finished job squeue still lists (MinJobAge) is recorded once as terminated, then left out.
+        if (FINAL_STATES.has(job.state) && (!rec || rec.state === 'terminated')) continue;
+        // Recorded as ended, yet listed alive again (a PREEMPTED job requeued under its id): adopted anew, not scancelled as a retry.
+        if (rec?.state === 'terminated') {
+          r.delete(job.id);
+          changed = true;
+        }
+        hosts.push(jobToHost(job, r, t));
+      }
+
       // The partition the job was submitted to (its type's, else the backend's), for `status`.
       for (const h of hosts) {
         const partition = config.workerTypes.find((w) => w.name === h.instanceType)?.partition ?? config.partition;
         if (partition && h.slurm) h.slurm.partition = partition;
       }
-      // A job the file knows but squeue no longer shows has ended: shown once as terminated, so the move is recorded.
+      // Jobs the file tracks that this listing does not show: ended only when SLURM says so.
+      const missing = [...r].filter(([id, rec]) => !lastListed.has(id) && rec.state !== 'terminated');
       for (const [id, rec] of r) {
-        if (lastListed.has(id) || rec.state === 'terminated') continue;
-        hosts.push({ id, state: rec.state, since: rec.since, cloud: 'terminated', launchedAt: rec.since, cloudSays: 'squeue no longer shows the job' });
+        if (rec.state === 'terminated' && !lastListed.has(id)) {
+          r.delete(id);
+          changed = true;
+        }
+      }
+      const ended = missing.length > 0 ? await commands.sacct(missing.map(([id]) => id)) : new Map<string, string>();
+      const neverSeen: string[] = [];
+      for (const [id, rec] of missing) {
+        const accounted = ended?.get(id);
+        if (accounted && FINAL_STATES.has(accounted)) {
+          hosts.push({ ...missingHost(id, rec, `sacct says ${accounted}`, t), cloud: 'terminated' });
+          continue;
+        }
+        rec.misses = (rec.misses ?? 0) + 1;
+        rec.missingSince ??= t;
+        changed = true;
+        const never = rec.submitted !== undefined && rec.seenAt === undefined;
+        if (never && rec.misses >= NEVER_SEEN_LISTINGS && t - rec.submitted! >= NEVER_SEEN_GRACE_MS) neverSeen.push(id);
+        const away = `${rec.misses} listing(s) over ${formatDuration(t - rec.missingSince)}`;
+        // sacct saying the job is alive (PENDING, RUNNING, …) keeps it; sacct knowing nothing of it is no answer.
+        if (!never && accounted === undefined && rec.misses >= GONE_LISTINGS && t - rec.missingSince >= GONE_GRACE_MS) {
+          hosts.push({ ...missingHost(id, rec, `squeue has not listed it in ${away} and sacct has no answer: taken as ended`, t), cloud: 'terminated' });
+          continue;
+        }
+        const sacctSays = accounted ? `; sacct says ${accounted}` : '';
+        hosts.push(missingHost(id, rec, `squeue did not list it (${away}; last seen ${never ? 'never' : lastKnownState(rec)}${sacctSays}): kept until SLURM says it ended`, t));
+      }
+      if (changed && !options.readOnly) writeHostRecords(statePath, r);
+      if (neverSeen.length > 0) {
+        throw new ConfigError(
+          `configuration error: backend.user is ${JSON.stringify(user)}, but job(s) ${neverSeen.join(', ')} that sbatch submitted for pool ${pool} never appeared in squeue --user=${user} ` +
+            `(${NEVER_SEEN_LISTINGS} listings, at least ${formatDuration(NEVER_SEEN_GRACE_MS)} after sbatch): set backend.user to the user sbatch submits as; nothing more is submitted for this pool ` +
+            `(if the jobs have ended since, remove them from ${statePath})`,
+        );
       }
       return { hosts, calls: 1 };
     },
 
     async launch(count, { now: at, maxHosts }): Promise<LaunchOutcome> {
-      // Re-count right before submitting: another scheduler (or a manual sbatch of the same script) may have added jobs.
+      // Re-count right before submitting: another scheduler (or a manual sbatch of the same script) may have added jobs,
+      // and a job sbatch returned that squeue does not list yet still counts.
       const jobs = await poolJobs();
       const r = records();
-      const recounted = jobs
+      const listed = new Set(jobs.map((j) => j.id));
+      const liveListed = jobs
         .map((j) => jobToHost(j, r, at))
         .filter((h) => (h.cloud === 'pending' || h.cloud === 'running') && (h.state === 'ready' || h.state === 'launching' || h.state === 'untracked')).length;
+      const unlisted = [...r].filter(([id, rec]) => !listed.has(id) && (rec.state === 'ready' || rec.state === 'launching')).length;
+      const recounted = liveListed + unlisted;
       const allowed = Math.max(0, Math.min(count, maxHosts - recounted));
       const outcome: LaunchOutcome = { launched: [], wanted: count, allowed, recounted, attempts: [], backoff: {} };
       if (allowed === 0) return outcome;
       const type = config.workerTypes[0]!;
       const script = renderJobScript(pool, config, type);
-      const args = sbatchArgs(pool, config, type);
+      const args = sbatchArgs(pool, config, type, logDir);
       const offer = `sbatch ${type.name}${type.partition ?? config.partition ? ` on ${type.partition ?? config.partition}` : ''}`;
       let submitted = 0;
       try {
+        if (logDir) mkdirSync(logDir, { recursive: true });
         for (let i = 0; i < allowed; i += 1) {
+          const signal = interrupted();
+          if (signal) {
+            outcome.attempts.push({ offer, outcome: 'avoided', count: allowed - i, error: `${signal} received: not submitted` });
+            break;
+          }
           const id = await commands.sbatch(args, script);
           submitted += 1;
-          r.set(id, { state: 'launching', since: at });
+          // Tracked from now on, until SLURM says the job ended.
+          r.set(id, { state: 'launching', since: at, submitted: at });
+          writeHostRecords(statePath, r);
           outcome.launched.push({ id, state: 'launching', since: at, cloud: 'pending', launchedAt: at, queued: true, instanceType: type.name });
         }
-        outcome.attempts.push({ offer, outcome: 'launched', count: submitted });
+        if (submitted > 0) outcome.attempts.unshift({ offer, outcome: 'launched', count: submitted });
       } catch (err) {
         outcome.attempts.push({ offer, outcome: 'error', count: submitted, error: describeError(err) });
         outcome.error = describeError(err);
       }
-      if (submitted > 0) writeHostRecords(statePath, r);
       return outcome;
     },
 
     writeStates,
+
+    ...(options.validateLaunches
+      ? {
+          async validateLaunch(count: number): Promise<LaunchOutcome> {
+            const type = config.workerTypes[0]!;
+            const outcome: LaunchOutcome = { launched: [], wanted: count, allowed: count, recounted: 0, attempts: [], backoff: {} };
+            const offer = `sbatch --test-only ${type.name}`;
+            try {
+              const answer = await commands.testOnly(sbatchArgs(pool, config, type, logDir), renderJobScript(pool, config, type));
+              outcome.note = `sbatch --test-only for ${count} job(s): ${answer}`;
+              outcome.attempts.push({ offer, outcome: 'launched', count: 0 });
+            } catch (err) {
+              outcome.error = describeError(err);
+              outcome.attempts.push({ offer, outcome: 'error', error: outcome.error });
+            }
+            return outcome;
+          },
+        }
+      : {}),
 
     async terminate(items: readonly TerminateItem[], recheck?: Recheck): Promise<TerminateOutcome> {
       const out: TerminateOutcome = { terminated: [], refused: [] };
@@ -239,11 +365,19 @@ export function slurmBackend(options: SlurmBackendOptions): PoolBackend & { warn
           out.refused.push({ hostId: item.hostId, reason: `was queued when decided, ${job.state} now: no longer free to drop, kept` });
           continue;
         }
-        const keep = recheck ? await recheck(jobToHost(job, r, t)) : null;
+        const host = jobToHost(job, r, t);
+        let keep = recheck ? await recheck(host) : null;
+        // Every scancel of a started job (idle drain, retry, launch or unhealthy timeout) asks Ray once more.
+        if (!keep && options.busy && !QUEUED.has(job.state)) keep = await options.busy(host);
         if (keep) out.refused.push({ hostId: item.hostId, reason: keep });
         else go.push(item);
       }
       if (go.length === 0) return out;
+      const signal = interrupted();
+      if (signal) {
+        for (const i of go) out.refused.push({ hostId: i.hostId, reason: `${signal} received before scancel: not sent, the next run decides again` });
+        return out;
+      }
       const moves = go.map((i) => i.move).filter((m): m is Move => m !== undefined);
       if (moves.length > 0) await writeStates(moves);
       await commands.scancel(

@@ -23,6 +23,20 @@ export interface FakeTable {
   user: string;
   json: boolean;
   fail: Record<string, string>;
+  /** { squeue: true }: the next squeue lists nothing. */
+  empty?: Record<string, boolean>;
+  /** squeue lists every user's jobs (a site wrapper that drops --user). */
+  ignoreUser?: boolean;
+  /** false: sacct says accounting storage is disabled. */
+  accounting?: boolean;
+  /** sbatch submits under this user instead of `user`. */
+  submitAs?: string;
+  /** Partitions sbatch --test-only accepts (default cpu, gpu). */
+  partitions?: string[];
+  /** { sbatch: path }: the executable writes `<path>.started` and waits until `path` exists. */
+  hold?: Record<string, string>;
+  /** Jobs squeue forgot (purged), which sacct still knows. */
+  history?: FakeJob[];
   jobs: FakeJob[];
   calls: FakeCall[];
 }

@@ -4,14 +4,17 @@
  * node) and the in-process runner of the property test share one implementation.
  *
  * Table: {now (epoch s), seq, user, json (squeue --json supported), fail ({command: stderr}: the
- * next call of that command fails), jobs: [{id, name, comment, user, state, submit, start, end,
- * timeLimit (s), nodes, script, args}], calls: [{command, args, stdin}]}.
+ * next call of that command fails), empty ({command: true}: the next squeue lists nothing),
+ * ignoreUser (squeue lists every user's jobs, as a site wrapper may), accounting (sacct knows the
+ * jobs; false: "accounting storage is disabled"), submitAs (sbatch submits under this user, not
+ * `user`), jobs: [{id, name, comment, user, state, submit, start, end, timeLimit (s), nodes,
+ * script, args}], calls: [{command, args, stdin}]}.
  */
 
-const TERMINAL = new Set(['COMPLETED', 'CANCELLED', 'FAILED', 'TIMEOUT']);
+const TERMINAL = new Set(['COMPLETED', 'CANCELLED', 'FAILED', 'TIMEOUT', 'NODE_FAIL', 'PREEMPTED', 'OUT_OF_MEMORY', 'BOOT_FAIL', 'DEADLINE']);
 
 export function emptyTable(now, user) {
-  return { now, seq: 1000, user, json: true, fail: {}, jobs: [], calls: [] };
+  return { now, seq: 1000, user, json: true, fail: {}, empty: {}, ignoreUser: false, accounting: true, jobs: [], calls: [] };
 }
 
 /** "90" minutes, "MM:SS", "HH:MM:SS", "D-HH[:MM[:SS]]" to seconds. */
@@ -46,10 +49,17 @@ export function handle(table, command, args, stdin, env = {}) {
   if (command === 'sbatch') return sbatch(table, args, stdin);
   if (command === 'squeue') return squeue(table, args, env);
   if (command === 'scancel') return scancel(table, args);
+  if (command === 'sacct') return sacct(table, args);
   return { code: 127, stdout: '', stderr: `fake slurm: no command ${command}\n` };
 }
 
 function sbatch(table, args, stdin) {
+  if (args.includes('--test-only')) {
+    if (!stdin || !stdin.startsWith('#!')) return { code: 1, stdout: '', stderr: 'sbatch: error: This does not look like a batch script.\n' };
+    const partition = option(args, 'partition');
+    if (partition && !(table.partitions ?? ['cpu', 'gpu']).includes(partition)) return { code: 1, stdout: '', stderr: `sbatch: error: invalid partition specified: ${partition}\nsbatch: error: Batch job submission failed: Invalid partition name specified\n` };
+    return { code: 0, stdout: '', stderr: `sbatch: Job ${table.seq + 1} to start at ${new Date(table.now * 1000).toISOString().slice(0, 19)} using 1 processors on nodes node1 in partition ${partition ?? 'cpu'}\n` };
+  }
   if (!args.includes('--parsable')) return { code: 1, stdout: '', stderr: 'fake sbatch: the pool always asks for --parsable\n' };
   if (!stdin || !stdin.startsWith('#!')) return { code: 1, stdout: '', stderr: 'sbatch: error: This does not look like a batch script.  The first\nsbatch: error: line must start with #! followed by the path to an interpreter.\n' };
   const time = option(args, 'time');
@@ -59,7 +69,7 @@ function sbatch(table, args, stdin) {
     id,
     name: option(args, 'job-name') ?? 'sbatch',
     comment: option(args, 'comment') ?? '',
-    user: table.user,
+    user: table.submitAs ?? table.user,
     state: 'PENDING',
     submit: table.now,
     start: 0,
@@ -74,9 +84,13 @@ function sbatch(table, args, stdin) {
 
 function squeue(table, args, env) {
   const user = option(args, 'user');
-  const jobs = table.jobs.filter((j) => !user || j.user === user);
+  const jobs = table.jobs.filter((j) => table.ignoreUser || !user || j.user === user);
+  if (args.includes('--json') && !table.json) return { code: 1, stdout: '', stderr: "squeue: unrecognized option '--json'\nTry \"squeue --help\" for more information\n" };
+  if (table.empty && table.empty.squeue) {
+    delete table.empty.squeue;
+    return { code: 0, stdout: args.includes('--json') ? JSON.stringify({ jobs: [], errors: [] }) : '', stderr: '' };
+  }
   if (args.includes('--json')) {
-    if (!table.json) return { code: 1, stdout: '', stderr: "squeue: unrecognized option '--json'\nTry \"squeue --help\" for more information\n" };
     // data_parser v0.0.40 shapes: states as lists, times as {set, infinite, number}.
     const t = (n) => ({ set: n > 0, infinite: false, number: n });
     return {
@@ -90,9 +104,9 @@ function squeue(table, args, env) {
     };
   }
   const format = option(args, 'format');
-  if (format !== '%i|%j|%T|%V|%S|%e|%N|%k') return { code: 1, stdout: '', stderr: `fake squeue: unexpected format ${format}\n` };
+  if (format !== '%i|%j|%T|%V|%S|%e|%N|%u|%k') return { code: 1, stdout: '', stderr: `fake squeue: unexpected format ${format}\n` };
   const time = (n) => (n > 0 ? (env.SLURM_TIME_FORMAT === '%s' ? String(n) : new Date(n * 1000).toISOString().slice(0, 19)) : 'N/A');
-  const lines = jobs.map((j) => [j.id, j.name, j.state, time(j.submit), time(j.start), time(j.end), j.nodes || '(null)', j.comment].join('|'));
+  const lines = jobs.map((j) => [j.id, j.name, j.state, time(j.submit), time(j.start), time(j.end), j.nodes || '(null)', j.user, j.comment].join('|'));
   return { code: 0, stdout: lines.map((l) => `${l}\n`).join(''), stderr: '' };
 }
 
@@ -117,4 +131,18 @@ function scancel(table, args) {
     job.end = table.now;
   }
   return { code: errors.length ? 1 : 0, stdout: '', stderr: errors.map((e) => `${e}\n`).join('') };
+}
+
+function sacct(table, args) {
+  if (table.accounting === false) return { code: 1, stdout: '', stderr: 'sacct: error: Slurm accounting storage is disabled\n' };
+  const i = args.indexOf('-j');
+  const ids = i >= 0 ? args[i + 1].split(',') : [];
+  const lines = [];
+  for (const id of ids) {
+    const job = table.jobs.find((j) => j.id === id) ?? (table.history ?? []).find((j) => j.id === id);
+    if (!job) continue;
+    const state = job.state === 'CANCELLED' ? 'CANCELLED by 1000' : job.state;
+    lines.push(`${id}|${state}`, `${id}.batch|${state}`);
+  }
+  return { code: 0, stdout: lines.map((l) => `${l}\n`).join(''), stderr: '' };
 }
