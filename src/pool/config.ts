@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { describeIssues } from '../evalai/validate.js';
 import { ConfigError, describeError } from '../runtime/errors.js';
 import { parseDuration } from '../runtime/duration.js';
-import { POLICY_DEFAULTS, type PoolPolicy } from './policy.js';
+import { HEADROOMS, POLICY_DEFAULTS, type PoolPolicy } from './policy.js';
 
 /**
  * The pool file: JSON, one or more pools, validated whole before anything runs. An error names the
@@ -193,6 +193,8 @@ const policy = z
     unhealthyTimeout: duration.optional(),
     minUptime: duration.optional(),
     scaleDownDelay: duration.optional(),
+    /** Spare job slots above n: "2sqrt" (n + 2√n, the default), "sqrt", "none", or a whole number. */
+    headroom: z.union([z.enum(HEADROOMS), z.number().int('must be "2sqrt", "sqrt", "none" or a whole number').min(0, 'must be 0 or more')], { error: 'must be "2sqrt", "sqrt", "none" or a whole number' }).optional(),
   })
   .refine((p) => p.minHosts <= p.maxHosts, { message: 'minHosts must not be above maxHosts', path: ['minHosts'] });
 
@@ -290,6 +292,7 @@ function toPoolConfig(p: ParsedPool): PoolConfig {
       unhealthyTimeoutMs: p.policy.unhealthyTimeout ?? POLICY_DEFAULTS.unhealthyTimeoutMs,
       minUptimeMs: p.policy.minUptime ?? POLICY_DEFAULTS.minUptimeMs,
       scaleDownDelayMs: p.policy.scaleDownDelay ?? POLICY_DEFAULTS.scaleDownDelayMs,
+      ...(p.policy.headroom !== undefined ? { headroom: p.policy.headroom } : {}),
     },
   };
   if (p.probe) out.probe = { url: p.probe.url, timeoutMs: p.probe.timeout };

@@ -114,3 +114,20 @@ describe('the pool file', () => {
     expect(() => selectPools(file, 'gpu')).toThrow('pool.json: no pool named "gpu" (pools: trainers, workspaces)');
   });
 });
+
+describe('policy.headroom', () => {
+  const withHeadroom = (headroom: unknown) => parse({ pools: [{ ...seed002, policy: { minHosts: 0, maxHosts: 5, headroom } }] });
+  it('absent: n + 2√n (the policy carries no headroom field, desiredSize defaults it)', () => {
+    expect(parse({ pools: [seed002] }).pools[0]!.policy.headroom).toBeUndefined();
+  });
+  it('"2sqrt", "sqrt", "none" or a whole number of spare job slots', () => {
+    expect(withHeadroom('sqrt').pools[0]!.policy.headroom).toBe('sqrt');
+    expect(withHeadroom('none').pools[0]!.policy.headroom).toBe('none');
+    expect(withHeadroom(3).pools[0]!.policy.headroom).toBe(3);
+  });
+  it('anything else is a ConfigError naming the field', () => {
+    expect(() => withHeadroom('3sqrt')).toThrow(/pools\[0\]\.policy\.headroom/);
+    expect(() => withHeadroom(1.5)).toThrow(/pools\[0\]\.policy\.headroom/);
+    expect(() => withHeadroom(-1)).toThrow(/pools\[0\]\.policy\.headroom/);
+  });
+});
