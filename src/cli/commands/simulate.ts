@@ -15,7 +15,10 @@ interface SimulateFlags {
   chart?: string;
   poolConfig?: string;
   pool?: string;
+  also: string[];
 }
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 function intervalArg(value: string): number {
   const ms = durationArg(value);
@@ -37,8 +40,9 @@ export function simulateCommand(io: CliIO, done: (code: number) => void): Comman
     .addOption(new Option('--min-uptime <duration>', 'the configured policy\'s --min-uptime (e.g. 15m; default off)').argParser(holdDurationArg))
     .addOption(new Option('--interval <duration>', 'cron interval: a tick every this long (whole minutes)').argParser(intervalArg).default(300_000, '5m'))
     .addOption(new Option('--boot <duration>', 'time from a start request to a ready worker').argParser(bootArg).default(180_000, '3m'))
-    .addOption(new Option('--pool-config <pool.json>', 'simulate a scale-pool pool instead: its policy (n + 2√n) against a plain one (n); every submission is one job, all challenges one queue'))
+    .addOption(new Option('--pool-config <pool.json>', 'simulate a scale-pool pool instead: its policy as configured against the same with one knob turned at a time; every submission is one job, all challenges one queue'))
     .addOption(new Option('--pool <name>', 'with --pool-config: the pool of the file (needed when it holds several)'))
+    .addOption(new Option('--also <knob=value,...>', 'also compare the configured setting with these knobs changed together (headroom, scale-down-delay, min-uptime, interval, jobs-per-host; e.g. headroom=none,scale-down-delay=0); repeatable').argParser(collect).default([]))
     .addOption(new Option('--json', 'print the figures as JSON'))
     .addOption(new Option('--chart <file.svg>', 'also write an SVG chart: queue depth and capacity over time, one lane per policy'))
     .action(async (flags: SimulateFlags) => {
@@ -58,14 +62,22 @@ export function simulateCommand(io: CliIO, done: (code: number) => void): Comman
         if (pools.length > 1) throw new ConfigError(`${file.path} holds ${pools.length} pools (${pools.map((p) => p.name).join(', ')}); pass --pool NAME`);
         poolConfig = pools[0]!;
       }
-      const { simulatePool } = await import('../../simulate/simulate-pool.js');
-      const result = poolConfig ? simulatePool(trace, poolConfig, { intervalMs: flags.interval, bootMs: flags.boot, ...chartOption }) : simulate(trace, {
+      const { simulatePool, poolSettingOf } = await import('../../simulate/simulate-pool.js');
+      const { workerSettingOf } = await import('../../simulate/simulate.js');
+      const { changedKnobs, parseCombination } = await import('../../simulate/settings.js');
+      const workerOptions = {
         intervalMs: flags.interval,
         bootMs: flags.boot,
         ...(flags.scaleDownDelay ? { scaleDownDelayMs: flags.scaleDownDelay } : {}),
         ...(flags.minUptime ? { minUptimeMs: flags.minUptime } : {}),
-        ...chartOption,
+      };
+      const kind = poolConfig ? 'pool' : 'workers';
+      const configured = poolConfig ? poolSettingOf(poolConfig.policy, flags.interval) : workerSettingOf(workerOptions);
+      const also = flags.also.map((text) => {
+        const setting = parseCombination(text, configured, kind, '--also');
+        return { name: text.replace(/\s+/g, ''), setting, changed: changedKnobs(configured, setting, kind) };
       });
+      const result = poolConfig ? simulatePool(trace, poolConfig, { intervalMs: flags.interval, bootMs: flags.boot, also, ...chartOption }) : simulate(trace, { ...workerOptions, also, ...chartOption });
       if (flags.chart) {
         const { renderChart } = await import('../../simulate/chart.js');
         const { writeFileSync } = await import('node:fs');
