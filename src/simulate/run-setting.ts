@@ -38,7 +38,7 @@ export function waitFigures(sorted: Float64Array): Figures['wait'] {
 
 /** A pool under one setting (docs/simulate.md, "Pools"): the run and its figures. */
 export function runPoolSetting(trace: readonly TraceSubmission[], base: PoolPolicy, s: Setting, t0: number, bootMs: number): { run: PoolRun; figures: Figures } {
-  const run = runPoolPolicy(trace, policyOf(base, s), { t0, intervalMs: s.intervalMs, bootMs });
+  const run = runPoolPolicy(trace, policyOf(base, s), { t0, intervalMs: s.intervalMs, bootMs }, undefined, s.anticipateDays ? { days: s.anticipateDays, windowMs: 0 } : undefined);
   let closedMs = 0;
   const open = { count: 0, launchSum: 0 };
   for (let i = 0; i < run.sessions.length; i += 2) {

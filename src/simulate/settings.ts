@@ -7,11 +7,11 @@ import { parseDuration } from '../runtime/duration.js';
  * uptime, the tick interval and jobs per host. Workers (scale-workers): the scale-down delay, the
  * min uptime and the tick interval (cron's).
  */
-export type Knob = 'headroom' | 'scale-down-delay' | 'min-uptime' | 'interval' | 'jobs-per-host';
+export type Knob = 'headroom' | 'scale-down-delay' | 'min-uptime' | 'interval' | 'jobs-per-host' | 'anticipate';
 export type Kind = 'pool' | 'workers';
 
 export const KNOBS: Record<Kind, readonly Knob[]> = {
-  pool: ['headroom', 'scale-down-delay', 'min-uptime', 'interval', 'jobs-per-host'],
+  pool: ['headroom', 'scale-down-delay', 'min-uptime', 'interval', 'jobs-per-host', 'anticipate'],
   workers: ['scale-down-delay', 'min-uptime', 'interval'],
 };
 
@@ -22,6 +22,8 @@ export interface Setting {
   minUptimeMs: number;
   intervalMs: number;
   jobsPerHost?: number;
+  /** The anticipatory policy (pools): the days of history its forecast looks back; 0 or absent: off. */
+  anticipateDays?: number;
 }
 
 const MINUTE = 60_000;
@@ -45,6 +47,8 @@ function valueOf(s: Setting, knob: Knob): string {
       return shortDuration(s.intervalMs);
     case 'jobs-per-host':
       return String(s.jobsPerHost ?? 1);
+    case 'anticipate':
+      return s.anticipateDays ? `${s.anticipateDays}d` : 'off';
   }
 }
 
@@ -91,6 +95,12 @@ export function withKnob(s: Setting, knob: string, value: string, kind: Kind, wh
     case 'jobs-per-host':
       if (!/^\d+$/.test(v) || Number(v) < 1) bad('a whole number, 1 or more');
       return { ...s, jobsPerHost: Number(v) };
+    case 'anticipate': {
+      if (v === 'off' || v === '0') return { ...s, anticipateDays: 0 };
+      const m = /^(\d+)d$/.exec(v);
+      if (!m || Number(m[1]) < 1 || Number(m[1]) > 28) return bad('off or a number of days of history, 1d to 28d');
+      return { ...s, anticipateDays: Number(m[1]) };
+    }
   }
 }
 
@@ -117,7 +127,8 @@ export interface Variant {
  * what a host is), the configured setting with that knob alone turned to another value:
  * - headroom: each of "2sqrt", "sqrt", "none" that is not the configured one;
  * - scale-down delay and min uptime: 0 when configured above 0, else 10m;
- * - interval: 1m, or 5m when the configured interval is 1m.
+ * - interval: 1m, or 5m when the configured interval is 1m;
+ * - anticipate (pools): 1d when off (the default), off when on.
  * The name is `knob=value`.
  */
 export function oneKnobVariants(configured: Setting, kind: Kind): Variant[] {
@@ -130,5 +141,6 @@ export function oneKnobVariants(configured: Setting, kind: Kind): Variant[] {
   add('scale-down-delay', configured.scaleDownDelayMs > 0 ? '0' : '10m');
   add('min-uptime', configured.minUptimeMs > 0 ? '0' : '10m');
   add('interval', configured.intervalMs === MINUTE ? '5m' : '1m');
+  if (kind === 'pool') add('anticipate', configured.anticipateDays ? 'off' : '1d');
   return out;
 }

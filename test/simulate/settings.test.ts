@@ -7,9 +7,9 @@ const pool: Setting = { headroom: '2sqrt', scaleDownDelayMs: 15 * M, minUptimeMs
 const workers: Setting = { scaleDownDelayMs: 0, minUptimeMs: 0, intervalMs: 5 * M };
 
 describe('fair comparisons: each compared setting differs from the configured one in one knob', () => {
-  it('a pool: the two other headroom rules, the delay off, the min uptime off, a 1-minute tick; nothing else changes', () => {
+  it('a pool: the two other headroom rules, the delay off, the min uptime off, a 1-minute tick, anticipation on; nothing else changes', () => {
     const v = oneKnobVariants(pool, 'pool');
-    expect(v.map((x) => x.name)).toEqual(['headroom=sqrt', 'headroom=none', 'scale-down-delay=0', 'min-uptime=0', 'interval=1m']);
+    expect(v.map((x) => x.name)).toEqual(['headroom=sqrt', 'headroom=none', 'scale-down-delay=0', 'min-uptime=0', 'interval=1m', 'anticipate=1d']);
     for (const x of v) {
       expect(x.changed).toHaveLength(1);
       expect(changedKnobs(pool, x.setting, 'pool')).toEqual(x.changed);
@@ -22,7 +22,7 @@ describe('fair comparisons: each compared setting differs from the configured on
     expect(oneKnobVariants({ ...workers, intervalMs: M }, 'workers').map((x) => x.name)).toContain('interval=5m');
   });
   it('every row prints all its knobs', () => {
-    expect(describeSetting(pool, 'pool')).toBe('headroom=2sqrt scale-down-delay=15m min-uptime=10m interval=5m jobs-per-host=2');
+    expect(describeSetting(pool, 'pool')).toBe('headroom=2sqrt scale-down-delay=15m min-uptime=10m interval=5m jobs-per-host=2 anticipate=off');
     expect(describeSetting(workers, 'workers')).toBe('scale-down-delay=0 min-uptime=0 interval=5m');
   });
   it('a combination asked for changes exactly the knobs it names', () => {
