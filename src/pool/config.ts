@@ -194,6 +194,8 @@ const policy = z
     minUptime: duration.optional(),
     scaleDownDelay: duration.optional(),
     /** Spare job slots above n: "2sqrt" (n + 2√n, the default), "sqrt", "none", or a whole number. */
+    /** Forecast-only mode: keep a demand history in the state dir and log what the anticipatory policy would launch. */
+    forecast: z.strictObject({ days: z.number().int('must be a whole number of days').min(1, 'must be 1 to 28').max(28, 'must be 1 to 28'), lead: duration.default(180_000) }).optional(),
     headroom: z.union([z.enum(HEADROOMS), z.number().int('must be "2sqrt", "sqrt", "none" or a whole number').min(0, 'must be 0 or more')], { error: 'must be "2sqrt", "sqrt", "none" or a whole number' }).optional(),
   })
   .refine((p) => p.minHosts <= p.maxHosts, { message: 'minHosts must not be above maxHosts', path: ['minHosts'] });
@@ -293,6 +295,7 @@ function toPoolConfig(p: ParsedPool): PoolConfig {
       minUptimeMs: p.policy.minUptime ?? POLICY_DEFAULTS.minUptimeMs,
       scaleDownDelayMs: p.policy.scaleDownDelay ?? POLICY_DEFAULTS.scaleDownDelayMs,
       ...(p.policy.headroom !== undefined ? { headroom: p.policy.headroom } : {}),
+      ...(p.policy.forecast ? { forecast: { days: p.policy.forecast.days, leadMs: p.policy.forecast.lead } } : {}),
     },
   };
   if (p.probe) out.probe = { url: p.probe.url, timeoutMs: p.probe.timeout };

@@ -15,6 +15,8 @@ export interface PoolPolicy {
   scaleDownDelayMs: number;
   /** Spare job slots above n (absent: "2sqrt"). */
   headroom?: Headroom;
+  /** Forecast-only mode (absent: off): keep a demand history, log what anticipation would launch; it never acts. */
+  forecast?: { days: number; leadMs: number };
 }
 
 /**
