@@ -97,7 +97,8 @@ export function simulateCommand(io: CliIO, done: (code: number) => void): Comman
         const { analyse, formatSweep, sweepJson } = await import('../../simulate/sweep-report.js');
         const { settings, values } = sweepGrid(kind, configured, flags.grid);
         const threads = flags.threads ?? defaultThreads();
-        const bar = (io.stderr as { isTTY?: boolean }).isTTY ? progressBar(io.stderr) : undefined;
+        const { progressFor } = await import('../../simulate/progress.js');
+        const bar = progressFor(io.stderr as NodeJS.WritableStream & { isTTY?: boolean });
         const started = Date.now();
         const rows = await runSweep({ kind, trace, bootMs: flags.boot, ...(poolConfig ? { base: poolConfig.policy } : {}) }, settings, threads, bar);
         if (bar) io.stderr.write('\r\x1b[K');
@@ -134,15 +135,6 @@ export function simulateCommand(io: CliIO, done: (code: number) => void): Comman
       io.stdout.write(flags.json ? JSON.stringify(toJson(result), null, 2) + '\n' : formatTable(result));
       done(ExitCode.Ok);
     });
-}
-
-/** A progress bar on a terminal's stderr: `[#####.....] 120/270 settings`, redrawn in place. */
-function progressBar(err: CliIO['stderr']): (done: number, total: number) => void {
-  return (done, total) => {
-    const width = 30;
-    const full = Math.round((done / total) * width);
-    err.write(`\r[${'#'.repeat(full)}${'.'.repeat(width - full)}] ${done}/${total} settings`);
-  };
 }
 
 /** At most about 800 buckets across the trace: the first round length (5 min ... 1 week) that is a whole number of ticks. */
