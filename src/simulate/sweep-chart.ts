@@ -2,11 +2,11 @@ import { describeSetting } from './settings.js';
 import type { SweepResult } from './sweep-report.js';
 
 const W = 1100;
-const PANEL_W = 480;
+const PANEL_W = 470;
 const PANEL_H = 360;
 const LEFT = 70;
 const TOP = 80;
-const GAP = 80;
+const GAP = 70;
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /**
