@@ -293,7 +293,7 @@ function benchSimulate() {
   const sim = simulate(parsed, { intervalMs: 300_000, bootMs: 180_000, scaleDownDelayMs: 1_800_000, minUptimeMs: 900_000 });
   const simMs = msSince(t);
   console.log(`\nsimulate: a year of 100 challenges, ${fmt(sim.submissions)} submissions (generated in ${fmt(genMs)} ms):`);
-  console.log(`  CSV parse ${fmt(parseMs)} ms; simulate 4 policies (scale-workers decideWorkers on every tick that can matter) ${fmt(simMs)} ms = ${fmt(simMs / 1000, 1)} s`);
+  console.log(`  CSV parse ${fmt(parseMs)} ms; simulate ${sim.policies.length} rows (scale-workers decideWorkers on every tick that can matter) ${fmt(simMs)} ms = ${fmt(simMs / 1000, 1)} s`);
   for (const p of sim.policies) console.log(`  ${p.policy.padEnd(10)} ${fmt(p.workerHours).padStart(9)} worker-h  x${fmt(p.workerHoursVsOracle, 2)} oracle  ${fmt(p.coldStarts).padStart(8)} cold starts`);
 }
 
@@ -359,7 +359,26 @@ for (const pageSize of [1000, 100]) {
 console.log('The first row includes loading the SDK clients; the wall time is the whole CLI run (config, lock, status and state files, the tick).');
 }
 
-const SECTIONS = { help: benchHelp, tick: benchTick, 'dry-runs': benchDryRuns, simulate: benchSimulate, pool: benchPools };
+// simulate --sweep: the month trace through the example pool, the default grid (270 settings), on every core
+async function benchSweep() {
+  const { readFileSync: read } = await import('node:fs');
+  const { availableParallelism } = await import('node:os');
+  const { parsePoolFile } = await import('../dist/pool/config.js');
+  const { poolSettingOf } = await import('../dist/simulate/simulate-pool.js');
+  const { runSweep, sweepGrid } = await import('../dist/simulate/sweep.js');
+  const trace = parseTrace(read(join(ROOT, 'examples/traces/month.csv'), 'utf8'), 'month.csv');
+  const pool = parsePoolFile(read(join(ROOT, 'examples/pools/simulate-pool.json'), 'utf8'), 'simulate-pool.json').pools[0];
+  const { settings } = sweepGrid('pool', poolSettingOf(pool.policy, 60_000));
+  const threads = availableParallelism();
+  const t = process.hrtime.bigint();
+  const cpu0 = process.cpuUsage();
+  await runSweep({ kind: 'pool', trace, bootMs: 180_000, base: pool.policy }, settings, threads);
+  const wall = msSince(t);
+  const cpu = process.cpuUsage(cpu0);
+  console.log(`\nsimulate --sweep: the month trace (${fmt(trace.length)} submissions), pool evaluators, ${settings.length} settings on ${threads} thread(s): ${fmt(wall / 1000, 1)} s wall (process CPU, every thread: ${fmt((cpu.user + cpu.system) / 1e6, 1)} s)`);
+}
+
+const SECTIONS = { help: benchHelp, tick: benchTick, 'dry-runs': benchDryRuns, simulate: benchSimulate, pool: benchPools, sweep: benchSweep };
 const chosen = process.argv.slice(2);
 const unknown = chosen.filter((name) => !(name in SECTIONS));
 if (unknown.length > 0) {

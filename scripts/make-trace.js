@@ -87,10 +87,18 @@ export function yearTrace(n = 100, seed = 2026) {
   return generateTrace({ seed, startMs: Date.UTC(2026, 0, 1), days: 365, challenges });
 }
 
+/** About 100,000 submissions: 37 days of 100 challenges shaped as yearTrace's (seed 2027), for timing `simulate --sweep`. */
+export function sweepBenchTrace(seed = 2027) {
+  const random = rng(seed);
+  const challenges = Array.from({ length: 100 }, (_, i) => ({ id: i + 1, perDay: 8 + 72 * random(), medianMin: 2 + 18 * random() }));
+  return generateTrace({ seed, startMs: Date.UTC(2026, 0, 1), days: 37, challenges });
+}
+
 export function toCsv(trace) {
   const lines = ['challenge,arrival,duration_s'];
   for (const s of trace) lines.push(`${s.challenge},${new Date(s.arrivalMs).toISOString().replace('.000Z', 'Z')},${s.durationMs / 1000}`);
   return lines.join('\n') + '\n';
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) process.stdout.write(toCsv(monthTrace()));
+//   node scripts/make-trace.js --sweep-bench > /tmp/100k.csv   (about 100,000 submissions, docs/performance.md)
+if (process.argv[1] === fileURLToPath(import.meta.url)) process.stdout.write(toCsv(process.argv[2] === '--sweep-bench' ? sweepBenchTrace() : monthTrace()));

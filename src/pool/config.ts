@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { describeIssues } from '../evalai/validate.js';
 import { ConfigError, describeError } from '../runtime/errors.js';
 import { parseDuration } from '../runtime/duration.js';
-import { defaultMaxLiveHosts, POLICY_DEFAULTS, type PoolPolicy } from './policy.js';
+import { defaultMaxLiveHosts, HEADROOMS, POLICY_DEFAULTS, type PoolPolicy } from './policy.js';
 
 /**
  * The pool file: JSON, one or more pools, validated whole before anything runs. An error names the
@@ -258,6 +258,10 @@ const policy = z
     scaleDownDelay: duration.optional(),
     /** The hard cap on live instances plus launches not yet listed (default maxHosts + ceil(maxHosts / 2)). */
     maxLiveHosts: count.min(1, 'must be at least 1').optional(),
+    /** Spare job slots above n: "2sqrt" (n + 2√n, the default), "sqrt", "none", or a whole number. */
+    /** Forecast-only mode: keep a demand history in the state dir and log what the anticipatory policy would launch. */
+    forecast: z.strictObject({ days: z.number().int('must be a whole number of days').min(1, 'must be 1 to 28').max(28, 'must be 1 to 28'), lead: duration.default(180_000) }).optional(),
+    headroom: z.union([z.enum(HEADROOMS), z.number().int('must be "2sqrt", "sqrt", "none" or a whole number').min(0, 'must be 0 or more')], { error: 'must be "2sqrt", "sqrt", "none" or a whole number' }).optional(),
   })
   .refine((p) => p.minHosts <= p.maxHosts, { message: 'minHosts must not be above maxHosts', path: ['minHosts'] })
   .refine((p) => p.maxLiveHosts === undefined || p.maxLiveHosts >= p.maxHosts, { message: 'maxLiveHosts must not be below maxHosts (it caps live hosts in every state, maxHosts only ready + launching)', path: ['maxLiveHosts'] });
@@ -363,6 +367,8 @@ function toPoolConfig(p: ParsedPool): PoolConfig {
       minUptimeMs: p.policy.minUptime ?? POLICY_DEFAULTS.minUptimeMs,
       scaleDownDelayMs: p.policy.scaleDownDelay ?? POLICY_DEFAULTS.scaleDownDelayMs,
       maxLiveHosts: p.policy.maxLiveHosts ?? defaultMaxLiveHosts(p.policy.maxHosts),
+      ...(p.policy.headroom !== undefined ? { headroom: p.policy.headroom } : {}),
+      ...(p.policy.forecast ? { forecast: { days: p.policy.forecast.days, leadMs: p.policy.forecast.lead } } : {}),
     },
   };
   if (p.probe) out.probe = { url: p.probe.url, timeoutMs: p.probe.timeout };

@@ -18,6 +18,10 @@ export interface PoolPolicy {
    * yet listed. Absent: defaultMaxLiveHosts(maxHosts). Never below maxHosts.
    */
   maxLiveHosts?: number;
+  /** Spare job slots above n (absent: "2sqrt"). */
+  headroom?: Headroom;
+  /** Forecast-only mode (absent: off): keep a demand history, log what anticipation would launch; it never acts. */
+  forecast?: { days: number; leadMs: number };
 }
 
 /**
@@ -34,6 +38,15 @@ export function liveCap(policy: Pick<PoolPolicy, 'maxHosts' | 'maxLiveHosts'>): 
   return policy.maxLiveHosts ?? defaultMaxLiveHosts(policy.maxHosts);
 }
 
+/**
+ * The spare job slots desired above n queued + in flight: "2sqrt" n + 2√n (the default), "sqrt"
+ * n + √n, "none" n, a whole number k: n + k while n > 0 (0 when n = 0, like the others, so a
+ * pool with no work still goes down to minHosts).
+ */
+export type Headroom = '2sqrt' | 'sqrt' | 'none' | number;
+
+export const HEADROOMS = ['2sqrt', 'sqrt', 'none'] as const;
+
 const MINUTE = 60_000;
 
 export const POLICY_DEFAULTS = {
@@ -46,7 +59,7 @@ export const POLICY_DEFAULTS = {
 } as const;
 
 export interface DesiredSize {
-  /** n + 2√n (seed 003): capacity for n jobs and a safety margin that shrinks relatively as n grows. */
+  /** n + headroom (n + 2√n by default, seed 003): capacity for n jobs and a safety margin. */
   jobs: number;
   /** ceil(jobs / jobs per host) before the clamp. */
   unclamped: number;
@@ -58,15 +71,27 @@ export interface DesiredSize {
   rule?: string;
 }
 
-export function desiredJobs(n: number): number {
-  return n + 2 * Math.sqrt(n);
+export function desiredJobs(n: number, headroom: Headroom = '2sqrt'): number {
+  if (headroom === '2sqrt') return n + 2 * Math.sqrt(n);
+  if (headroom === 'sqrt') return n + Math.sqrt(n);
+  if (headroom === 'none' || n <= 0) return n;
+  return n + headroom;
 }
 
-export function desiredSize(n: number, policy: Pick<PoolPolicy, 'minHosts' | 'maxHosts' | 'jobsPerHost'>): DesiredSize {
-  const jobs = desiredJobs(Math.max(0, n));
+/** How the rule reads in a reason: "n + 2√n", "n + √n", "n", "n + 3". */
+export function headroomRule(headroom: Headroom = '2sqrt'): string {
+  if (headroom === '2sqrt') return 'n + 2√n';
+  if (headroom === 'sqrt') return 'n + √n';
+  if (headroom === 'none') return 'n';
+  return `n + ${headroom}`;
+}
+
+export function desiredSize(n: number, policy: Pick<PoolPolicy, 'minHosts' | 'maxHosts' | 'jobsPerHost' | 'headroom'>): DesiredSize {
+  const jobs = desiredJobs(Math.max(0, n), policy.headroom);
+  const rule = headroomRule(policy.headroom);
   // Rounded to 1e-9 first so that 4 + 2*2 = 8 jobs at 4 per host is 2 hosts, not 3 from float noise.
   const unclamped = Math.ceil(Math.round((jobs / policy.jobsPerHost) * 1e9) / 1e9);
-  if (unclamped < policy.minHosts) return { jobs, unclamped, hosts: policy.minHosts, clampedTo: 'min' };
-  if (unclamped > policy.maxHosts) return { jobs, unclamped, hosts: policy.maxHosts, clampedTo: 'max' };
-  return { jobs, unclamped, hosts: unclamped, clampedTo: null };
+  if (unclamped < policy.minHosts) return { jobs, unclamped, hosts: policy.minHosts, clampedTo: 'min', rule };
+  if (unclamped > policy.maxHosts) return { jobs, unclamped, hosts: policy.maxHosts, clampedTo: 'max', rule };
+  return { jobs, unclamped, hosts: unclamped, clampedTo: null, rule };
 }

@@ -1,7 +1,8 @@
 import { decide, EMPTY_HISTORY, type PoolHistory } from '../pool/decide.js';
 import type { Demand } from '../pool/demand/demand.js';
 import type { Host } from '../pool/host.js';
-import type { DesiredSize, PoolPolicy } from '../pool/policy.js';
+import { desiredSize, type DesiredSize, type PoolPolicy } from '../pool/policy.js';
+import { forecastTicks, seasonalForecast, type Anticipation } from './forecast.js';
 import type { HostState } from '../pool/states.js';
 import type { SimClock } from './model.js';
 import type { TraceSubmission } from './trace.js';
@@ -34,6 +35,20 @@ export function slotsPerHost(policy: PoolPolicy): number {
   return Math.max(1, Math.floor(policy.jobsPerHost));
 }
 
+/**
+ * The anticipatory size: the reactive rule's hosts for the larger of n and the forecast. Never more
+ * than the reactive rule asked for a demand the pool saw at that time of day on one of the last days;
+ * the clamp to [min, max] and the scale-down delay and min uptime (in decide) stand.
+ */
+function anticipatedSize(reactive: (n: number, p: PoolPolicy) => DesiredSize, forecast: number, a: Anticipation): (n: number, p: PoolPolicy) => DesiredSize {
+  return (n, p) => {
+    const now = reactive(n, p);
+    const ahead = reactive(forecast, p);
+    if (ahead.hosts <= now.hosts) return now;
+    return { ...ahead, rule: `${ahead.rule ?? 'n + 2√n'} for n=${forecast}, the forecast (the most seen at boot ahead on the last ${a.days} day(s)), not n` };
+  };
+}
+
 /** How long after the last arrival a pool may take to settle before the simulation gives up. */
 const SETTLE_LIMIT_MS = 30 * 86_400_000;
 
@@ -51,7 +66,10 @@ const SETTLE_LIMIT_MS = 30 * 86_400_000;
  * - between ticks each job starts at max(arrival, the earliest free slot of a host taking jobs,
  *   that host's ready time, the tick), if that is before the next tick.
  */
-export function runPoolPolicy(subs: readonly TraceSubmission[], policy: PoolPolicy, clock: SimClock, size?: (n: number, policy: PoolPolicy) => DesiredSize): PoolRun {
+export function runPoolPolicy(subs: readonly TraceSubmission[], policy: PoolPolicy, clock: SimClock, size?: (n: number, policy: PoolPolicy) => DesiredSize, anticipate?: Anticipation): PoolRun {
+  const past: number[] = [];
+  const ft = anticipate ? forecastTicks(clock.intervalMs, clock.bootMs, anticipate.windowMs) : undefined;
+  const reactive = size ?? desiredSize;
   const n = subs.length;
   const starts = new Float64Array(n);
   const sessions: number[] = [];
@@ -79,7 +97,11 @@ export function runPoolPolicy(subs: readonly TraceSubmission[], policy: PoolPoli
       const running = t >= h.readyAt;
       return { id: h.id, state: h.state, since: h.since, launchedAt: h.launchedAt, cloud: running ? 'running' : 'pending', ...(running ? { probe: { ok: true, healthy: true, jobs: jobsOn(h) } } : {}) };
     });
-    const decision = decide({ hosts: seen, demand, policy, history, now: t, ...(size ? { size } : {}) });
+    // Anticipation: the forecast sees the demand of this tick and the earlier ones only (past).
+    past.push(demand.n);
+    const forecast = anticipate && ft ? seasonalForecast(past, ft.ticksPerDay, ft.leadTicks, ft.windowTicks, anticipate.days) : null;
+    const sizeNow = forecast !== null && forecast > demand.n ? anticipatedSize(reactive, forecast, anticipate!) : size;
+    const decision = decide({ hosts: seen, demand, policy, history, now: t, ...(sizeNow ? { size: sizeNow } : {}) });
     history = decision.history;
 
     const byId = new Map(hosts.map((h) => [h.id, h]));

@@ -5,7 +5,7 @@ const minutes = (s: number) => `${(s / 60).toFixed(1)} min`;
 
 /** The human table: one row per policy, worker-hours and their ratio to the oracle, cold starts, waits. */
 export function formatTable(r: SimResult): string {
-  const head = ['policy', r.pool ? 'host-h' : 'worker-h', 'x oracle', 'cold starts', 'wait p50', 'wait p95', 'wait max'];
+  const head = ['policy', r.pool ? 'host-h' : 'worker-h', 'x oracle', 'cold starts', 'wait p50', 'wait p95', 'wait max', 'settings'];
   const rows = r.policies.map((p) => [
     p.policy,
     p.workerHours.toFixed(1),
@@ -14,9 +14,10 @@ export function formatTable(r: SimResult): string {
     minutes(p.wait.p50),
     minutes(p.wait.p95),
     minutes(p.wait.max),
+    p.settings ?? '-',
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
   const o = r.options;
   const pool = r.pool;
   const p = pool?.policy;
@@ -28,6 +29,8 @@ export function formatTable(r: SimResult): string {
     ...rows.map(line),
     '',
     ...r.policies.map((p) => `${p.policy}: ${p.label}`),
+    '',
+    'Each row but the references (upstream, always-on, oracle) differs from the configured one in the knobs its name says and no other.',
     '',
   ].join('\n');
 }
@@ -52,6 +55,9 @@ function policyFields(p: PolicyResult, unit: 'host' | 'worker') {
     label: p.label,
     [`${unit}Hours`]: round(p.workerHours, 4),
     [`${unit}HoursVsOracle`]: Number.isFinite(p.workerHoursVsOracle) ? round(p.workerHoursVsOracle, 4) : null,
+    ...(p.settings ? { settings: p.settings } : {}),
+    ...(p.kind ? { kind: p.kind } : {}),
+    ...(p.changed ? { changed: p.changed } : {}),
     coldStarts: p.coldStarts,
     waitS: { p50: round(p.wait.p50, 3), p95: round(p.wait.p95, 3), max: round(p.wait.max, 3), mean: round(p.wait.mean, 3) },
   };
@@ -70,6 +76,7 @@ export function toJson(r: SimResult): unknown {
       maxLaunchesPerTick: p.maxLaunchesPerTick,
       scaleDownDelayS: p.scaleDownDelayMs / 1000,
       minUptimeS: p.minUptimeMs / 1000,
+      headroom: p.headroom ?? '2sqrt',
       policies: r.policies.map((x) => policyFields(x, 'host')),
     };
   }

@@ -1,63 +1,76 @@
 import type { PoolConfig } from '../pool/config.js';
-import type { DesiredSize, PoolPolicy } from '../pool/policy.js';
-import { runPoolPolicy, slotsPerHost } from './pool-model.js';
-import { nearestRank, type PolicyResult, type SimResult } from './simulate.js';
+import type { PoolPolicy } from '../pool/policy.js';
+import { slotsPerHost } from './pool-model.js';
+import { capacityMs, policyOf, runPoolSetting } from './run-setting.js';
+import { describeSetting, oneKnobVariants, type Setting, type Variant } from './settings.js';
+import type { PolicyResult, SimResult } from './simulate.js';
 import type { TraceSubmission } from './trace.js';
+import { nearestRank } from './waits.js';
 
 export interface PoolSimOptions {
   intervalMs: number;
   bootMs: number;
   seriesBucketMs?: number;
+  /** Combinations the user asked for (--also), beside the one-knob rows. */
+  also?: Variant[];
 }
 
 const HOUR = 3_600_000;
 
-/** The plain rule: capacity for exactly n jobs, no headroom (one host per job at one job per host). */
-export function plainSize(n: number, policy: Pick<PoolPolicy, 'minHosts' | 'maxHosts' | 'jobsPerHost'>): DesiredSize {
-  const jobs = Math.max(0, n);
-  const unclamped = Math.ceil(Math.round((jobs / policy.jobsPerHost) * 1e9) / 1e9);
-  if (unclamped < policy.minHosts) return { jobs, unclamped, hosts: policy.minHosts, clampedTo: 'min', rule: 'n' };
-  if (unclamped > policy.maxHosts) return { jobs, unclamped, hosts: policy.maxHosts, clampedTo: 'max', rule: 'n' };
-  return { jobs, unclamped, hosts: unclamped, clampedTo: null, rule: 'n' };
+/** The pool's configured setting: its headroom, delays and jobs per host from the file, the tick interval given. */
+export function poolSettingOf(policy: PoolPolicy, intervalMs: number): Setting {
+  return { headroom: policy.headroom ?? '2sqrt', scaleDownDelayMs: policy.scaleDownDelayMs, minUptimeMs: policy.minUptimeMs, intervalMs, jobsPerHost: slotsPerHost(policy) };
 }
 
 /**
  * Replays a trace (sorted by arrival) through a pool: every submission is a job needing one slot,
- * all challenges one queue. Compares the pool's policy as configured (n + 2√n), a plain policy
- * (n, no scale-down delay, no min uptime) and the oracle; see docs/simulate.md, "Pools".
+ * all challenges one queue. Compares the pool's setting as configured, the same with one knob turned
+ * at a time (headroom, scale-down delay, min uptime, interval), the combinations asked for, and the
+ * oracle; see docs/simulate.md, "Pools".
  */
 export function simulatePool(trace: readonly TraceSubmission[], pool: PoolConfig, options: PoolSimOptions): SimResult {
   const t0 = Math.floor(trace[0]!.arrivalMs / 60_000) * 60_000;
   const clock = { t0, intervalMs: options.intervalMs, bootMs: options.bootMs };
   const policy = pool.policy;
   const slots = slotsPerHost(policy);
-  const plain: PoolPolicy = { ...policy, scaleDownDelayMs: 0, minUptimeMs: 0 };
-  const runs = [
-    { policy: 'pool' as const, label: `${pool.name} as configured: n + 2√n, scale-down delay ${policy.scaleDownDelayMs / 60_000}m, min uptime ${policy.minUptimeMs / 60_000}m`, run: runPoolPolicy(trace, policy, clock) },
-    { policy: 'plain' as const, label: 'capacity for n jobs, no headroom: ceil(n / jobs per host) hosts; no scale-down delay, no min uptime', run: runPoolPolicy(trace, plain, clock, plainSize) },
-  ];
-  const end = Math.max(...runs.map((r) => r.run.settledAt));
+  const configured = poolSettingOf(policy, options.intervalMs);
+  const rows = [
+    { policy: 'configured', label: `${pool.name} as configured`, kind: 'configured' as const, setting: configured, changed: [] as Variant['changed'] },
+    ...oneKnobVariants(configured, 'pool').map((v) => ({ policy: v.name, label: `as configured but ${v.name}`, kind: 'one-knob' as const, setting: v.setting, changed: v.changed })),
+    ...(options.also ?? []).map((v) => ({ policy: v.name, label: `as configured but ${v.name} (a combination asked for)`, kind: 'combination' as const, setting: v.setting, changed: v.changed })),
+  ].map((row) => ({ ...row, ...runPoolSetting(trace, policy, row.setting, t0, options.bootMs) }));
+  const end = Math.max(...rows.map((r) => r.figures.settledAt));
   const busyMs = trace.reduce((s, x) => s + x.durationMs, 0);
   const oracleMs = busyMs / slots;
   const bucketMs = options.seriesBucketMs;
   const buckets = bucketMs ? Math.max(1, Math.ceil((end - t0) / bucketMs)) : 0;
 
-  const results: PolicyResult[] = runs.map(({ policy: name, label, run }) => {
-    const sessions = run.sessions.map((x) => (Number.isNaN(x) ? end : x));
-    let hostMs = 0;
-    for (let i = 0; i < sessions.length; i += 2) hostMs += sessions[i + 1]! - sessions[i]!;
-    const waits = Float64Array.from(trace, (s, j) => (run.starts[j]! - s.arrivalMs) / 1000).sort();
-    const result = resultOf(name, label, hostMs, run.launches, waits, oracleMs);
+  const results: PolicyResult[] = rows.map((row) => {
+    const hostMs = capacityMs(row.figures, end);
+    const result: PolicyResult = {
+      policy: row.policy,
+      label: row.label,
+      settings: describeSetting(row.setting, 'pool'),
+      kind: row.kind,
+      changed: row.changed,
+      workerHours: hostMs / HOUR,
+      coldStarts: row.figures.coldStarts,
+      wait: row.figures.wait,
+      workerHoursVsOracle: oracleMs > 0 ? hostMs / oracleMs : hostMs > 0 ? Infinity : 1,
+    };
     if (bucketMs) {
+      const rowSlots = slotsPerHost(policyOf(policy, row.setting));
+      const sessions = row.run.sessions.map((x) => (Number.isNaN(x) ? end : x));
       const queue = new Float64Array(buckets);
       const capacity = new Float64Array(buckets);
-      trace.forEach((s, j) => addInterval(queue, t0, bucketMs, s.arrivalMs, run.starts[j]! + s.durationMs));
-      for (let i = 0; i < sessions.length; i += 2) addInterval(capacity, t0, bucketMs, sessions[i]!, sessions[i + 1]!, slots);
+      trace.forEach((s, j) => addInterval(queue, t0, bucketMs, s.arrivalMs, row.run.starts[j]! + s.durationMs));
+      for (let i = 0; i < sessions.length; i += 2) addInterval(capacity, t0, bucketMs, sessions[i]!, sessions[i + 1]!, rowSlots);
       result.series = { queue, capacity };
     }
     return result;
   });
   const oracle = resultOf('oracle', `every slot busy whenever a host is up, no wait (lower bound): busy time / ${slots} job(s) per host`, oracleMs, 0, new Float64Array(trace.length), oracleMs);
+  oracle.kind = 'reference';
   if (bucketMs) {
     const queue = new Float64Array(buckets);
     for (const s of trace) addInterval(queue, t0, bucketMs, s.arrivalMs, s.arrivalMs + s.durationMs);

@@ -1,20 +1,36 @@
 import type { PoolPolicy } from '../pool/policy.js';
 import type { HoldPolicy } from '../state/hold.js';
-import { runAlwaysOn, runTicking, TickTimes, type SimClock } from './model.js';
+import { runAlwaysOn, TickTimes, type SimClock } from './model.js';
+import { byChallenge, runWorkerSetting } from './run-setting.js';
+import { describeSetting, oneKnobVariants, type Knob, type Setting, type Variant } from './settings.js';
 import type { TraceSubmission } from './trace.js';
+import { nearestRank } from './waits.js';
 
-export type PolicyName = 'upstream' | 'configured' | 'always-on' | 'oracle' | 'pool' | 'plain';
+export { nearestRank } from './waits.js';
+
+/** A row's name: a reference (upstream, always-on, oracle), the configured setting, or `knob=value[,…]`. */
+export type PolicyName = string;
 
 export interface SimOptions extends HoldPolicy {
   intervalMs: number;
   bootMs: number;
   /** Collect queue depth and capacity over time in buckets of this length (for the chart). */
   seriesBucketMs?: number;
+  /** Combinations the user asked for (--also): compared as they are, beside the one-knob rows. */
+  also?: Variant[];
 }
+
+/** configured: the setting given; one-knob: it with one knob turned; combination: --also; reference: a fixed yardstick. */
+export type RowKind = 'configured' | 'one-knob' | 'combination' | 'reference';
 
 export interface PolicyResult {
   policy: PolicyName;
   label: string;
+  /** Every knob of the row as `knob=value` (absent for the oracle and always-on: no knob applies). */
+  settings?: string;
+  kind?: RowKind;
+  /** The knobs that differ from the configured setting. */
+  changed?: Knob[];
   workerHours: number;
   coldStarts: number;
   /** Waits (evaluation start − arrival) in seconds: nearest-rank percentiles. */
@@ -41,35 +57,35 @@ export interface SimResult {
 
 const HOUR = 3_600_000;
 
-/** Replays a trace (sorted by arrival) through the four policies; see docs/simulate.md for the model. */
+/** The configured scale-workers setting of the options. */
+export function workerSettingOf(o: SimOptions): Setting {
+  return { scaleDownDelayMs: o.scaleDownDelayMs ?? 0, minUptimeMs: o.minUptimeMs ?? 0, intervalMs: o.intervalMs };
+}
+
+/**
+ * Replays a trace (sorted by arrival) through scale-workers: upstream (a reference), the configured
+ * setting, the configured setting with one knob turned at a time (scale-down delay, min uptime,
+ * interval), the combinations asked for, always-on and the oracle; see docs/simulate.md.
+ */
 export function simulate(trace: readonly TraceSubmission[], options: SimOptions): SimResult {
   const t0 = Math.floor(trace[0]!.arrivalMs / 60_000) * 60_000;
   const clock: SimClock = { t0, intervalMs: options.intervalMs, bootMs: options.bootMs };
-  const byChallenge = new Map<number, TraceSubmission[]>();
-  for (const s of trace) {
-    let list = byChallenge.get(s.challenge);
-    if (!list) byChallenge.set(s.challenge, (list = []));
-    list.push(s);
-  }
-  const groups = [...byChallenge].sort((a, b) => a[0] - b[0]);
+  const groups = byChallenge(trace);
   const times = new TickTimes(clock);
   const busyMs = trace.reduce((sum, s) => sum + s.durationMs, 0);
+  const configured = workerSettingOf(options);
+  const upstream: Setting = { scaleDownDelayMs: 0, minUptimeMs: 0, intervalMs: options.intervalMs };
 
-  const raw: Array<{ policy: PolicyName; label: string; sessions: number[]; coldStarts: number; starts: Float64Array[] }> = [];
-  for (const [policy, label, hold] of [
-    ['upstream', 'stop at the first tick with nothing pending', {}],
-    ['configured', configuredLabel(options), { scaleDownDelayMs: options.scaleDownDelayMs, minUptimeMs: options.minUptimeMs }],
-  ] as Array<[PolicyName, string, HoldPolicy]>) {
-    const sessions: number[] = [];
-    const starts: Float64Array[] = [];
-    let coldStarts = 0;
-    for (const [id, subs] of groups) {
-      const r = runTicking(subs, id, { mode: 'prod', includeEc2: false, ...hold }, clock, times);
-      for (const x of r.sessions) sessions.push(x);
-      starts.push(r.starts);
-      coldStarts += r.coldStarts;
-    }
-    raw.push({ policy, label, sessions, coldStarts, starts });
+  const rows: Array<{ policy: PolicyName; label: string; kind: RowKind; setting: Setting; changed: Knob[] }> = [
+    { policy: 'upstream', label: 'stop at the first tick with nothing pending', kind: 'reference', setting: upstream, changed: [] },
+    { policy: 'configured', label: configuredLabel(options), kind: 'configured', setting: configured, changed: [] },
+    ...oneKnobVariants(configured, 'workers').map((v) => ({ policy: v.name, label: `as configured but ${v.name}`, kind: 'one-knob' as const, setting: v.setting, changed: v.changed })),
+    ...(options.also ?? []).map((v) => ({ policy: v.name, label: `as configured but ${v.name} (a combination asked for)`, kind: 'combination' as const, setting: v.setting, changed: v.changed })),
+  ];
+  const raw: Array<{ policy: PolicyName; label: string; kind: RowKind; settings?: string; changed: Knob[]; sessions: number[]; coldStarts: number; starts: Float64Array[] }> = [];
+  for (const row of rows) {
+    const { run } = runWorkerSetting(groups, row.setting, t0, options.bootMs, row.setting.intervalMs === options.intervalMs ? times : undefined);
+    raw.push({ policy: row.policy, label: row.label, kind: row.kind, settings: describeSetting(row.setting, 'workers'), changed: row.changed, ...run });
   }
 
   const always = groups.map(([, subs]) => runAlwaysOn(subs, clock));
@@ -78,11 +94,13 @@ export function simulate(trace: readonly TraceSubmission[], options: SimOptions)
   raw.push({
     policy: 'always-on',
     label: 'started at the first arrival, never stopped',
+    kind: 'reference',
+    changed: [],
     sessions: always.flatMap((a) => [a.requestedAt, endTick]),
     coldStarts: always.length,
     starts: always.map((a) => a.starts),
   });
-  raw.push({ policy: 'oracle', label: 'worker time = busy time, no wait (lower bound)', sessions: [], coldStarts: 0, starts: groups.map(([, subs]) => Float64Array.from(subs, (s) => s.arrivalMs)) });
+  raw.push({ policy: 'oracle', label: 'worker time = busy time, no wait (lower bound)', kind: 'reference', changed: [], sessions: [], coldStarts: 0, starts: groups.map(([, subs]) => Float64Array.from(subs, (s) => s.arrivalMs)) });
 
   let end = endTick;
   for (const r of raw) for (let i = 1; i < r.sessions.length; i += 2) end = Math.max(end, r.sessions[i]!);
@@ -101,6 +119,9 @@ export function simulate(trace: readonly TraceSubmission[], options: SimOptions)
     const result: PolicyResult = {
       policy: r.policy,
       label: r.label,
+      ...(r.settings ? { settings: r.settings } : {}),
+      kind: r.kind,
+      changed: r.changed,
       workerHours: workerMs / HOUR,
       coldStarts: r.coldStarts,
       wait: { p50: nearestRank(waits, 50), p95: nearestRank(waits, 95), max: waits[waits.length - 1]!, mean: mean(waits) },
@@ -133,12 +154,6 @@ function sumSessions(s: number[]): number {
   let total = 0;
   for (let i = 0; i < s.length; i += 2) total += s[i + 1]! - s[i]!;
   return total;
-}
-
-/** Nearest rank: the value at position ceil(p/100 · n) in ascending order (1-based). */
-export function nearestRank(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.max(1, Math.ceil((p / 100) * sorted.length)) - 1]!;
 }
 
 function mean(a: Float64Array): number {

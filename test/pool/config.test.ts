@@ -199,3 +199,34 @@ describe('the pool file on disk', () => {
     expect(() => selectPools(file, 'gpu')).toThrow('pool.json: no pool named "gpu" (pools: trainers, workspaces)');
   });
 });
+
+describe('policy.headroom', () => {
+  const withHeadroom = (headroom: unknown) => parse({ pools: [{ ...seed002, policy: { minHosts: 0, maxHosts: 5, headroom } }] });
+  it('absent: n + 2√n (the policy carries no headroom field, desiredSize defaults it)', () => {
+    expect(parse({ pools: [seed002] }).pools[0]!.policy.headroom).toBeUndefined();
+  });
+  it('"2sqrt", "sqrt", "none" or a whole number of spare job slots', () => {
+    expect(withHeadroom('sqrt').pools[0]!.policy.headroom).toBe('sqrt');
+    expect(withHeadroom('none').pools[0]!.policy.headroom).toBe('none');
+    expect(withHeadroom(3).pools[0]!.policy.headroom).toBe(3);
+  });
+  it('anything else is a ConfigError naming the field', () => {
+    expect(() => withHeadroom('3sqrt')).toThrow(/pools\[0\]\.policy\.headroom/);
+    expect(() => withHeadroom(1.5)).toThrow(/pools\[0\]\.policy\.headroom/);
+    expect(() => withHeadroom(-1)).toThrow(/pools\[0\]\.policy\.headroom/);
+  });
+});
+
+describe('policy.forecast (forecast-only mode)', () => {
+  const withForecast = (forecast: unknown) => parse({ pools: [{ ...seed002, policy: { minHosts: 0, maxHosts: 5, forecast } }] });
+  it('days of history and a lead (default 3m)', () => {
+    expect(withForecast({ days: 7 }).pools[0]!.policy.forecast).toEqual({ days: 7, leadMs: 180_000 });
+    expect(withForecast({ days: 1, lead: '5m' }).pools[0]!.policy.forecast).toEqual({ days: 1, leadMs: 300_000 });
+    expect(parse({ pools: [seed002] }).pools[0]!.policy.forecast).toBeUndefined();
+  });
+  it('days outside 1 to 28, or an unknown key, is a ConfigError naming the field', () => {
+    expect(() => withForecast({ days: 0 })).toThrow(/pools\[0\]\.policy\.forecast\.days/);
+    expect(() => withForecast({ days: 30 })).toThrow(/pools\[0\]\.policy\.forecast\.days/);
+    expect(() => withForecast({ days: 1, act: true })).toThrow(/pools\[0\]\.policy\.forecast/);
+  });
+});

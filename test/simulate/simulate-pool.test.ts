@@ -18,6 +18,8 @@ interface JsonPolicy {
   coldStarts: number;
   waitS: { p50: number; p95: number; max: number };
 }
+/** The "plain" rule of old, as a combination asked for: capacity for n jobs, no scale-down delay, no min uptime. */
+const PLAIN = 'headroom=none,scale-down-delay=0,min-uptime=0';
 const byPolicy = (stdout: string) => Object.fromEntries((JSON.parse(stdout) as { policies: JsonPolicy[] }).policies.map((p) => [p.policy, p]));
 
 const pool = (name: string, policy: Record<string, unknown>) => ({
@@ -52,17 +54,17 @@ const TWO = file('two.json', JSON.stringify({ pools: [pool('a', { minHosts: 0, m
 const TINY = ['challenge,arrival,duration_s', '1,2026-10-01T00:00:30Z,120', '2,2026-10-01T00:01:00Z,600', '1,2026-10-01T00:31:00Z,60', ''].join('\n');
 
 describe('simulate --pool-config: figures on a tiny trace, computed by hand', () => {
-  it('the pool as configured (n + 2√n), the plain policy (n) and the oracle (the built bin, --json)', async () => {
-    const r = await runBin('evalai-autoscaler', ['simulate', '--trace', file('tiny.csv', TINY), '--pool-config', POOL, '--json'], {});
+  it('the pool as configured (n + 2√n), the plain combination asked for (n, no delay, no min uptime) and the oracle (the built bin, --json)', async () => {
+    const r = await runBin('evalai-autoscaler', ['simulate', '--trace', file('tiny.csv', TINY), '--pool-config', POOL, '--json', '--also', PLAIN], {});
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const p = byPolicy(r.stdout);
-    expect(p.pool).toMatchObject({ coldStarts: 2, waitS: { p50: 420, p95: 450, max: 450 } });
-    expect(p.pool!.hostHours).toBeCloseTo(100 / 60, 4);
-    expect(p.pool!.hostHoursVsOracle).toBeCloseTo(100 / 13, 3);
-    expect(p.plain).toMatchObject({ coldStarts: 3, waitS: { p50: 420, p95: 450, max: 450 } });
-    expect(p.plain!.hostHours).toBeCloseTo(40 / 60, 4);
-    expect(p.plain!.hostHoursVsOracle).toBeCloseTo(40 / 13, 3);
+    expect(p.configured).toMatchObject({ coldStarts: 2, waitS: { p50: 420, p95: 450, max: 450 } });
+    expect(p.configured!.hostHours).toBeCloseTo(100 / 60, 4);
+    expect(p.configured!.hostHoursVsOracle).toBeCloseTo(100 / 13, 3);
+    expect(p[PLAIN]).toMatchObject({ coldStarts: 3, waitS: { p50: 420, p95: 450, max: 450 } });
+    expect(p[PLAIN]!.hostHours).toBeCloseTo(40 / 60, 4);
+    expect(p[PLAIN]!.hostHoursVsOracle).toBeCloseTo(40 / 13, 3);
     expect(p.oracle).toMatchObject({ coldStarts: 0, waitS: { p50: 0, p95: 0, max: 0 } });
     expect(p.oracle!.hostHours).toBeCloseTo(13 / 60, 4);
     expect(JSON.parse(r.stdout)).toMatchObject({ pool: 'tiny', t0: '2026-10-01T00:00:00.000Z', end: '2026-10-01T01:00:00.000Z', maxHosts: 2, jobsPerHost: 1, scaleDownDelayS: 600, minUptimeS: 0 });
@@ -70,18 +72,18 @@ describe('simulate --pool-config: figures on a tiny trace, computed by hand', ()
 
   it('two jobs a host: the oracle halves, and n + 2√n sizes in hosts of two slots', async () => {
     const two = file('two-slots.json', JSON.stringify({ pools: [pool('pairs', { minHosts: 0, maxHosts: 2, jobsPerHost: 2, scaleDownDelay: '10m', minUptime: '0s' })] }));
-    const r = await runBin('evalai-autoscaler', ['simulate', '--trace', file('tiny2.csv', TINY), '--pool-config', two, '--json'], {});
+    const r = await runBin('evalai-autoscaler', ['simulate', '--trace', file('tiny2.csv', TINY), '--pool-config', two, '--json', '--also', PLAIN], {});
     expect(r.code).toBe(0);
     const p = byPolicy(r.stdout);
     // pool: 00:05 n=2: 4.8 jobs / 2 = 2.4 -> 3 hosts -> max 2: h1, h2; j1 and j2 both on h1 (the first
     // free slot, ties to the first host); 00:10 n=1: 3 / 2 -> 2 hosts; then as with one slot: drained
     // at 00:30, both recaptured at 00:35 (j3 on h1 at once), terminated at 00:55: 100 min, waits 450, 420, 240 s.
-    expect(p.pool).toMatchObject({ coldStarts: 2, waitS: { p50: 420, p95: 450, max: 450 } });
-    expect(p.pool!.hostHours).toBeCloseTo(100 / 60, 4);
+    expect(p.configured).toMatchObject({ coldStarts: 2, waitS: { p50: 420, p95: 450, max: 450 } });
+    expect(p.configured!.hostHours).toBeCloseTo(100 / 60, 4);
     // plain: 00:05 ceil(2 / 2) = 1 host, j1 and j2 on its two slots from 00:08; 00:20 n=0: drained,
     // 00:25 terminated (20 min); 00:35 j3: a new host (ready 00:38), drained 00:40, gone 00:45 (10 min).
-    expect(p.plain).toMatchObject({ coldStarts: 2, waitS: { p50: 420, p95: 450, max: 450 } });
-    expect(p.plain!.hostHours).toBeCloseTo(30 / 60, 4);
+    expect(p[PLAIN]).toMatchObject({ coldStarts: 2, waitS: { p50: 420, p95: 450, max: 450 } });
+    expect(p[PLAIN]!.hostHours).toBeCloseTo(30 / 60, 4);
     // oracle: 13 busy minutes over 2 slots.
     expect(p.oracle!.hostHours).toBeCloseTo(6.5 / 60, 4);
   });

@@ -1,3 +1,4 @@
+import { demandHistoryPath, noteForecast } from './forecast-log.js';
 import type { Shell, ShellResult } from '../../cli/run-shell.js';
 import { describeError } from '../../runtime/errors.js';
 import { counted } from '../../runtime/plural.js';
@@ -105,6 +106,7 @@ async function runPool(pool: PoolConfig, setup: PoolSetup, shell: Shell, deps: P
     return { pool: pool.name, dryRun: setup.common.dryRun, demand: null, desiredHosts: null, why: message, moves: [], launches: { wanted: 0, reason: '', status: 'none', launched: [], attempts: [] }, terminated: [], hosts: {}, failed: true, unavailable: false, errors: [message] };
   }
   logTick(logger, report);
+  noteForecast(pool, demandHistoryPath(setup.stateDir, setup.spec.targetKey, pool.name), logger, report, Date.now());
   if (!setup.common.dryRun && !report.errors.some((e) => e.startsWith('observe:'))) {
     try {
       writePoolState(statePath, report.state);

@@ -1,0 +1,146 @@
+import { headroomRule, HEADROOMS, type Headroom } from '../pool/policy.js';
+import { ConfigError } from '../runtime/errors.js';
+import { parseDuration } from '../runtime/duration.js';
+
+/**
+ * The knobs a comparison or a sweep turns. A pool: the headroom rule, the scale-down delay, the min
+ * uptime, the tick interval and jobs per host. Workers (scale-workers): the scale-down delay, the
+ * min uptime and the tick interval (cron's).
+ */
+export type Knob = 'headroom' | 'scale-down-delay' | 'min-uptime' | 'interval' | 'jobs-per-host' | 'anticipate';
+export type Kind = 'pool' | 'workers';
+
+export const KNOBS: Record<Kind, readonly Knob[]> = {
+  pool: ['headroom', 'scale-down-delay', 'min-uptime', 'interval', 'jobs-per-host', 'anticipate'],
+  workers: ['scale-down-delay', 'min-uptime', 'interval'],
+};
+
+/** One setting of every knob (jobsPerHost and headroom are the pool's only). All durations in ms. */
+export interface Setting {
+  headroom?: Headroom;
+  scaleDownDelayMs: number;
+  minUptimeMs: number;
+  intervalMs: number;
+  jobsPerHost?: number;
+  /** The anticipatory policy (pools): the days of history its forecast looks back; 0 or absent: off. */
+  anticipateDays?: number;
+}
+
+const MINUTE = 60_000;
+
+/** "0", "5m", "90m", "30s": short and exact, as a flag or a pool file takes it. */
+export function shortDuration(ms: number): string {
+  if (ms === 0) return '0';
+  if (ms % MINUTE === 0) return `${ms / MINUTE}m`;
+  return `${ms / 1000}s`;
+}
+
+function valueOf(s: Setting, knob: Knob): string {
+  switch (knob) {
+    case 'headroom':
+      return String(s.headroom ?? '2sqrt');
+    case 'scale-down-delay':
+      return shortDuration(s.scaleDownDelayMs);
+    case 'min-uptime':
+      return shortDuration(s.minUptimeMs);
+    case 'interval':
+      return shortDuration(s.intervalMs);
+    case 'jobs-per-host':
+      return String(s.jobsPerHost ?? 1);
+    case 'anticipate':
+      return s.anticipateDays ? `${s.anticipateDays}d` : 'off';
+  }
+}
+
+/** Every knob of the kind as `knob=value`, space-separated: what each comparison and sweep row prints. */
+export function describeSetting(s: Setting, kind: Kind): string {
+  return KNOBS[kind].map((k) => `${k}=${valueOf(s, k)}`).join(' ');
+}
+
+/** The knobs whose values differ between two settings. */
+export function changedKnobs(a: Setting, b: Setting, kind: Kind): Knob[] {
+  return KNOBS[kind].filter((k) => valueOf(a, k) !== valueOf(b, k));
+}
+
+/** The headroom as its rule reads ("n + √n"). */
+export const headroomText = (s: Setting): string => headroomRule(s.headroom);
+
+/** Sets one knob from its text (`5m`, `sqrt`, `2`); a bad value is a ConfigError naming `where`. */
+export function withKnob(s: Setting, knob: string, value: string, kind: Kind, where: string): Setting {
+  const bad = (expected: string): never => {
+    throw new ConfigError(`${where}: ${knob}=${value}: expected ${expected}`);
+  };
+  if (!(KNOBS[kind] as readonly string[]).includes(knob)) bad(`one of the knobs ${KNOBS[kind].join(', ')}`);
+  const v = value.trim();
+  const duration = (): number => {
+    if (v === '0') return 0;
+    const ms = parseDuration(v);
+    if (/^\d+(\.\d+)?$/.test(v) || ms === null || ms < 0) return bad('a duration with a unit (5m, 1h) or 0');
+    return ms;
+  };
+  switch (knob as Knob) {
+    case 'headroom':
+      if ((HEADROOMS as readonly string[]).includes(v)) return { ...s, headroom: v as Headroom };
+      if (/^\d+$/.test(v)) return { ...s, headroom: Number(v) };
+      return bad('2sqrt, sqrt, none or a whole number');
+    case 'scale-down-delay':
+      return { ...s, scaleDownDelayMs: duration() };
+    case 'min-uptime':
+      return { ...s, minUptimeMs: duration() };
+    case 'interval': {
+      const ms = duration();
+      if (ms <= 0 || ms % MINUTE !== 0 || ms > 86_400_000) bad('whole minutes, at most 1d (1m, 5m)');
+      return { ...s, intervalMs: ms };
+    }
+    case 'jobs-per-host':
+      if (!/^\d+$/.test(v) || Number(v) < 1) bad('a whole number, 1 or more');
+      return { ...s, jobsPerHost: Number(v) };
+    case 'anticipate': {
+      if (v === 'off' || v === '0') return { ...s, anticipateDays: 0 };
+      const m = /^(\d+)d$/.exec(v);
+      if (!m || Number(m[1]) < 1 || Number(m[1]) > 28) return bad('off or a number of days of history, 1d to 28d');
+      return { ...s, anticipateDays: Number(m[1]) };
+    }
+  }
+}
+
+/** `knob=value,knob=value`: a combination the user asked for (--also), applied to `base`. */
+export function parseCombination(text: string, base: Setting, kind: Kind, where: string): Setting {
+  let s = base;
+  for (const part of text.split(',')) {
+    const eq = part.indexOf('=');
+    if (eq < 0) throw new ConfigError(`${where}: "${part}": expected knob=value (e.g. headroom=none,scale-down-delay=0)`);
+    s = withKnob(s, part.slice(0, eq).trim(), part.slice(eq + 1), kind, where);
+  }
+  return s;
+}
+
+/** One comparison row's setting and what makes it differ from the configured one. */
+export interface Variant {
+  name: string;
+  setting: Setting;
+  changed: Knob[];
+}
+
+/**
+ * The one-knob comparisons: for each knob of the kind (jobs per host only when asked: it changes
+ * what a host is), the configured setting with that knob alone turned to another value:
+ * - headroom: each of "2sqrt", "sqrt", "none" that is not the configured one;
+ * - scale-down delay and min uptime: 0 when configured above 0, else 10m;
+ * - interval: 1m, or 5m when the configured interval is 1m;
+ * - anticipate (pools): 1d when off (the default), off when on.
+ * The name is `knob=value`.
+ */
+export function oneKnobVariants(configured: Setting, kind: Kind): Variant[] {
+  const out: Variant[] = [];
+  const add = (knob: Knob, value: string): void => {
+    const setting = withKnob(configured, knob, value, kind, 'variant');
+    out.push({ name: `${knob}=${value}`, setting, changed: [knob] });
+  };
+  if (kind === 'pool') for (const h of HEADROOMS) if (h !== String(configured.headroom ?? '2sqrt')) add('headroom', h);
+  add('scale-down-delay', configured.scaleDownDelayMs > 0 ? '0' : '10m');
+  add('min-uptime', configured.minUptimeMs > 0 ? '0' : '10m');
+  add('interval', configured.intervalMs === MINUTE ? '5m' : '1m');
+  if (kind === 'pool') add('anticipate', configured.anticipateDays ? 'off' : '1d');
+  return out;
+}

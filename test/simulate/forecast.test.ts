@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { forecastTicks, seasonalForecast } from '../../src/simulate/forecast.js';
+import { runPoolPolicy } from '../../src/simulate/pool-model.js';
+import type { PoolPolicy } from '../../src/pool/policy.js';
+import type { TraceSubmission } from '../../src/simulate/trace.js';
+
+const M = 60_000;
+const DAY = 86_400_000;
+
+describe('the seasonal forecast', () => {
+  it('the most seen at boot ahead on each of the last days; none while the history is shorter than a day', () => {
+    const perDay = 10;
+    const past = Array.from({ length: 25 }, (_, i) => (i === 3 ? 7 : i === 14 ? 5 : 1));
+    // k = 24 (the last sample), lead 2: yesterday's index 24 + 2 - 10 = 16, two days ago 6: both 1.
+    expect(seasonalForecast(past, perDay, 2, 0, 2)).toBe(1);
+    expect(seasonalForecast(past.slice(0, 23), perDay, 2, 0, 2)).toBe(5); // k = 22: 14 (5) and 4 (1)
+    expect(seasonalForecast(past.slice(0, 22), perDay, 2, 0, 2)).toBe(7); // k = 21: 13 (1) and 3 (7)
+    expect(seasonalForecast(past.slice(0, 22), perDay, 2, 0, 1)).toBe(1); // yesterday only
+    expect(seasonalForecast(past.slice(0, 22), perDay, 2, 1, 1)).toBe(5); // a window of one more tick: 13, 14
+    expect(seasonalForecast(past.slice(0, 8), perDay, 2, 0, 1)).toBe(null); // 7 + 2 - 10 < 0: too short
+  });
+  it('ticks: a day, the boot rounded up, the window', () => {
+    expect(forecastTicks(M, 3 * M, 0)).toEqual({ ticksPerDay: 1440, leadTicks: 3, windowTicks: 0 });
+    expect(forecastTicks(5 * M, 3 * M, 10 * M)).toEqual({ ticksPerDay: 288, leadTicks: 1, windowTicks: 2 });
+  });
+});
+
+/** One queue; one job every 30 min of 10 min for three days, and a spike of 6 jobs at 12:00 on day 1 (0-based) when `spike`. */
+function trace(spike: boolean): TraceSubmission[] {
+  const out: TraceSubmission[] = [];
+  for (let m = 0; m < 3 * 1440; m += 30) out.push({ challenge: 1, arrivalMs: m * M + 15_000, durationMs: 10 * M });
+  if (spike) for (let i = 0; i < 6; i++) out.push({ challenge: 2, arrivalMs: DAY + 12 * 60 * M + i * 1000, durationMs: 20 * M });
+  return out.sort((a, b) => a.arrivalMs - b.arrivalMs);
+}
+const policy: PoolPolicy = { minHosts: 0, maxHosts: 10, jobsPerHost: 1, maxLaunchesPerTick: 10, launchTimeoutMs: 10 * M, unhealthyTimeoutMs: DAY, minUptimeMs: 0, scaleDownDelayMs: 0, headroom: 'none' };
+const clock = { t0: 0, intervalMs: M, bootMs: 3 * M };
+const launchesBefore = (sessions: number[], t: number) => sessions.filter((x, i) => i % 2 === 0 && x < t).length;
+
+describe('anticipation in the replay: only the past is visible', () => {
+  const spikeAt = DAY + 12 * 60 * M;
+  it('before the spike arrives the anticipatory run does exactly what it does on the trace without the spike (it cannot see it)', () => {
+    const withSpike = runPoolPolicy(trace(true), policy, clock, undefined, { days: 1, windowMs: 0 });
+    const without = runPoolPolicy(trace(false), policy, clock, undefined, { days: 1, windowMs: 0 });
+    const before = (s: number[]) => s.filter((_, i) => i % 2 === 0).filter((x) => x <= spikeAt);
+    expect(before(withSpike.sessions)).toEqual(before(without.sessions));
+  });
+  it('the day after, it launches for the spike boot-time ahead, where the reactive run waits for it', () => {
+    const ahead = DAY + spikeAt; // 12:00 on day 2: no spike then, but one was seen at that time yesterday
+    const anticipating = runPoolPolicy(trace(true), policy, clock, undefined, { days: 1, windowMs: 0 });
+    const reactive = runPoolPolicy(trace(true), policy, clock);
+    const window = (s: number[]) => launchesBefore(s, ahead) - launchesBefore(s, ahead - 3 * M - 1);
+    expect(window(reactive.sessions)).toBe(0);
+    expect(window(anticipating.sessions)).toBeGreaterThanOrEqual(6);
+  });
+});
