@@ -6,6 +6,7 @@ import {
   RunInstancesCommand,
   TerminateInstancesCommand,
   type CreateTagsCommandInput,
+  type DescribeInstancesCommandInput,
   type RunInstancesCommandInput,
   type RunInstancesCommandOutput,
   type TerminateInstancesCommandInput,
@@ -59,7 +60,8 @@ function liveCap(p: PoolPolicy): number {
 
 /** What a host's probe does this step: answers (healthy or not), times out, or answers a body that is not JSON. */
 type ProbeMode = 'ok' | 'sick' | 'timeout' | 'garbage';
-type Ec2Fault = 'none' | 'DescribeInstances' | 'CreateTags' | 'RunInstancesCapacity' | 'RunInstancesThrottled' | 'RunInstancesLost' | 'TerminateInstances';
+/** `DescribeUnfiltered`: DescribeInstances answers every instance this tick, ignoring the pool-tag filter (a wrong answer must not widen the scope). */
+type Ec2Fault = 'none' | 'DescribeInstances' | 'DescribeUnfiltered' | 'CreateTags' | 'RunInstancesCapacity' | 'RunInstancesThrottled' | 'RunInstancesLost' | 'TerminateInstances';
 
 interface Step {
   queued: number;
@@ -137,10 +139,11 @@ async function runSchedule(policy: PoolPolicy, steps: Step[], steadyN: number): 
       if (w.land) w.jobs += 1;
     }
   };
-  ec2Mock.on(DescribeInstancesCommand).callsFake((input) => {
+  let unfiltered = false;
+  ec2Mock.on(DescribeInstancesCommand).callsFake((input: DescribeInstancesCommandInput) => {
     if (observed) acting();
     observed = true;
-    return call(DescribeInstancesCommand, input);
+    return call(DescribeInstancesCommand, unfiltered ? { ...input, Filters: input.Filters?.filter((f) => !f.Name?.startsWith('tag:')) } : input);
   });
   ec2Mock.on(DescribeSpotPriceHistoryCommand).callsFake((input) => call(DescribeSpotPriceHistoryCommand, input));
   ec2Mock.on(RunInstancesCommand).callsFake(async (input: RunInstancesCommandInput) => {
@@ -221,6 +224,7 @@ async function runSchedule(policy: PoolPolicy, steps: Step[], steadyN: number): 
     });
     fake.failNext.clear();
     loseRunAnswer = s.ec2Fault === 'RunInstancesLost';
+    unfiltered = s.ec2Fault === 'DescribeUnfiltered';
     if (s.ec2Fault === 'RunInstancesCapacity') fake.failNext.set('RunInstances', 'InsufficientInstanceCapacity');
     if (s.ec2Fault === 'RunInstancesThrottled') fake.failNext.set('RunInstances', 'RequestLimitExceeded');
     if (s.ec2Fault === 'DescribeInstances' || s.ec2Fault === 'CreateTags' || s.ec2Fault === 'TerminateInstances') fake.failNext.set(s.ec2Fault, 'RequestLimitExceeded');
@@ -231,6 +235,7 @@ async function runSchedule(policy: PoolPolicy, steps: Step[], steadyN: number): 
     state = r.state;
     fake.failNext.clear();
     loseRunAnswer = false;
+    unfiltered = false;
     const at = `tick ${k}`;
 
     // Never more than maxHosts ready + launching, as the cloud holds them.
@@ -290,7 +295,7 @@ function pick(v: Record<Invariant, string[]>, names: readonly Invariant[]): Part
 
 const ALL_BUT_LIVE_CAP: readonly Invariant[] = ['maxCounting', 'busyTerminated', 'foreignTouched', 'reportIsSent', 'launchOnNeed', 'progress', 'converges'];
 /** Faults today's code handles. */
-const HANDLED: readonly Ec2Fault[] = ['DescribeInstances', 'CreateTags', 'RunInstancesCapacity', 'RunInstancesThrottled'];
+const HANDLED: readonly Ec2Fault[] = ['DescribeInstances', 'DescribeUnfiltered', 'CreateTags', 'RunInstancesCapacity', 'RunInstancesThrottled'];
 const ALL_PROBES: readonly ProbeMode[] = ['ok', 'ok', 'ok', 'sick', 'timeout', 'garbage'];
 
 /**
