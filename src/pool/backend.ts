@@ -22,6 +22,11 @@ export interface LaunchAttempt {
 export interface LaunchOutcome {
   /** The new hosts, in state launching. */
   launched: Host[];
+  /**
+   * Instances of an earlier launch whose answer was lost, named now that it was sent again with its
+   * ClientToken (or found by it): launched on an earlier tick, reported on this one.
+   */
+  resolved?: string[];
   /** What the decision asked for, and what the re-count right before launching left room for. */
   wanted: number;
   allowed: number;

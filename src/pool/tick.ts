@@ -209,7 +209,8 @@ export async function tick(input: TickInput): Promise<TickReport> {
     try {
       const out = await backend.launch(launchCount, launchOptions);
       nextState.backoff = out.backoff;
-      report.launches.launched = out.launched.map((h) => h.id);
+      // Instances of an earlier launch whose answer was lost are reported once they are named.
+      report.launches.launched = [...(out.resolved ?? []), ...out.launched.map((h) => h.id)];
       report.launches.attempts = out.attempts;
       if (out.limitedBy) report.launches.reason += `; ${out.limitedBy}`;
       else if (out.allowed < out.wanted) {

@@ -260,6 +260,7 @@ export function ec2Backend({ client, pool, config, ledger = memoryIntentStore(),
       }
       const found = ids;
       await changeLedger(ledger, (all) => all.map((i) => (i.token === intent.token ? { ...i, instanceIds: found } : i)));
+      outcome.resolved = [...(outcome.resolved ?? []), ...found];
       outcome.attempts.push({ offer: offer?.label ?? intent.offer, outcome: 'resolved', count: found.length, error: `earlier launch ${intent.token} of unknown outcome: ${found.join(', ')}` });
     }
     return null;
@@ -327,9 +328,13 @@ export function toHost(i: PoolInstance): Host {
   return host;
 }
 
-/** Billed: every listed state but shutting-down (the listing leaves terminated out). */
+/**
+ * Live, for the cap on what is billed: every state but terminated, as issue 17 defines it. AWS stops
+ * billing at shutting-down, but an instance there may still be finishing (and a stuck one is a real
+ * cost); counting it makes the cap stricter by at most one tick's wait.
+ */
 function isLive(h: Host): boolean {
-  return h.cloud !== 'shutting-down' && h.cloud !== 'terminated';
+  return h.cloud !== 'terminated';
 }
 
 /** Ready or launching, or an orphan that is about to be adopted: what the cap counts. */
