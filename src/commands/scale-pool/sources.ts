@@ -45,7 +45,7 @@ export function buildPoolParts(pool: PoolConfig, deps: PoolDeps): PoolParts {
     return { backend: hpc.backend, demand: hpc.demand, probe: hpc.probe, warnings: hpc.backend.warnings };
   }
   if (backend.type !== 'ec2' || demand.type === 'ray') throw new Error('unreachable: assertBuildable let an unknown pairing through');
-  const probe = pool.probe ? httpProbe({ urlTemplate: pool.probe.url, timeoutMs: pool.probe.timeoutMs }) : undefined;
+  const probe = pool.probe ? httpProbe({ urlTemplate: pool.probe.url, timeoutMs: pool.probe.timeoutMs, maxBytes: pool.probe.maxBytes }) : undefined;
   return {
     backend: ec2Backend({ client: deps.aws.ec2(backend.region), pool: pool.name, config: backend }),
     demand: demand.type === 'sqs'
