@@ -140,9 +140,9 @@ describe('decide: host rules', () => {
     ['draining, no probe, nothing in flight -> terminating', [...readyHosts(1), host('d', 'draining')], demand(0, 0), {}, EMPTY_HISTORY, { moves: ['d:terminating'], launches: 0, reason: /nothing in flight/ }],
     ['unhealthy with jobs: kept until its timeout', [...readyHosts(1), host('u', 'unhealthy', { since: NOW - 11 * HOUR, probe: probed(1, false) })], demand(0), {}, EMPTY_HISTORY, { moves: [], launches: 0 }],
     [
-      'unhealthy past 12 h -> terminating whatever it holds',
+      'unhealthy past 12 h -> terminating (unless the re-check shows it busy)',
       [...readyHosts(1), host('u', 'unhealthy', { since: NOW - 13 * HOUR, probe: probed(4, false) })], demand(0), {}, EMPTY_HISTORY,
-      { moves: ['u:terminating'], launches: 0, reason: /unhealthy timeout: unhealthy for 13 h, more than 12 h: terminated whatever it holds/ },
+      { moves: ['u:terminating'], launches: 0, reason: /unhealthy timeout: unhealthy for 13 h, more than 12 h: terminated unless the probe shows it busy/ },
     ],
     ['unhealthy, no jobs -> terminating', [...readyHosts(1), host('u', 'unhealthy', { probe: probed(0, false) })], demand(0), {}, EMPTY_HISTORY, { moves: ['u:terminating'], launches: 0, reason: /unhealthy and the probe says 0 jobs/ }],
     ['unhealthy, probe down, no probe answer and unknown demand: kept', [...readyHosts(1), host('u', 'unhealthy', { probe: probeDown })], UNKNOWN, {}, EMPTY_HISTORY, { moves: [], launches: 0 }],
@@ -233,8 +233,8 @@ describe('decide: invariants under random pools', () => {
   });
 });
 
-describe('decide: which terminations are asked again right before', () => {
-  it('those resting on "no jobs", not the timeouts or orphans', () => {
+describe('decide: what each terminate rests on, for the re-check right before it', () => {
+  it('"no jobs" is idle; the timeouts and orphans are broken; a retry is idle while running, broken once stopped or past the unhealthy timeout', () => {
     const out = run(
       [
         ...readyHosts(1),
@@ -249,5 +249,18 @@ describe('decide: which terminations are asked again right before', () => {
     );
     expect(out.moves.filter((m) => m.to === 'terminating').map((m) => m.hostId).sort()).toEqual(['idle', 'old-sick', 'orphan', 'sick', 'slow']);
     expect(out.recheck.sort()).toEqual(['idle', 'sick']);
+    expect(out.grounds).toEqual({ idle: 'idle', sick: 'idle', 'old-sick': 'broken', slow: 'broken', orphan: 'broken' });
+    const retries = run(
+      [
+        ...readyHosts(1),
+        host('failed-once', 'terminating', { since: NOW - MIN }),
+        host('long-ago', 'terminating', { since: NOW - 13 * HOUR }),
+        host('stopped', 'terminating', { since: NOW - MIN, cloud: 'stopped' }),
+      ],
+      demand(0),
+      { minHosts: 0 },
+    );
+    expect(retries.retryTerminate.map((r) => r.hostId)).toEqual(['failed-once', 'long-ago', 'stopped']);
+    expect(retries.grounds).toEqual({ 'failed-once': 'idle', 'long-ago': 'broken', stopped: 'broken' });
   });
 });
