@@ -8,7 +8,16 @@ import { isCounting, transition, type HostState, type Move } from './states.js';
 export interface PoolHistory {
   /** Since when desired has been below the counting hosts (ms since the epoch); null when it is not. */
   belowSince: number | null;
+  /**
+   * Hosts recorded as terminated because the cloud showed them gone, and when (ms): EC2 shows a
+   * terminated instance for about an hour, and its tag may not take the `terminated` state, so each
+   * is recorded once. Kept for GONE_MEMORY_MS; absent when empty.
+   */
+  gone?: Record<string, number>;
 }
+
+/** How long a gone host is remembered: longer than the hour EC2 shows a terminated instance. */
+export const GONE_MEMORY_MS = 3 * 60 * 60_000;
 
 export const EMPTY_HISTORY: PoolHistory = { belowSince: null };
 
@@ -94,9 +103,26 @@ export function decide(input: DecideInput): PoolDecision {
     }
   };
 
+  // Gone hosts recorded on an earlier tick are not recorded again; old records are dropped.
+  const goneNow: Record<string, number> = {};
+  let goneChanged = false;
+  for (const [id, at] of Object.entries(input.history.gone ?? {})) {
+    if (now - at < GONE_MEMORY_MS) goneNow[id] = at;
+    else goneChanged = true;
+  }
+
   // 1. Each host's own rules.
   hosts.forEach((h, i) => {
+    if (gone(h) && goneNow[h.id] !== undefined) {
+      // Recorded on an earlier tick (its tag may still say otherwise): terminated, never counted.
+      hosts[i] = { ...h, state: 'terminated' };
+      return;
+    }
     const step = hostRule(h, demand, policy, now);
+    if (step && 'to' in step && step.to === 'terminated') {
+      goneNow[h.id] = now;
+      goneChanged = true;
+    }
     if (!step) return;
     if ('retry' in step) {
       retryTerminate.push({ hostId: h.id, reason: step.retry });
@@ -172,7 +198,13 @@ export function decide(input: DecideInput): PoolDecision {
     if (idle) move(i, 'terminating', `draining and ${idle}`, 'idle');
   });
 
+  if (goneChanged || history !== input.history) history = withGone(history, goneNow);
   return { moves, launches, recheck, retryTerminate, grounds, desired, countingBefore, countingAfter: counting, why, history };
+}
+
+function withGone(history: PoolHistory, goneNow: Record<string, number>): PoolHistory {
+  const { gone: _dropped, ...rest } = history;
+  return Object.keys(goneNow).length > 0 ? { ...rest, gone: goneNow } : rest;
 }
 
 type Step = { to: HostState; reason: string; ground?: TerminateGround } | { retry: string; ground: TerminateGround } | null;
@@ -189,7 +221,7 @@ function gone(h: Host): boolean {
 /** The rules about one host that do not depend on the pool's size. */
 function hostRule(h: Host, demand: Demand, policy: PoolPolicy, now: number): Step {
   const age = now - (h.since ?? h.launchedAt);
-  if (gone(h)) return h.state === 'terminated' ? null : { to: 'terminated', reason: `instance gone: ${says(h)}` };
+  if (gone(h)) return h.state === 'terminated' ? null : { to: 'terminated', reason: `instance gone: ${says(h)}${h.cloudReason ? ` (${h.cloudReason})` : ''}` };
   if (h.state === 'terminating' || h.state === 'terminated') {
     // Why it was terminated is not kept on the host: a running one is treated as shown idle (a job
     // may have landed since the failed try) until it has waited the unhealthy timeout; a stopped or

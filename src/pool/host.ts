@@ -25,6 +25,8 @@ export interface Host extends Stateful {
   queued?: boolean;
   /** The backend's words for `cloud` in reasons ("SLURM says PENDING"); "EC2 says <cloud>" when absent. */
   cloudSays?: string;
+  /** Why the cloud stopped or ended it, in its words ("Server.SpotInstanceTermination: Spot instance termination"). */
+  cloudReason?: string;
   /** When the scheduler will end the host (a SLURM job's wall time), ms since the epoch. */
   endsAt?: number;
 }

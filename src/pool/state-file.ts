@@ -10,7 +10,7 @@ import { EMPTY_TICK_STATE, type PoolTickState } from './tick.js';
  */
 const schema = z.object({
   version: z.literal(1),
-  history: z.object({ belowSince: z.number().int().nullable() }),
+  history: z.object({ belowSince: z.number().int().nullable(), gone: z.record(z.string(), z.number().int()).optional() }),
   backoff: z.record(z.string(), z.number().int()),
 });
 

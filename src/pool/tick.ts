@@ -147,13 +147,23 @@ export async function tick(input: TickInput): Promise<TickReport> {
 
   // Act: state tags first, then terminates (each re-checked), then launches (after a re-count).
   const byId = new Map(hosts.map((h) => [h.id, h]));
-  const tagMoves = allowed.filter((m) => m.to !== 'terminating');
+  const tagMoves = allowed.filter((m) => m.to !== 'terminating' && m.to !== 'terminated');
   if (tagMoves.length > 0) {
     try {
       await backend.writeStates(tagMoves);
     } catch (err) {
       for (const m of tagMoves) Object.assign(reported.get(m)!, { status: 'failed', error: describeError(err) });
       fail(`state tags: ${describeError(err)}`);
+    }
+  }
+  // Gone hosts: recorded in the pool state whatever happens to the tag (EC2 may refuse tags on a
+  // terminated instance), so a failed tag is reported on the move but does not fail the tick.
+  const goneMoves = allowed.filter((m) => m.to === 'terminated');
+  if (goneMoves.length > 0) {
+    try {
+      await backend.writeStates(goneMoves);
+    } catch (err) {
+      for (const m of goneMoves) Object.assign(reported.get(m)!, { status: 'failed', error: `recorded in the pool state; the state tag could not be written: ${describeError(err)}` });
     }
   }
 

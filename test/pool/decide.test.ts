@@ -225,11 +225,30 @@ describe('decide: invariants under random pools', () => {
           expect(out.launches.count).toBe(0);
           expect(drained).toBe(false);
           expect(grew).toBe(false);
-          expect(out.history).toBe(history);
+          // The size history is left as it was (gone hosts are still remembered, history.gone).
+          expect(out.history.belowSince).toBe(history.belowSince);
         }
       }),
       { numRuns: 500, seed: 20261129 },
     );
+  });
+});
+
+describe('decide: gone hosts are recorded once', () => {
+  it('an instance the cloud shows terminated moves to terminated with its reason, is remembered, and never counts', () => {
+    const reclaimed = host('spot', 'ready', { cloud: 'terminated', cloudReason: 'Server.SpotInstanceTermination: Spot instance termination' });
+    const first = run([reclaimed, ...readyHosts(1)], demand(0), { minHosts: 2 });
+    expect(first.moves).toEqual([expect.objectContaining({ hostId: 'spot', from: 'ready', to: 'terminated', reason: 'instance gone: EC2 says terminated (Server.SpotInstanceTermination: Spot instance termination)' })]);
+    expect(first.history.gone).toEqual({ spot: NOW });
+    expect(first.launches.count).toBe(1);
+    // The next tick: EC2 still shows it, its tag could not be written: no second record, not counted.
+    const second = decide({ hosts: [reclaimed, ...readyHosts(1)], demand: demand(0), policy: policy({ minHosts: 2 }), history: first.history, now: NOW + MIN });
+    expect(second.moves).toEqual([]);
+    expect(second.launches.count).toBe(1);
+    expect(second.history.gone).toEqual({ spot: NOW });
+    // Forgotten once EC2 no longer shows it (3 h on).
+    const later = decide({ hosts: readyHosts(2), demand: demand(0), policy: policy({ minHosts: 2 }), history: first.history, now: NOW + 3 * HOUR });
+    expect(later.history.gone).toBeUndefined();
   });
 });
 

@@ -301,6 +301,55 @@ describe('tick against the EC2 fake and an SQS queue', () => {
     expect(sqsMock.commandCalls(GetQueueAttributesCommand)).toHaveLength(1);
   });
 
+  it('an instance terminated outside the tool moves to terminated once, with EC2\'s reason; so do the tool\'s own', async () => {
+    const spot = fake.add({ tags: { [TAG]: POOL, [STATE]: 'ready' }, launchTime: START - 60 * MIN, spot: true });
+    const idle = fake.add({ tags: { [TAG]: POOL, [STATE]: 'draining' }, launchTime: START - 60 * MIN });
+    fake.add({ tags: { [TAG]: POOL, [STATE]: 'ready' }, launchTime: START - 60 * MIN });
+    const probe = async (): Promise<ProbeResult> => ({ ok: true, healthy: true, jobs: 0 });
+    fake.reclaim(spot.id);
+    const first = await runTick({ probe });
+    expect(first.terminated).toEqual([idle.id]);
+    const gone = first.moves.filter((m) => m.to === 'terminated');
+    expect(gone).toEqual([expect.objectContaining({ hostId: spot.id, from: 'ready', status: 'done', reason: 'instance gone: EC2 says terminated (Server.SpotInstanceTermination: Spot instance termination)' })]);
+    expect(fake.instances.get(spot.id)!.tags[STATE]).toBe('terminated');
+    // The tool's own terminate: shutting-down, then terminated, still shown by EC2 for an hour.
+    fake.advance(MIN);
+    fake.advance(MIN);
+    const second = await runTick({ probe });
+    expect(second.moves.filter((m) => m.to === 'terminated')).toEqual([
+      expect.objectContaining({ hostId: idle.id, from: 'terminating', reason: expect.stringMatching(/^instance gone: EC2 says terminated \(Client\.UserInitiatedShutdown: User initiated shutdown; User initiated \(/) }),
+    ]);
+    expect(fake.instances.get(idle.id)!.tags[STATE]).toBe('terminated');
+    // Recorded once: the next ticks (EC2 still shows both) move nothing.
+    fake.advance(MIN);
+    const third = await runTick({ probe });
+    expect(third.moves).toEqual([]);
+    expect(third.terminated).toEqual([]);
+  });
+
+  it('a gone host whose tag cannot be written is still recorded once (the pool state remembers it), and the tick does not fail for it', async () => {
+    const spot = fake.add({ tags: { [TAG]: POOL, [STATE]: 'ready' }, launchTime: START - 60 * MIN, spot: true });
+    fake.add({ tags: { [TAG]: POOL, [STATE]: 'ready' }, launchTime: START - 60 * MIN });
+    fake.reclaim(spot.id);
+    fake.failNext.set('CreateTags', 'IncorrectState');
+    const first = await runTick();
+    expect(first.moves).toEqual([expect.objectContaining({ hostId: spot.id, to: 'terminated', status: 'failed' })]);
+    expect(first.failed).toBe(false);
+    expect(fake.instances.get(spot.id)!.tags[STATE]).toBe('ready');
+    fake.advance(MIN);
+    expect((await runTick()).moves).toEqual([]);
+  });
+
+  it('terminated instances count apart: not towards max, and a launch replaces a reclaimed host', async () => {
+    queue.notVisible = 2;
+    const a = fake.add({ tags: { [TAG]: POOL, [STATE]: 'ready' }, launchTime: START - 60 * MIN, spot: true });
+    fake.add({ tags: { [TAG]: POOL, [STATE]: 'ready' }, launchTime: START - 60 * MIN, spot: true });
+    fake.reclaim(a.id);
+    const r = await runTick({ policy: { minHosts: 2, maxHosts: 2, jobsPerHost: 100 } });
+    expect(r.launches.launched).toHaveLength(1);
+    expect(fake.live(POOL)).toHaveLength(2);
+  });
+
   it('a listing error fails the tick before any decision', async () => {
     fake.failNext.set('DescribeInstances', 'UnauthorizedOperation');
     const r = await runTick();

@@ -3,6 +3,7 @@ import type { EC2Client, RunInstancesCommandInput, Tag, _InstanceType } from '@a
 import {
   describePoolInstances,
   latestSpotPrices,
+  OBSERVED_STATES,
   POOL_TAG,
   runInstances,
   STATE_SINCE_TAG,
@@ -54,7 +55,7 @@ export function ec2Backend({ client, pool, config }: Ec2BackendOptions): PoolBac
 
   return {
     async list() {
-      const { instances, pages } = await describePoolInstances(client, pool);
+      const { instances, pages } = await describePoolInstances(client, pool, undefined, OBSERVED_STATES);
       return { hosts: instances.map(toHost), calls: pages };
     },
 
@@ -140,6 +141,7 @@ export function toHost(i: PoolInstance): Host {
   if (i.zone) host.zone = i.zone;
   if (i.privateIp) host.privateIp = i.privateIp;
   if (i.publicIp) host.publicIp = i.publicIp;
+  if (i.stateReason) host.cloudReason = i.stateReason;
   return host;
 }
 
