@@ -4,6 +4,7 @@ import { EKSClient } from '@aws-sdk/client-eks';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { Secrets } from '../runtime/secrets.js';
+import { guardMutations, type MutationLedger } from './mutation-guard.js';
 
 /**
  * Where a client's credentials come from: the SDK's default chain (environment, ~/.aws, SSO, the
@@ -27,6 +28,11 @@ export interface AwsClientsOptions {
   secrets: Secrets;
   /** Connection and whole-request timeout of each AWS call. */
   timeoutMs: number;
+  /**
+   * When given, every client built refuses mutating calls once the run's signal has fired and
+   * records each one sent (aws/mutation-guard.ts). `scale-pool` passes its run's ledger.
+   */
+  mutations?: MutationLedger;
 }
 
 /**
@@ -116,6 +122,7 @@ export class AwsClients {
       };
     }
     const client = build(config);
+    if (this.opts.mutations) guardMutations(client, this.opts.mutations);
     this.cache.set(key, client);
     return client;
   }

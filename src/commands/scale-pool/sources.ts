@@ -1,4 +1,5 @@
 import type { AwsClients } from '../../aws/clients.js';
+import type { MutationLedger } from '../../aws/mutation-guard.js';
 import type { Transport } from '../../evalai/transport.js';
 import type { PoolBackend } from '../../pool/backend.js';
 import { ec2Backend } from '../../pool/backends/ec2.js';
@@ -14,6 +15,8 @@ import { ConfigError } from '../../runtime/errors.js';
 /** What the pools' backends and demand sources are built from, once per run. */
 export interface PoolDeps {
   aws: AwsClients;
+  /** What the AWS clients sent, and held back after a signal (aws/mutation-guard.ts). */
+  mutations?: MutationLedger;
   /** Where a SLURM pool keeps its jobs' host states (one file per pool, next to its state file). */
   hostsFileOf: (pool: string) => string;
   /** The EvalAI transport, built on first use (only pools with an `evalai` demand need one). */
