@@ -36,6 +36,11 @@ interface Step {
   onDemandCapacity: boolean;
   /** Per host, by position in the live list: what the probe answers this tick. */
   probes: Array<'ok0' | 'ok1' | 'ok3' | 'sick' | 'timeout'>;
+  /**
+   * Per host: what the probe answers when asked again in the same tick (the re-check right before a
+   * terminate): the same, a job landed since the decision, or no answer any more.
+   */
+  rechecks: Array<'same' | 'ok2' | 'timeout'>;
   vanish: number | null;
   advanceMs: number;
 }
@@ -47,6 +52,7 @@ const stepArb: fc.Arbitrary<Step> = fc.record({
   spotCapacity: fc.boolean(),
   onDemandCapacity: fc.constantFrom(true, true, true, false),
   probes: fc.array(fc.constantFrom('ok0', 'ok0', 'ok1', 'ok3', 'sick', 'timeout'), { minLength: 12, maxLength: 12 }),
+  rechecks: fc.array(fc.constantFrom('same', 'same', 'ok2', 'timeout'), { minLength: 12, maxLength: 12 }),
   vanish: fc.option(fc.integer({ min: 0, max: 11 }), { freq: 4 }),
   advanceMs: fc.integer({ min: 10_000, max: 3 * MIN }),
 });
@@ -68,6 +74,12 @@ describe('scale-pool under random demand and faults', () => {
           pool: POOL,
           config: { type: 'ec2', launchTemplate: { name: 't', version: '$Default' }, instanceTypes: [], market: 'spot', onDemandFallback: true, capacityBackoff: 5 * MIN, tags: {} },
         });
+        // The act phase starts at the terminate: from then on the probe gives the act-time answers.
+        const terminate = backend.terminate.bind(backend);
+        backend.terminate = (items, recheck) => {
+          acting = true;
+          return terminate(items, recheck);
+        };
         // Instances that are not the pool's: never to be touched.
         const strangers = [fake.add({ tags: { Name: 'db' } }), fake.add({ tags: { [TAG]: 'other', [STATE]: 'draining' } }), fake.add({ tags: {}, state: 'stopped' })];
         const strangerTags = strangers.map((s) => JSON.stringify(s.tags));
@@ -80,11 +92,22 @@ describe('scale-pool under random demand and faults', () => {
             : Promise.resolve({ Attributes: { ApproximateNumberOfMessages: String(step.queued), ApproximateNumberOfMessagesNotVisible: String(step.inFlight) } }),
         );
         const lastProbe = new Map<string, ProbeResult>();
+        /** Probe calls per host in the current tick. */
+        const asked = new Map<string, number>();
+        /** Set once the tick starts terminating: answers from then on are the act-time ones. */
+        let acting = false;
+        /** Each host's position in the pool at the start of the tick: its answers for the tick. */
+        let order = new Map<string, number>();
+        /** What the host's probe answers at decide time, or at act time (jobs may land in between): the schedule's truth. */
+        const answerFor = (id: string, atAct: boolean): ProbeResult => {
+          const index = order.get(id) ?? 0;
+          const again = atAct ? step.rechecks[index % step.rechecks.length]! : 'same';
+          const kind = again === 'same' ? step.probes[index % step.probes.length]! : again;
+          return kind === 'timeout' ? { ok: false, error: 'no answer within 2 s' } : kind === 'sick' ? { ok: true, healthy: false, jobs: 0 } : { ok: true, healthy: true, jobs: Number(kind.slice(2)) };
+        };
         const probe = async (h: Host): Promise<ProbeResult> => {
-          const index = fake.live(POOL).findIndex((i) => i.id === h.id);
-          const kind = step.probes[Math.max(0, index) % step.probes.length]!;
-          const answer: ProbeResult =
-            kind === 'timeout' ? { ok: false, error: 'no answer within 2 s' } : kind === 'sick' ? { ok: true, healthy: false, jobs: 0 } : { ok: true, healthy: true, jobs: Number(kind.slice(2)) };
+          asked.set(h.id, (asked.get(h.id) ?? 0) + 1);
+          const answer = answerFor(h.id, acting);
           lastProbe.set(h.id, answer);
           return answer;
         };
@@ -92,10 +115,13 @@ describe('scale-pool under random demand and faults', () => {
         fake.onTerminate = (i: FakeInstance) => {
           const last = lastProbe.get(i.id);
           const state = i.tags[STATE];
-          // No busy healthy host terminated: the last answer before the terminate was not "healthy with
-          // jobs". Held twice: by decide, and by the probe asked again right before the terminate.
-          if ((state === 'ready' || state === 'draining' || (state === 'terminating' && last?.ok)) && last?.ok && last.healthy && last.jobs > 0 && i.state === 'running') {
-            violations.push(`busy healthy host ${i.id} (${state}, ${last.jobs} jobs) terminated`);
+          // No busy host terminated, whatever the rule (idle, a retry of a failed terminate, a launch or
+          // unhealthy timeout) and whatever the probe said at decide time: at the TerminateInstances,
+          // what the probe would answer now (the schedule's truth: jobs may have landed since the
+          // decision) does not say jobs > 0.
+          const truth = answerFor(i.id, true);
+          if (truth.ok && truth.jobs > 0 && i.state === 'running') {
+            violations.push(`busy host ${i.id} (${state}, ${truth.jobs} jobs now; last asked: ${last ? JSON.stringify(last) : 'not asked this tick'}) terminated`);
           }
           if (i.tags[TAG] !== POOL) violations.push(`terminated ${i.id} without the pool tag`);
         };
@@ -103,6 +129,10 @@ describe('scale-pool under random demand and faults', () => {
         let state: PoolTickState = EMPTY_TICK_STATE;
         const counting = () => fake.live(POOL).filter((i) => (i.state === 'pending' || i.state === 'running') && (i.tags[STATE] === 'ready' || i.tags[STATE] === 'launching')).length;
         const runOne = async () => {
+          lastProbe.clear();
+          asked.clear();
+          acting = false;
+          order = new Map(fake.live(POOL).map((i, k) => [i.id, k]));
           const r = await tick({ pool: POOL, policy, backend, demand: sqsDemandSource(sqs, { queueUrl: 'https://sqs.us-east-1.amazonaws.com/1/q', countInFlight: true }), probe, state, now: fake.now, dryRun: false });
           state = r.state;
           return r;
@@ -132,7 +162,7 @@ describe('scale-pool under random demand and faults', () => {
           if (fake.terminated.includes(s.id)) violations.push(`stranger ${s.id} terminated`);
         });
         // 5. Once demand is steady and faults stop, the pool converges within a bounded number of ticks.
-        step = { ...steps[0]!, queued: steadyN, inFlight: 0, probes: Array(12).fill('ok0'), vanish: null, ec2Fault: 'none' };
+        step = { ...steps[0]!, queued: steadyN, inFlight: 0, probes: Array(12).fill('ok0'), rechecks: Array(12).fill('same'), vanish: null, ec2Fault: 'none' };
         throttled = false;
         fake.capacity = () => null;
         const want = desiredSize(steadyN, policy).hosts;
