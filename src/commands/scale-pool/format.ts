@@ -73,7 +73,7 @@ export function formatRunHuman(report: RunPoolsReport, verbose: boolean): string
   }
   for (const name of report.notStarted ?? []) lines.push(`pool ${name}: not started (deadline or signal)`);
   if (!report.dryRun) {
-    lines.push(report.sent.length ? `sent to AWS: ${report.sent.map(describeCall).join('; ')}` : 'sent to AWS: no change');
+    if (report.sent.length) lines.push(`sent to AWS: ${report.sent.map(describeCall).join('; ')}`);
     if (report.notSent?.length) lines.push(`not sent (${report.notSent[0]!.signal} came first): ${report.notSent.map(describeCall).join('; ')}`);
   }
   for (const e of report.errors.filter((e) => !e.startsWith('pool '))) lines.push(clean(e));

@@ -122,7 +122,7 @@ export async function manualScale(setup: PoolSetup, shell: Shell, direction: 'up
     ...report.moves.map((m) => `  ${m.hostId} ${m.from} -> ${m.to} [${m.status}]: ${m.reason}${m.error ? ` (${m.error})` : ''}`),
     ...(report.launches.wanted > 0 ? [`  launch ${report.launches.wanted} [${report.launches.status}]${report.launches.launched.length ? `: ${report.launches.launched.join(', ')}` : ''}${report.launches.error ? ` (${report.launches.error})` : ''}`] : []),
     `  next tick: ${report.next}`,
-    ...(report.sent ? [report.sent.length ? `  sent to AWS: ${report.sent.map(describeCall).join('; ')}` : '  sent to AWS: no change'] : []),
+    ...(report.sent?.length ? [`  sent to AWS: ${report.sent.map(describeCall).join('; ')}`] : []),
     ...(report.notSent ? [`  not sent (${report.notSent[0]!.signal} came first): ${report.notSent.map(describeCall).join('; ')}`] : []),
     ...errors.map((e) => `  error: ${e}`),
   ];
