@@ -5,6 +5,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Secrets } from '../runtime/secrets.js';
+import { guardMutations, type MutationLedger } from './mutation-guard.js';
 
 /**
  * Where a client's credentials come from: the SDK's default chain (environment, ~/.aws, SSO, the
@@ -28,6 +29,11 @@ export interface AwsClientsOptions {
   secrets: Secrets;
   /** Connection and whole-request timeout of each AWS call. */
   timeoutMs: number;
+  /**
+   * When given, every client built refuses mutating calls once the run's signal has fired and
+   * records each one sent (aws/mutation-guard.ts). `scale-pool` passes its run's ledger.
+   */
+  mutations?: MutationLedger;
 }
 
 /**
@@ -127,6 +133,7 @@ export class AwsClients {
       };
     }
     const client = build(config);
+    if (this.opts.mutations) guardMutations(client, this.opts.mutations);
     this.cache.set(key, client);
     return client;
   }

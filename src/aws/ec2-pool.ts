@@ -28,8 +28,15 @@ export const STATE_SINCE_TAG = 'evalai-autoscaler:state-since';
 /** The scheduler (its id, kept in its state directory) that launched an instance. */
 export const SCHEDULER_TAG = 'evalai-autoscaler:scheduler';
 
-/** The instance states a pool lists: everything but `terminated` (gone; EC2 shows it for an hour). */
+/** The instance states looked at before a terminate or a launch: everything but `terminated`. */
 export const LISTED_STATES = ['pending', 'running', 'stopping', 'stopped', 'shutting-down'] as const;
+
+/**
+ * The states a tick lists: `terminated` too (EC2 shows a terminated instance for about an hour), so
+ * that an instance gone since the last tick (spot reclaim, a person, the tool's own terminate) is
+ * seen and recorded as terminated, with EC2's reason.
+ */
+export const OBSERVED_STATES = [...LISTED_STATES, 'terminated'] as const;
 
 /** What the pool needs to know about one instance, as plain data. */
 export interface PoolInstance {
@@ -42,6 +49,8 @@ export interface PoolInstance {
   privateIp?: string;
   publicIp?: string;
   tags: Record<string, string>;
+  /** Why it stopped or went, as EC2 says (StateReason's message or code, then StateTransitionReason). */
+  stateReason?: string;
 }
 
 export function poolFilter(pool: string): Filter {
@@ -49,9 +58,14 @@ export function poolFilter(pool: string): Filter {
 }
 
 /** DescribeInstances over every page, filtered on the pool tag (and on `ids` when given). */
-export async function describePoolInstances(client: EC2Client, pool: string, ids?: readonly string[]): Promise<{ instances: PoolInstance[]; pages: number }> {
+export async function describePoolInstances(
+  client: EC2Client,
+  pool: string,
+  ids?: readonly string[],
+  states: readonly string[] = LISTED_STATES,
+): Promise<{ instances: PoolInstance[]; pages: number }> {
   // Ids go in a filter, not InstanceIds: one id gone since the last look must not fail the whole call.
-  const filters: Filter[] = [poolFilter(pool), { Name: 'instance-state-name', Values: [...LISTED_STATES] }, ...(ids ? [{ Name: 'instance-id', Values: [...ids] }] : [])];
+  const filters: Filter[] = [poolFilter(pool), { Name: 'instance-state-name', Values: [...states] }, ...(ids ? [{ Name: 'instance-id', Values: [...ids] }] : [])];
   const instances: PoolInstance[] = [];
   let token: string | undefined;
   let pages = 0;
@@ -78,7 +92,9 @@ function toPoolInstance(i: Instance): PoolInstance | null {
   if (!i.InstanceId) return null;
   const tags: Record<string, string> = {};
   for (const t of i.Tags ?? []) if (t.Key !== undefined) tags[t.Key] = t.Value ?? '';
+  const reason = [i.StateReason?.Message || i.StateReason?.Code, i.StateTransitionReason].filter((r): r is string => Boolean(r && r.trim()));
   return {
+    ...(reason.length ? { stateReason: reason.join('; ') } : {}),
     instanceId: i.InstanceId,
     state: i.State?.Name ?? 'unknown',
     launchTime: i.LaunchTime,

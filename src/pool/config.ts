@@ -4,6 +4,7 @@ import { describeIssues } from '../evalai/validate.js';
 import { ConfigError, describeError } from '../runtime/errors.js';
 import { parseDuration } from '../runtime/duration.js';
 import { defaultMaxLiveHosts, HEADROOMS, POLICY_DEFAULTS, type PoolPolicy } from './policy.js';
+import { PROBE_MAX_BYTES } from './probe.js';
 
 /**
  * The pool file: JSON, one or more pools, validated whole before anything runs. An error names the
@@ -272,6 +273,8 @@ const probe = z.strictObject({
     .refine((u) => u.includes('{privateIp}') || u.includes('{publicIp}') || u.includes('{instanceId}'), 'must contain {privateIp}, {publicIp} or {instanceId}')
     .refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL'),
   timeout: positiveDuration.default(3_000),
+  /** The largest probe answer read (bytes, after decompression): a host answering more is a failed probe. */
+  maxBytes: z.number().int('must be a whole number of bytes').min(64, 'must be at least 64 bytes').max(16 * 1024 * 1024, 'must be at most 16 MiB (16777216)').default(PROBE_MAX_BYTES),
 });
 
 const poolSchema = z
@@ -305,7 +308,7 @@ export type RayDemandConfig = z.output<typeof rayDemand>;
 export type Ec2BackendConfig = z.output<typeof ec2Backend>;
 export type SlurmBackendConfig = z.output<typeof slurmBackend>;
 export type SlurmWorkerType = z.output<typeof workerType>;
-export type ProbeConfig = { url: string; timeoutMs: number };
+export type ProbeConfig = { url: string; timeoutMs: number; maxBytes: number };
 
 export interface PoolConfig {
   name: string;
@@ -371,6 +374,6 @@ function toPoolConfig(p: ParsedPool): PoolConfig {
       ...(p.policy.forecast ? { forecast: { days: p.policy.forecast.days, leadMs: p.policy.forecast.lead } } : {}),
     },
   };
-  if (p.probe) out.probe = { url: p.probe.url, timeoutMs: p.probe.timeout };
+  if (p.probe) out.probe = { url: p.probe.url, timeoutMs: p.probe.timeout, maxBytes: p.probe.maxBytes };
   return out;
 }

@@ -9,9 +9,27 @@ import { isCounting, transition, type HostState, type Move } from './states.js';
 export interface PoolHistory {
   /** Since when desired has been below the counting hosts (ms since the epoch); null when it is not. */
   belowSince: number | null;
+  /**
+   * Hosts recorded as terminated because the cloud showed them gone, and when (ms): EC2 shows a
+   * terminated instance for about an hour, and its tag may not take the `terminated` state, so each
+   * is recorded once. Kept for GONE_MEMORY_MS; absent when empty.
+   */
+  gone?: Record<string, number>;
 }
 
+/** How long a gone host is remembered: longer than the hour EC2 shows a terminated instance. */
+export const GONE_MEMORY_MS = 3 * 60 * 60_000;
+
 export const EMPTY_HISTORY: PoolHistory = { belowSince: null };
+
+/**
+ * Why a host is to be terminated. `idle`: it was shown to hold no jobs (drained or unhealthy and
+ * idle, or a retry of such a terminate), so a re-check that cannot see it idle again keeps it.
+ * `broken`: it is removed because it is unfit (a launch timeout, unhealthy past its timeout, a
+ * stopped orphan, a retry that has waited longer than the unhealthy timeout): a re-check keeps it
+ * only when it is shown busy. `queued`: a batch job still waiting in the scheduler, holding nothing.
+ */
+export type TerminateGround = 'idle' | 'broken' | 'queued';
 
 export interface DecideInput {
   hosts: readonly Host[];
@@ -28,10 +46,16 @@ export interface PoolDecision {
   moves: Move[];
   /** Hosts to launch now (they enter `launching`). */
   launches: { count: number; reason: string };
-  /** Hosts moved to terminating because they hold no jobs: asked again right before the terminate. */
+  /** Hosts moved to terminating because they hold no jobs (ground `idle`). */
   recheck: string[];
   /** Hosts already `terminating` whose instance is still alive: TerminateInstances again. */
   retryTerminate: Array<{ hostId: string; reason: string }>;
+  /**
+   * What each terminate (a move to terminating, or a retry) rests on, for the re-check right before
+   * it (tick.ts): every one is asked again, and a probe answering jobs keeps the host whatever the
+   * ground; a probe that cannot answer keeps only an `idle` one.
+   */
+  grounds: Record<string, TerminateGround>;
   /** Null when the demand is unknown. */
   desired: DesiredSize | null;
   /** Ready + launching hosts before the moves. */
@@ -50,7 +74,8 @@ export interface PoolDecision {
  *    (pool tag, no state tag) is adopted if running or pending, terminated otherwise; a stopped
  *    instance or a failed probe makes a host unhealthy; launching becomes ready once EC2 says running
  *    (and the probe answers healthy), or terminating after the launch timeout; unhealthy hosts with
- *    no jobs, or unhealthy past their timeout, are terminated.
+ *    no jobs, or unhealthy past their timeout, are terminated. Each terminate carries its ground
+ *    (`grounds`): the re-check right before it asks the probe again and keeps a host shown busy.
  * 2. The size, only on a known demand: desired = clamp(ceil((n + 2√n) / jobs per host), min, max)
  *    against ready + launching. More wanted: recapture draining hosts, then launch (at most max
  *    launches per tick, never above max). Fewer wanted, for longer than the scale-down delay: drain
@@ -67,20 +92,43 @@ export function decide(input: DecideInput): PoolDecision {
   const movedThisTick = new Set<string>();
   const retryTerminate: PoolDecision['retryTerminate'] = [];
   const recheck: string[] = [];
-  const move = (index: number, to: HostState, reason: string): void => {
+  const grounds: Record<string, TerminateGround> = {};
+  const move = (index: number, to: HostState, reason: string, ground?: TerminateGround): void => {
     const r = transition(hosts[index]!, to, reason, now);
     hosts[index] = r.host;
     moves.push(r.move);
     movedThisTick.add(r.move.hostId);
+    if (to === 'terminating') {
+      grounds[r.move.hostId] = ground ?? 'broken';
+      if (ground === 'idle') recheck.push(r.move.hostId);
+    }
   };
+
+  // Gone hosts recorded on an earlier tick are not recorded again; old records are dropped.
+  const goneNow: Record<string, number> = {};
+  let goneChanged = false;
+  for (const [id, at] of Object.entries(input.history.gone ?? {})) {
+    if (now - at < GONE_MEMORY_MS) goneNow[id] = at;
+    else goneChanged = true;
+  }
 
   // 1. Each host's own rules.
   hosts.forEach((h, i) => {
+    if (gone(h) && goneNow[h.id] !== undefined) {
+      // Recorded on an earlier tick (its tag may still say otherwise): terminated, never counted.
+      hosts[i] = { ...h, state: 'terminated' };
+      return;
+    }
     const step = hostRule(h, demand, policy, now);
+    if (step && 'to' in step && step.to === 'terminated') {
+      goneNow[h.id] = now;
+      goneChanged = true;
+    }
     if (!step) return;
-    if ('retry' in step) retryTerminate.push({ hostId: h.id, reason: step.retry });
-    else move(i, step.to, step.reason);
-    if ('idle' in step && step.idle) recheck.push(h.id);
+    if ('retry' in step) {
+      retryTerminate.push({ hostId: h.id, reason: step.retry });
+      grounds[h.id] = step.ground;
+    } else move(i, step.to, step.reason, step.ground);
   });
 
   const countingBefore = input.hosts.filter((h) => isCounting(h.state) && !gone(h)).length;
@@ -128,7 +176,7 @@ export function decide(input: DecideInput): PoolDecision {
           : `excess: desired ${want} < ${counting} counting for ${formatDuration(waited)} (scale-down delay ${formatDuration(policy.scaleDownDelayMs)})`;
       // Hosts still queued in a batch scheduler hold nothing: they go first, newest first.
       const queued = excess > 0 ? queuedCandidates(hosts, excess) : [];
-      queued.forEach((i, k) => move(i, 'terminating', `${ruleFor(k)}; still queued in the scheduler, holds nothing: dropped before any ready host is drained`));
+      queued.forEach((i, k) => move(i, 'terminating', `${ruleFor(k)}; still queued in the scheduler, holds nothing: dropped before any ready host is drained`, 'queued'));
       const drained = excess > queued.length ? drainCandidates(hosts, excess - queued.length, Math.max(0, overMax - queued.length), policy, now) : { picks: [], young: 0 };
       drained.picks.forEach((i, k) => {
         const h = hosts[i]!;
@@ -152,16 +200,19 @@ export function decide(input: DecideInput): PoolDecision {
   hosts.forEach((h, i) => {
     if (h.state !== 'draining' || movedThisTick.has(h.id)) return;
     const idle = idleReason(h, demand);
-    if (idle) {
-      move(i, 'terminating', `draining and ${idle}`);
-      recheck.push(h.id);
-    }
+    if (idle) move(i, 'terminating', `draining and ${idle}`, 'idle');
   });
 
-  return { moves, launches, recheck, retryTerminate, desired, countingBefore, countingAfter: counting, why, history };
+  if (goneChanged || history !== input.history) history = withGone(history, goneNow);
+  return { moves, launches, recheck, retryTerminate, grounds, desired, countingBefore, countingAfter: counting, why, history };
 }
 
-type Step = { to: HostState; reason: string; idle?: boolean } | { retry: string } | null;
+function withGone(history: PoolHistory, goneNow: Record<string, number>): PoolHistory {
+  const { gone: _dropped, ...rest } = history;
+  return Object.keys(goneNow).length > 0 ? { ...rest, gone: goneNow } : rest;
+}
+
+type Step = { to: HostState; reason: string; ground?: TerminateGround } | { retry: string; ground: TerminateGround } | null;
 
 /** "EC2 says running", or the backend's own words ("SLURM says RUNNING"). */
 function says(h: Host): string {
@@ -175,9 +226,13 @@ function gone(h: Host): boolean {
 /** The rules about one host that do not depend on the pool's size. */
 function hostRule(h: Host, demand: Demand, policy: PoolPolicy, now: number): Step {
   const age = now - (h.since ?? h.launchedAt);
-  if (gone(h)) return h.state === 'terminated' ? null : { to: 'terminated', reason: `instance gone: ${says(h)}` };
+  if (gone(h)) return h.state === 'terminated' ? null : { to: 'terminated', reason: `instance gone: ${says(h)}${h.cloudReason ? ` (${h.cloudReason})` : ''}` };
   if (h.state === 'terminating' || h.state === 'terminated') {
-    return { retry: `${h.state} for ${formatDuration(age)} but ${says(h)} still: terminate again` };
+    // Why it was terminated is not kept on the host: a running one is treated as shown idle (a job
+    // may have landed since the failed try) until it has waited the unhealthy timeout; a stopped or
+    // pending one runs nothing.
+    const ground: TerminateGround = h.cloud === 'running' && age <= policy.unhealthyTimeoutMs ? 'idle' : 'broken';
+    return { retry: `${h.state} for ${formatDuration(age)} but ${says(h)} still: terminate again`, ground };
   }
   if (h.state === 'untracked') {
     if (h.cloud === 'running') return { to: 'ready', reason: 'orphan: pool tag without a state tag, running: adopted as ready' };
@@ -203,10 +258,10 @@ function hostRule(h: Host, demand: Demand, policy: PoolPolicy, now: number): Ste
     }
     case 'unhealthy': {
       if (age > policy.unhealthyTimeoutMs) {
-        return { to: 'terminating', reason: `unhealthy timeout: unhealthy for ${formatDuration(age)}, more than ${formatDuration(policy.unhealthyTimeoutMs)}: terminated whatever it holds` };
+        return { to: 'terminating', reason: `unhealthy timeout: unhealthy for ${formatDuration(age)}, more than ${formatDuration(policy.unhealthyTimeoutMs)}: terminated unless the probe shows it busy`, ground: 'broken' };
       }
       const idle = idleReason(h, demand);
-      return idle ? { to: 'terminating', reason: `unhealthy and ${idle}`, idle: true } : null;
+      return idle ? { to: 'terminating', reason: `unhealthy and ${idle}`, ground: 'idle' } : null;
     }
   }
 }

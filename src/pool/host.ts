@@ -27,6 +27,8 @@ export interface Host extends Stateful {
   cloudSays?: string;
   /** What the host costs an hour (USD), when the backend knows it: the drain order's tie-break. */
   pricePerHour?: number;
+  /** Why the cloud stopped or ended it, in its words ("Server.SpotInstanceTermination: Spot instance termination"). */
+  cloudReason?: string;
   /** When the scheduler will end the host (a SLURM job's wall time), ms since the epoch. */
   endsAt?: number;
   /** A SLURM job's own words, for `status`: its state, the partition it was submitted to, its node. */

@@ -2,19 +2,25 @@ import { z } from 'zod';
 import { describeIssues } from '../evalai/validate.js';
 import { describeFetchError } from '../runtime/fetch-error.js';
 import { formatDuration } from '../runtime/duration.js';
+import { formatBytes } from '../evalai/read-body.js';
 import type { Host, ProbeResult } from './host.js';
 
 /**
  * The optional health probe: a URL template per host (`http://{privateIp}:8080/status`) answering
  * JSON `{"healthy": true, "jobs": 2}` within a short timeout. Anything else (no answer in time, a
- * non-2xx status, not that JSON) is a failed probe, with a one-line reason.
+ * non-2xx status, not that JSON, more than `maxBytes`) is a failed probe, with a one-line reason.
  */
 export interface ProbeOptions {
   urlTemplate: string;
   timeoutMs: number;
+  /** The largest answer read, in bytes (after decompression); PROBE_MAX_BYTES when absent. */
+  maxBytes?: number;
   /** Injected in tests; the global fetch otherwise. */
   fetch?: typeof fetch;
 }
+
+/** An answer `{"healthy": true, "jobs": 2}` is a few dozen bytes: 64 KiB leaves room for any note. */
+export const PROBE_MAX_BYTES = 64 * 1024;
 
 const answer = z.object({ healthy: z.boolean(), jobs: z.number().int().nonnegative() });
 
@@ -36,7 +42,9 @@ export async function probeHost(host: Host, options: ProbeOptions): Promise<Prob
   const doFetch = options.fetch ?? fetch;
   try {
     const res = await doFetch(target.url, { signal: AbortSignal.timeout(options.timeoutMs), headers: { accept: 'application/json' } });
-    const body = await res.text();
+    const limit = options.maxBytes ?? PROBE_MAX_BYTES;
+    const body = await readCapped(res, limit);
+    if (body === null) return { ok: false, error: `${target.url} answered over ${formatBytes(limit)}: not read further` };
     if (!res.ok) return { ok: false, error: `${target.url} answered HTTP ${res.status}` };
     let json: unknown;
     try {
@@ -52,6 +60,35 @@ export async function probeHost(host: Host, options: ProbeOptions): Promise<Prob
     if (name === 'TimeoutError' || name === 'AbortError') return { ok: false, error: `${target.url}: no answer within ${options.timeoutMs < 1000 ? `${options.timeoutMs} ms` : formatDuration(options.timeoutMs)}` };
     return { ok: false, error: `${target.url}: ${describeFetchError(err)}` };
   }
+}
+
+/**
+ * The body as text, or null once it passes `limit` bytes: a declared Content-Length over it is
+ * refused before the body is read; otherwise the bytes are counted as they arrive (after fetch's
+ * own decompression, so a small gzip answer that inflates is cut too), and the stream is cancelled
+ * at the limit, which closes the connection: no more than `limit` bytes plus one chunk are held.
+ */
+async function readCapped(res: Response, limit: number): Promise<string | null> {
+  const declared = Number(res.headers.get('content-length') ?? NaN);
+  if (!res.body) return '';
+  if (Number.isFinite(declared) && declared > limit) {
+    await res.body.cancel().catch(() => undefined);
+    return null;
+  }
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > limit) {
+      await reader.cancel().catch(() => undefined);
+      return null;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** The probe function a tick uses, from the pool file's `probe`. */

@@ -20,14 +20,23 @@ export interface HostStatusRow {
 
 const ORDER: readonly FromState[] = [...HOST_STATES, UNTRACKED];
 
+/**
+ * The state a host is shown and counted in: an instance the cloud shows terminated is `terminated`
+ * whatever its tag still says (a spot reclaim not yet recorded), so it is counted apart from the
+ * live states and never as ready.
+ */
+export function shownState(h: Pick<Host, 'state' | 'cloud'>): FromState {
+  return h.cloud === 'terminated' ? 'terminated' : h.state;
+}
+
 export function statusRows(hosts: readonly Host[], now: number): HostStatusRow[] {
   return [...hosts]
-    .sort((a, b) => ORDER.indexOf(a.state) - ORDER.indexOf(b.state) || a.launchedAt - b.launchedAt || a.id.localeCompare(b.id))
+    .sort((a, b) => ORDER.indexOf(shownState(a)) - ORDER.indexOf(shownState(b)) || a.launchedAt - b.launchedAt || a.id.localeCompare(b.id))
     .map((h) => {
       const inStateMs = h.since === null ? null : Math.max(0, now - h.since);
       return {
         id: h.id,
-        state: h.state,
+        state: shownState(h),
         cloud: h.cloud,
         type: h.instanceType ?? '-',
         lifecycle: h.lifecycle ?? '-',
@@ -48,7 +57,7 @@ function slurmColumns(h: Host, now: number): NonNullable<HostStatusRow['slurm']>
 /** "2 launching, 5 ready, 1 draining": the states present, in table order. */
 export function stateCounts(hosts: readonly Host[]): Record<FromState, number> {
   const counts = Object.fromEntries(ORDER.map((s) => [s, 0])) as Record<FromState, number>;
-  for (const h of hosts) counts[h.state] += 1;
+  for (const h of hosts) counts[shownState(h)] += 1;
   return counts;
 }
 

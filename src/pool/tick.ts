@@ -178,13 +178,23 @@ export async function tick(input: TickInput): Promise<TickReport> {
 
   // Act: state tags first, then terminates (each re-checked), then launches (after a re-count).
   const byId = new Map(hosts.map((h) => [h.id, h]));
-  const tagMoves = allowed.filter((m) => m.to !== 'terminating');
+  const tagMoves = allowed.filter((m) => m.to !== 'terminating' && m.to !== 'terminated');
   if (tagMoves.length > 0) {
     try {
       await backend.writeStates(tagMoves);
     } catch (err) {
       for (const m of tagMoves) Object.assign(reported.get(m)!, { status: 'failed', error: describeError(err) });
       fail(`state tags: ${describeError(err)}`);
+    }
+  }
+  // Gone hosts: recorded in the pool state whatever happens to the tag (EC2 may refuse tags on a
+  // terminated instance), so a failed tag is reported on the move but does not fail the tick.
+  const goneMoves = allowed.filter((m) => m.to === 'terminated');
+  if (goneMoves.length > 0) {
+    try {
+      await backend.writeStates(goneMoves);
+    } catch (err) {
+      for (const m of goneMoves) Object.assign(reported.get(m)!, { status: 'failed', error: `recorded in the pool state; the state tag could not be written: ${describeError(err)}` });
     }
   }
 
@@ -260,24 +270,36 @@ async function probeAll(hosts: Host[], probe: (h: Host) => Promise<ProbeResult |
 }
 
 /**
- * Right before a terminate, ask again what made the host idle: the probe (a job may have landed
- * since), or without one the demand source (work in flight again). A host unhealthy past its
- * timeout, a launch timeout, an orphan or a retry is not asked: it goes whatever it holds.
+ * Right before every terminate (a first try, a retry of a host already `terminating`, a launch
+ * timeout, a host unhealthy past its timeout, an orphan), ask again:
+ * - with a probe, the probe: an answer of jobs > 0 always keeps the host (no busy host is killed);
+ *   an answer of 0 jobs lets it go. A probe that cannot answer keeps a host whose terminate rests on
+ *   idleness (ground `idle`: it was shown idle once and cannot be shown idle again), unless this
+ *   tick's probe had already failed and the idleness came from the demand, which is then asked as
+ *   below; it does not
+ *   keep a host removed because it is broken or still queued: that host was not shown busy.
+ * - without a probe (or for an idle host the probe did not show idle), the demand source: work in
+ *   flight again, or a demand now unknown, keeps an `idle` host. A stopped instance runs nothing.
  */
 function recheckFor(decision: PoolDecision, byId: Map<string, Host>, input: TickInput): Recheck {
-  const idleMoves = new Set(decision.recheck);
   let demandAgain: Promise<Demand> | undefined;
   return async (fresh) => {
-    if (!idleMoves.has(fresh.id)) return null;
+    const ground = decision.grounds[fresh.id] ?? 'broken';
     const observed = byId.get(fresh.id);
-    if (input.probe && observed?.probe?.ok) {
+    if (fresh.cloud === 'stopped' || fresh.cloud === 'stopping') return null;
+    if (input.probe && fresh.cloud === 'running') {
       const again = await input.probe(fresh).catch((err: unknown): ProbeResult => ({ ok: false, error: describeError(err) }));
-      if (!again) return 're-check before terminate: the probe has no answer about this host now: kept this tick';
-      if (!again.ok) return `re-check before terminate: the probe no longer answers (${again.error}): kept this tick`;
-      if (again.jobs > 0) return `re-check before terminate: the probe now says ${again.jobs} job(s): kept`;
-      return null;
+      if (again?.ok && again.jobs > 0) return `re-check before terminate: the probe now says ${again.jobs} job(s): kept`;
+      if (again?.ok) return null;
+      if (ground !== 'idle') return null;
+      // Idle by the probe (or a retry: shown idle by it when first decided): no answer now, kept.
+      // Idle by the demand while this tick's probe failed: the demand is asked below.
+      if (observed?.probe === undefined || observed.probe.ok) {
+        if (!again) return 're-check before terminate: the probe has no answer about this host now: kept this tick';
+        return `re-check before terminate: the probe no longer answers (${again.error}): kept this tick`;
+      }
     }
-    if (observed?.cloud === 'stopped' || observed?.cloud === 'stopping') return null;
+    if (ground !== 'idle') return null;
     demandAgain ??= input.demand.read();
     const d = await demandAgain;
     if (!d.known) return `re-check before terminate: the demand is now unknown (${d.reason}): kept this tick`;

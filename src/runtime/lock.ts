@@ -14,6 +14,10 @@ export interface LockInfo {
   nonce: string;
   /** Set when the holder let go. */
   released?: boolean;
+  /** The kernel's boot id (/proc/sys/kernel/random/boot_id) when the lock was taken; absent without /proc. */
+  bootId?: string;
+  /** The holder's start time (/proc/<pid>/stat field 22, clock ticks since boot); absent without /proc. */
+  pidStart?: string;
 }
 
 export type LockResult = { acquired: true; release: () => void } | { acquired: false; holder: LockInfo | null };
@@ -30,6 +34,9 @@ export interface LockOptions {
   now?: () => number;
   isAlive?: (pid: number) => boolean;
   hostname?: string;
+  /** Injected in tests; /proc otherwise (undefined where /proc is missing). */
+  bootId?: () => string | undefined;
+  pidStart?: (pid: number) => string | undefined;
 }
 
 /** Races lost in a row before acquisition gives up with an error (each is a few system calls). */
@@ -48,12 +55,16 @@ const MAX_LOST_RACES = 100;
  *
  * A holder is stale when it released the lock, when its `staleAt` has passed (its own deadline and
  * watchdog have ended it by then, whatever host it runs on), or when it ran on this host and its
- * pid is gone. Every unexpected file-system error is one ConfigError naming the path.
+ * pid is gone, or its pid now belongs to another process: the machine booted since (another boot
+ * id), or the process with that pid started at another time than the holder (a restarted
+ * container reuses PID 1 and other low pids). Where /proc is missing, only the pid is asked.
+ * Every unexpected file-system error is one ConfigError naming the path.
  */
 export async function acquireLock(path: string, opts: LockOptions): Promise<LockResult> {
   const now = opts.now ?? Date.now;
   const isAlive = opts.isAlive ?? processIsAlive;
   const host = opts.hostname ?? osHostname();
+  const identity: ProcessIdentity = { isAlive, bootId: opts.bootId ?? readBootId, pidStart: opts.pidStart ?? readPidStart };
   const giveUpAt = now() + opts.waitMs;
   let lostRaces = 0;
   for (;;) {
@@ -65,7 +76,7 @@ export async function acquireLock(path: string, opts: LockOptions): Promise<Lock
         if (++lostRaces > MAX_LOST_RACES) throw tooContended(path);
         continue;
       }
-      if (holder !== 'garbage' && !isStale(holder, now(), host, isAlive)) {
+      if (holder !== 'garbage' && !isStale(holder, now(), host, identity)) {
         if (now() >= giveUpAt) return { acquired: false, holder };
         await new Promise((resolve) => setTimeout(resolve, opts.pollMs ?? 250));
         continue;
@@ -78,6 +89,7 @@ export async function acquireLock(path: string, opts: LockOptions): Promise<Lock
       startedAt: new Date(now()).toISOString(),
       staleAt: new Date(now() + opts.holdForMs).toISOString(),
       nonce: randomBytes(8).toString('hex'),
+      ...definedOnly({ bootId: identity.bootId(), pidStart: identity.pidStart(process.pid) }),
     };
     if (!createWhole(`${path}.${mine}`, me) || listGenerations(path).some((g) => g > mine)) {
       // Another run created this generation first, or a later one exists: ours (if created) withdraws.
@@ -98,11 +110,53 @@ export function lockHolder(path: string): LockInfo | null {
   return holder === 'gone' || holder === 'garbage' || holder.released ? null : holder;
 }
 
-function isStale(holder: LockInfo, now: number, host: string, isAlive: (pid: number) => boolean): boolean {
+interface ProcessIdentity {
+  isAlive: (pid: number) => boolean;
+  bootId: () => string | undefined;
+  pidStart: (pid: number) => string | undefined;
+}
+
+function isStale(holder: LockInfo, now: number, host: string, id: ProcessIdentity): boolean {
   if (holder.released) return true;
   const staleAt = Date.parse(holder.staleAt);
   if (!Number.isFinite(staleAt) || now >= staleAt) return true;
-  return holder.host === host && !isAlive(holder.pid);
+  if (holder.host !== host) return false;
+  if (!id.isAlive(holder.pid)) return true;
+  // The pid is alive: is it still the holder? Each check needs both sides; without /proc it is.
+  const boot = id.bootId();
+  if (holder.bootId !== undefined && boot !== undefined && holder.bootId !== boot) return true;
+  const start = holder.pidStart !== undefined ? id.pidStart(holder.pid) : undefined;
+  return start !== undefined && start !== holder.pidStart;
+}
+
+/** This boot of the kernel, or undefined where /proc is missing. */
+function readBootId(): string | undefined {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * When the process `pid` started (field 22 of /proc/<pid>/stat, clock ticks since boot), or
+ * undefined where /proc is missing or the process is gone. Field 2 (the command name) may hold
+ * spaces and parentheses, so fields are counted after its last ')'.
+ */
+export function readPidStart(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // rest[0] is field 3 (state): field 22 is rest[19].
+    const start = rest[19];
+    return start !== undefined && /^\d+$/.test(start) ? start : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function definedOnly<T extends Record<string, string | undefined>>(o: T): Partial<Record<keyof T, string>> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<Record<keyof T, string>>;
 }
 
 function listGenerations(path: string): number[] {
@@ -130,6 +184,8 @@ function readHolder(file: string): LockInfo | 'gone' | 'garbage' {
   try {
     const info = JSON.parse(text) as Partial<LockInfo>;
     if (typeof info.pid === 'number' && typeof info.host === 'string' && typeof info.staleAt === 'string' && typeof info.nonce === 'string') {
+      if (typeof info.bootId !== 'string') delete info.bootId;
+      if (typeof info.pidStart !== 'string') delete info.pidStart;
       return info as LockInfo;
     }
   } catch {

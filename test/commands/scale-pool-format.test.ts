@@ -12,6 +12,7 @@ function report(moves: RunPoolsReport['pools'][number]['moves']): RunPoolsReport
     finishedAt: new Date(NOW + 1000).toISOString(),
     exitCode: 0,
     errors: [],
+    sent: [],
     pools: [
       {
         pool: 'raypool',

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SEEDED, startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { runTargetKey } from '../../src/runtime/run-target.js';
-import { lockHolder } from '../../src/runtime/lock.js';
+import { lockHolder, readPidStart } from '../../src/runtime/lock.js';
 import { runBin } from './harness.js';
 
 let sandbox: Sandbox;
@@ -55,6 +55,21 @@ describe('overlapping runs: one lock per command and target', () => {
     expect(puts().length).toBeGreaterThan(0);
     expect(lockHolder(lockPath())).toBeNull();
     expect(existsSync(`${lockPath()}.0`)).toBe(false);
+  });
+
+  it.runIf(existsSync('/proc/self/stat'))('a live pid that now belongs to another process (a restarted container) does not hold the lock; the holder itself does', async () => {
+    // This test's own process is alive; the lock says it started at another time: the pid was reused.
+    const start = readPidStart(process.pid)!;
+    holdLock(process.pid, { bootId: readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim(), pidStart: String(Number(start) + 1) });
+    const taken = await runBin('scale-workers', [], env());
+    expect(taken.code).toBe(0);
+    expect(puts().length).toBeGreaterThan(0);
+
+    holdLock(process.pid, { bootId: readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim(), pidStart: start });
+    // The run above left generation 1 (released); the holder is written over the top generation.
+    writeFileSync(`${lockPath()}.2`, readFileSync(`${lockPath()}.0`));
+    const held = await runBin('scale-workers', [], env());
+    expect(held.code).toBe(4);
   });
 
   it('--wait-lock waits for the other run to finish', async () => {

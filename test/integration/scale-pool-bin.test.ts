@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
+import { fileURLToPath } from 'node:url';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -83,5 +85,78 @@ describe('scale-pool through the built bin', () => {
     expect(r.stdout).toContain(`127.0.0.1:${port}`);
     expect(ec2Actions).toEqual(['DescribeInstances']);
     expect(r.stdout + r.stderr).not.toContain(SECRET);
+  });
+
+  it('SIGTERM while CreateTags is in flight: no TerminateInstances, RunInstances or CreateTags leaves after it, and the report lists exactly what was sent', async () => {
+    // An EC2 and SQS on 127.0.0.1: a host to mark ready, one unhealthy for 13 h (to terminate), five
+    // jobs queued (a launch). The first CreateTags is answered only once the run has seen the signal.
+    const XMLNS = 'xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"';
+    const since = (ms: number) => new Date(Date.now() - ms).toISOString();
+    const inst = (id: string, state: string, at: string) =>
+      `<item><instanceId>${id}</instanceId><instanceState><code>16</code><name>running</name></instanceState><launchTime>${since(14 * 3_600_000)}</launchTime><tagSet><item><key>evalai-autoscaler:pool</key><value>trainers</value></item><item><key>evalai-autoscaler:state</key><value>${state}</value></item><item><key>evalai-autoscaler:state-since</key><value>${at}</value></item></tagSet></item>`;
+    const seen: string[] = [];
+    let release: (() => void) | undefined;
+    let arrived!: () => void;
+    const createTagsArrived = new Promise<void>((r) => (arrived = r));
+    const fake = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => {
+        if (req.headers['x-amz-target'] === 'AmazonSQS.GetQueueAttributes') {
+          res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
+          return void res.end(JSON.stringify({ Attributes: { ApproximateNumberOfMessages: '5', ApproximateNumberOfMessagesNotVisible: '0' } }));
+        }
+        const action = new URLSearchParams(body).get('Action') ?? '?';
+        seen.push(action);
+        const xml = (x: string) => {
+          res.writeHead(200, { 'content-type': 'text/xml' });
+          res.end(x);
+        };
+        if (action === 'DescribeInstances') {
+          return xml(`<DescribeInstancesResponse ${XMLNS}><requestId>r</requestId><reservationSet><item><reservationId>r-1</reservationId><instancesSet>${inst('i-a', 'launching', since(60_000))}${inst('i-b', 'unhealthy', since(13 * 3_600_000))}</instancesSet></item></reservationSet></DescribeInstancesResponse>`);
+        }
+        const ok = () => xml(`<${action}Response ${XMLNS}><requestId>r</requestId><return>true</return></${action}Response>`);
+        if (action === 'CreateTags' && !release) {
+          release = ok;
+          return arrived();
+        }
+        ok();
+      });
+    });
+    await new Promise<void>((r) => fake.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(fake.address() as AddressInfo).port}`;
+    const root = fileURLToPath(new URL('../../', import.meta.url));
+    const child = spawn(process.execPath, [`${root}bin/scale-pool.js`, 'run', '--json', '--config', file('signal.json', { pools: [pool] })], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, EVALAI_AUTOSCALER_STATE_DIR: mkdtempSync(join(tmpdir(), 'signal-state-')), ...awsEnv, AWS_ENDPOINT_URL: url },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    let sawSignal!: () => void;
+    const signalSeen = new Promise<void>((r) => (sawSignal = r));
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (stderr.includes('SIGTERM received')) sawSignal();
+    });
+    const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+    const guard = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    try {
+      await createTagsArrived;
+      child.kill('SIGTERM');
+      // The run has logged the signal before the slow CreateTags answers: no race on who comes first.
+      await signalSeen;
+      release!();
+      const code = await exited;
+      expect(code).toBe(143);
+      expect(seen.filter((a) => a !== 'DescribeInstances')).toEqual(['CreateTags']);
+      const report = JSON.parse(stdout) as { sent: Array<{ action: string; ids: string[] }>; notSent: Array<{ action: string; ids: string[]; signal: string }>; errors: string[] };
+      expect(report.sent.map((c) => `${c.action} ${c.ids.join(',')}`)).toEqual(['CreateTags i-a']);
+      expect(report.notSent.map((c) => `${c.action} ${c.ids.join(',')} ${c.signal}`)).toEqual(['CreateTags i-b SIGTERM', 'RunInstances  SIGTERM']);
+      expect(report.errors).toContain('interrupted by SIGTERM: no change was sent to AWS after it; held back: CreateTags i-b; RunInstances');
+    } finally {
+      clearTimeout(guard);
+      await new Promise<void>((r) => fake.close(() => r()));
+    }
   });
 });

@@ -29,7 +29,7 @@ function aPool(over: Partial<PoolRunReport> = {}): PoolRunReport {
 }
 
 function aRun(pools: PoolRunReport[], over: Partial<RunPoolsReport> = {}): RunPoolsReport {
-  return { command: 'scale-pool run', file: 'pool.json', dryRun: false, startedAt: '2026-11-22T12:00:00.000Z', finishedAt: '2026-11-22T12:00:04.000Z', exitCode: 1, errors: ['pool gpu: demand: throttled'], pools, ...over };
+  return { command: 'scale-pool run', file: 'pool.json', dryRun: false, startedAt: '2026-11-22T12:00:00.000Z', finishedAt: '2026-11-22T12:00:04.000Z', exitCode: 1, errors: ['pool gpu: demand: throttled'], pools, sent: [], ...over };
 }
 
 const GPU_UNKNOWN = aPool({ pool: 'gpu', demand: { known: false, reason: 'throttled', source: 'sqs gpu' }, desiredHosts: null, moves: [], launches: { wanted: 0, reason: '', status: 'none', launched: [], attempts: [] }, terminated: [], hosts: { ready: 1 }, failed: true });

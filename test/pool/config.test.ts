@@ -53,13 +53,19 @@ describe('the pool file', () => {
     expect(a!.probe).toBeUndefined();
     expect(b!.policy).toMatchObject({ jobsPerHost: 8, unhealthyTimeoutMs: 43_200_000, scaleDownDelayMs: 300_000 });
     expect(b!.backend).toMatchObject({ type: 'ec2', launchTemplate: { name: 'workspace-host', version: '7' }, instanceTypes: [] });
-    expect(b!.probe).toEqual({ url: 'http://{privateIp}:8080/status', timeoutMs: 2_000 });
+    expect(b!.probe).toEqual({ url: 'http://{privateIp}:8080/status', timeoutMs: 2_000, maxBytes: 64 * 1024 });
   });
 
   it('a launch template without a version uses $Default; a probe without a timeout waits 3 s', () => {
     const file = parse({ pools: [{ ...seed003, backend: { type: 'ec2', launchTemplate: { id: 'lt-0abc' } }, probe: { url: 'http://{privateIp}:8080/status' } }] });
     expect(file.pools[0]!.backend).toMatchObject({ launchTemplate: { id: 'lt-0abc', version: '$Default' } });
     expect(file.pools[0]!.probe!.timeoutMs).toBe(3_000);
+  });
+
+  it('a probe answer is capped at 64 KiB unless the probe section says maxBytes', () => {
+    const capped = parse({ pools: [{ ...seed003, probe: { url: 'http://{privateIp}:8080/status', maxBytes: 4096 } }] });
+    expect(capped.pools[0]!.probe).toEqual({ url: 'http://{privateIp}:8080/status', timeoutMs: 3_000, maxBytes: 4096 });
+    expect(parse({ pools: [seed003] }).pools[0]!.probe!.maxBytes).toBe(64 * 1024);
   });
 
   it('accepts an evalai demand: ids, or all current challenges with a flag', () => {
@@ -86,6 +92,8 @@ describe('the pool file', () => {
     ['a bad market', { pools: [{ ...seed002, backend: { ...seed002.backend, market: 'reserved' } }] }, /field pools\[0\]\.backend\.market/],
     ['a tag in the pool\'s namespace', { pools: [{ ...seed002, backend: { ...seed002.backend, tags: { 'evalai-autoscaler:pool': 'other' } } }] }, /field pools\[0\]\.backend\.tags\.evalai-autoscaler:pool: the evalai-autoscaler: tags are the pool's own/],
     ['a probe URL without a placeholder', { pools: [{ ...seed003, probe: { url: 'http://10.0.0.1:8080/status' } }] }, /field pools\[0\]\.probe\.url: must contain \{privateIp\}/],
+    ['a probe cap of 0', { pools: [{ ...seed003, probe: { url: 'http://{privateIp}:8080/status', maxBytes: 0 } }] }, /field pools\[0\]\.probe\.maxBytes: /],
+    ['a probe cap above 16 MiB', { pools: [{ ...seed003, probe: { url: 'http://{privateIp}:8080/status', maxBytes: 1e9 } }] }, /field pools\[0\]\.probe\.maxBytes: /],
     ['a pool name with a space', { pools: [{ ...seed002, name: 'my pool' }] }, /field pools\[0\]\.name: must be 1-63 letters/],
     ['the same name twice', { pools: [seed002, { ...seed003, name: 'trainers' }] }, /field pools\[1\]\.name: pool name "trainers" is used twice/],
   ];

@@ -156,9 +156,9 @@ describe('decide: host rules', () => {
     ['draining, no probe, nothing in flight -> terminating', [...readyHosts(1), host('d', 'draining')], demand(0, 0), {}, EMPTY_HISTORY, { moves: ['d:terminating'], launches: 0, reason: /nothing in flight/ }],
     ['unhealthy with jobs: kept until its timeout', [...readyHosts(1), host('u', 'unhealthy', { since: NOW - 11 * HOUR, probe: probed(1, false) })], demand(0), {}, EMPTY_HISTORY, { moves: [], launches: 0 }],
     [
-      'unhealthy past 12 h -> terminating whatever it holds',
+      'unhealthy past 12 h -> terminating (unless the re-check shows it busy)',
       [...readyHosts(1), host('u', 'unhealthy', { since: NOW - 13 * HOUR, probe: probed(4, false) })], demand(0), {}, EMPTY_HISTORY,
-      { moves: ['u:terminating'], launches: 0, reason: /unhealthy timeout: unhealthy for 13 h, more than 12 h: terminated whatever it holds/ },
+      { moves: ['u:terminating'], launches: 0, reason: /unhealthy timeout: unhealthy for 13 h, more than 12 h: terminated unless the probe shows it busy/ },
     ],
     ['unhealthy, no jobs -> terminating', [...readyHosts(1), host('u', 'unhealthy', { probe: probed(0, false) })], demand(0), {}, EMPTY_HISTORY, { moves: ['u:terminating'], launches: 0, reason: /unhealthy and the probe says 0 jobs/ }],
     ['unhealthy, probe down, no probe answer and unknown demand: kept', [...readyHosts(1), host('u', 'unhealthy', { probe: probeDown })], UNKNOWN, {}, EMPTY_HISTORY, { moves: [], launches: 0 }],
@@ -241,7 +241,8 @@ describe('decide: invariants under random pools', () => {
           expect(out.launches.count).toBe(0);
           expect(drained).toBe(false);
           expect(grew).toBe(false);
-          expect(out.history).toBe(history);
+          // The size history is left as it was (gone hosts are still remembered, history.gone).
+          expect(out.history.belowSince).toBe(history.belowSince);
         }
       }),
       { numRuns: 500, seed: 20261129 },
@@ -249,8 +250,26 @@ describe('decide: invariants under random pools', () => {
   });
 });
 
-describe('decide: which terminations are asked again right before', () => {
-  it('those resting on "no jobs", not the timeouts or orphans', () => {
+describe('decide: gone hosts are recorded once', () => {
+  it('an instance the cloud shows terminated moves to terminated with its reason, is remembered, and never counts', () => {
+    const reclaimed = host('spot', 'ready', { cloud: 'terminated', cloudReason: 'Server.SpotInstanceTermination: Spot instance termination' });
+    const first = run([reclaimed, ...readyHosts(1)], demand(0), { minHosts: 2 });
+    expect(first.moves).toEqual([expect.objectContaining({ hostId: 'spot', from: 'ready', to: 'terminated', reason: 'instance gone: EC2 says terminated (Server.SpotInstanceTermination: Spot instance termination)' })]);
+    expect(first.history.gone).toEqual({ spot: NOW });
+    expect(first.launches.count).toBe(1);
+    // The next tick: EC2 still shows it, its tag could not be written: no second record, not counted.
+    const second = decide({ hosts: [reclaimed, ...readyHosts(1)], demand: demand(0), policy: policy({ minHosts: 2 }), history: first.history, now: NOW + MIN });
+    expect(second.moves).toEqual([]);
+    expect(second.launches.count).toBe(1);
+    expect(second.history.gone).toEqual({ spot: NOW });
+    // Forgotten once EC2 no longer shows it (3 h on).
+    const later = decide({ hosts: readyHosts(2), demand: demand(0), policy: policy({ minHosts: 2 }), history: first.history, now: NOW + 3 * HOUR });
+    expect(later.history.gone).toBeUndefined();
+  });
+});
+
+describe('decide: what each terminate rests on, for the re-check right before it', () => {
+  it('"no jobs" is idle; the timeouts and orphans are broken; a retry is idle while running, broken once stopped or past the unhealthy timeout', () => {
     const out = run(
       [
         ...readyHosts(1),
@@ -265,5 +284,18 @@ describe('decide: which terminations are asked again right before', () => {
     );
     expect(out.moves.filter((m) => m.to === 'terminating').map((m) => m.hostId).sort()).toEqual(['idle', 'old-sick', 'orphan', 'sick', 'slow']);
     expect(out.recheck.sort()).toEqual(['idle', 'sick']);
+    expect(out.grounds).toEqual({ idle: 'idle', sick: 'idle', 'old-sick': 'broken', slow: 'broken', orphan: 'broken' });
+    const retries = run(
+      [
+        ...readyHosts(1),
+        host('failed-once', 'terminating', { since: NOW - MIN }),
+        host('long-ago', 'terminating', { since: NOW - 13 * HOUR }),
+        host('stopped', 'terminating', { since: NOW - MIN, cloud: 'stopped' }),
+      ],
+      demand(0),
+      { minHosts: 0 },
+    );
+    expect(retries.retryTerminate.map((r) => r.hostId)).toEqual(['failed-once', 'long-ago', 'stopped']);
+    expect(retries.grounds).toEqual({ 'failed-once': 'idle', 'long-ago': 'broken', stopped: 'broken' });
   });
 });

@@ -47,6 +47,8 @@ const POOL_FILTERS = [
   { Name: 'tag:evalai-autoscaler:pool', Values: ['trainers'] },
   { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped', 'shutting-down'] },
 ];
+/** A tick's listing: terminated instances too, to record the ones gone since the last tick. */
+const LIST_FILTERS = [POOL_FILTERS[0]!, { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped', 'shutting-down', 'terminated'] }];
 
 const TAGS = [
   { Key: 'Name', Value: 'evalai-autoscaler trainers' },
@@ -77,8 +79,8 @@ describe('list', () => {
     const { hosts, calls } = await ec2Backend({ client, pool: 'trainers', config: templateConfig() }).list();
     expect(calls).toBe(2);
     expect(ec2Mock.commandCalls(DescribeInstancesCommand).map((c) => c.args[0].input)).toEqual([
-      { Filters: POOL_FILTERS, MaxResults: 1000 },
-      { Filters: POOL_FILTERS, MaxResults: 1000, NextToken: 'page-2' },
+      { Filters: LIST_FILTERS, MaxResults: 1000 },
+      { Filters: LIST_FILTERS, MaxResults: 1000, NextToken: 'page-2' },
     ]);
     expect(hosts).toEqual([
       { id: 'i-1', state: 'ready', since: NOW, cloud: 'running', launchedAt: NOW - 3_600_000, lifecycle: 'spot', instanceType: 'c5.large', zone: 'us-east-1a', privateIp: '10.0.0.1' },

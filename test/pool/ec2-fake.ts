@@ -25,6 +25,9 @@ export interface FakeInstance {
   spot: boolean;
   zone: string;
   privateIp: string;
+  /** EC2's StateReason (code and message) and StateTransitionReason, once it stopped or went. */
+  stateReason?: { code: string; message: string };
+  transitionReason?: string;
 }
 
 /**
@@ -75,6 +78,13 @@ export class Ec2Fake {
     const instance: FakeInstance = { id: this.nextId(), state: 'running', launchTime: this.now, type: 'c5.large', spot: false, zone: 'us-east-1a', privateIp: this.nextIp(), ...partial };
     this.instances.set(instance.id, instance);
     return instance;
+  }
+
+  /** The spot service takes an instance back: it is terminated at once, with EC2's reason. */
+  reclaim(id: string): void {
+    const i = this.instances.get(id)!;
+    i.state = 'terminated';
+    i.stateReason = { code: 'Server.SpotInstanceTermination', message: 'Server.SpotInstanceTermination: Spot instance termination' };
   }
 
   /** Time passes: pending instances run, shutting-down ones are gone. */
@@ -164,7 +174,11 @@ export class Ec2Fake {
       this.terminated.push(id);
       this.onTerminate(i);
       const previous = i.state;
-      if (i.state !== 'terminated') i.state = 'shutting-down';
+      if (i.state !== 'terminated') {
+        i.state = 'shutting-down';
+        i.stateReason = { code: 'Client.UserInitiatedShutdown', message: 'Client.UserInitiatedShutdown: User initiated shutdown' };
+        i.transitionReason = `User initiated (${new Date(this.now).toISOString().slice(0, 19).replace('T', ' ')} GMT)`;
+      }
       out.push({ InstanceId: id, PreviousState: { Name: previous }, CurrentState: { Name: i.state } });
     }
     return { TerminatingInstances: out };
@@ -200,5 +214,7 @@ function toSdk(i: FakeInstance): Instance {
     ...(i.spot ? { InstanceLifecycle: 'spot' as const } : {}),
     Placement: { AvailabilityZone: i.zone },
     PrivateIpAddress: i.privateIp,
+    ...(i.stateReason ? { StateReason: { Code: i.stateReason.code, Message: i.stateReason.message } } : {}),
+    ...(i.transitionReason ? { StateTransitionReason: i.transitionReason } : {}),
   };
 }

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeHost, probeUrl } from '../../src/pool/probe.js';
 import { host } from './builders.js';
@@ -8,6 +9,30 @@ let server: Server;
 let port: number;
 /** Requests that never get an answer, ended in afterAll. */
 const held: Array<() => void> = [];
+/** What the /huge and /bomb answers sent before the client went away. */
+const huge = { sent: 0, closedEarly: false, done: Promise.resolve() };
+const GIB = 1024 ** 3;
+
+/** Streams `total` bytes of a JSON-looking answer, respecting backpressure, and notes whether the client hung up. */
+function stream(res: import('node:http').ServerResponse, total: number): void {
+  const chunk = Buffer.alloc(64 * 1024, 0x20);
+  let finished!: () => void;
+  huge.done = new Promise((r) => (finished = r));
+  Object.assign(huge, { sent: 0, closedEarly: false });
+  res.on('close', () => {
+    huge.closedEarly = huge.sent < total;
+    finished();
+  });
+  const pump = (): void => {
+    while (huge.sent < total && !res.destroyed) {
+      huge.sent += chunk.length;
+      if (!res.write(chunk)) return void res.once('drain', pump);
+    }
+    if (!res.destroyed) res.end();
+  };
+  res.write('{"healthy": true, "jobs": 0, "pad": "');
+  pump();
+}
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -21,6 +46,19 @@ beforeAll(async () => {
     if (req.url === '/html') return reply(200, '<html>');
     if (req.url === '/bad-jobs') return reply(200, '{"healthy": true, "jobs": -1}');
     if (req.url === '/hang') return void held.push(() => res.destroy());
+    if (req.url === '/huge') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return stream(res, GIB);
+    }
+    if (req.url === '/declared') {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(GIB) });
+      return stream(res, GIB);
+    }
+    if (req.url === '/bomb') {
+      // 64 MiB of spaces gzip to about 64 KiB: small on the wire, large once decompressed.
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+      return void res.end(gzipSync(Buffer.concat([Buffer.from('{"healthy": true, "jobs": 0, "pad": "'), Buffer.alloc(64 * 1024 * 1024, 0x20), Buffer.from('"}')])));
+    }
     reply(404, '{}');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -74,6 +112,25 @@ describe('probeHost against a local server', () => {
   it('a port fetch refuses (port 1) says so, not "fetch failed"', async () => {
     const out = await probeHost(h, { urlTemplate: 'http://{privateIp}:1/status', timeoutMs: 2_000 });
     expect(out).toEqual({ ok: false, error: 'http://127.0.0.1:1/status: fetch refuses this port (a "bad port" of the Fetch standard): serve it on another port' });
+  });
+  it('an endless answer fails at the cap (64 KiB by default) and the connection is closed: the 1 GiB is never read', async () => {
+    expect(await probe('/huge', 60_000)).toEqual({ ok: false, error: `http://127.0.0.1:${port}/huge answered over 64 KiB: not read further` });
+    await huge.done;
+    expect(huge.closedEarly).toBe(true);
+    // What the kernel's socket buffers took before the hang-up, far below the body's size.
+    expect(huge.sent).toBeLessThan(64 * 1024 * 1024);
+  });
+  it('a declared Content-Length over the cap is refused before the body is read', async () => {
+    expect(await probe('/declared', 60_000)).toEqual({ ok: false, error: `http://127.0.0.1:${port}/declared answered over 64 KiB: not read further` });
+    await huge.done;
+    expect(huge.closedEarly).toBe(true);
+  });
+  it('a small compressed answer that inflates past the cap is cut at the cap', async () => {
+    expect(await probe('/bomb', 60_000)).toEqual({ ok: false, error: `http://127.0.0.1:${port}/bomb answered over 64 KiB: not read further` });
+  });
+  it('the cap is the probe section maxBytes', async () => {
+    const small = await probeHost(h, { urlTemplate: `http://{privateIp}:${port}/ok`, timeoutMs: 2_000, maxBytes: 10 });
+    expect(small).toEqual({ ok: false, error: `http://127.0.0.1:${port}/ok answered over 10 bytes: not read further` });
   });
   it('no private IP: a failed probe without a request', async () => {
     expect(await probeHost(host('i-2', 'launching'), { urlTemplate: 'http://{privateIp}:1/status', timeoutMs: 100 })).toEqual({ ok: false, error: 'no privateIp for i-2' });

@@ -27,6 +27,12 @@ describe('status rows', () => {
     expect(describeCounts(counts)).toBe('1 launching, 2 ready');
     expect(describeCounts(stateCounts([]))).toBe('no hosts');
   });
+
+  it('an instance EC2 shows terminated counts and shows as terminated, whatever its tag says', () => {
+    const hosts = [host('a', 'ready'), host('b', 'ready', { cloud: 'terminated' }), host('c', 'terminating', { cloud: 'terminated' })];
+    expect(describeCounts(stateCounts(hosts))).toBe('1 ready, 2 terminated');
+    expect(statusRows(hosts, NOW).map((r) => `${r.id}:${r.state}`)).toEqual(['a:ready', 'b:terminated', 'c:terminated']);
+  });
 });
 
 describe('the pool state file', () => {
@@ -38,6 +44,11 @@ describe('the pool state file', () => {
   it('reads the older backoff shape (offer -> until ms)', () => {
     const old = JSON.stringify({ version: 1, history: { belowSince: null }, backoff: { 'spot:c5.large': NOW + 60_000 } });
     expect(parseTickState(old)).toEqual({ state: { history: { belowSince: null }, backoff: { 'spot:c5.large': { until: NOW + 60_000, stepMs: 0 } } } });
+  });
+
+  it('keeps the gone hosts already recorded, so each is recorded once', () => {
+    const state = { history: { belowSince: null, gone: { 'i-0abc': NOW } }, backoff: {} };
+    expect(parseTickState(serializeTickState(state))).toEqual({ state });
   });
 
   it('no file: an empty history', () => {

@@ -166,6 +166,63 @@ describe('tick against the EC2 fake and an SQS queue', () => {
     expect(fake.instances.get(d.id)!.tags[STATE]).toBe('draining');
   });
 
+  it('a terminate that failed once is asked again before the retry: the host that took jobs since is kept', async () => {
+    const d = fake.add({ tags: { [TAG]: POOL, [STATE]: 'draining' }, launchTime: START - 60 * MIN });
+    fake.add({ tags: { [TAG]: POOL, [STATE]: 'ready' }, launchTime: START - 60 * MIN });
+    let jobs = 0;
+    const probe = async (h: Host): Promise<ProbeResult> => (h.id === d.id ? { ok: true, healthy: true, jobs } : { ok: true, healthy: true, jobs: 1 });
+    fake.failNext.set('TerminateInstances', 'RequestLimitExceeded');
+    const first = await runTick({ probe });
+    expect(first.failed).toBe(true);
+    expect(fake.instances.get(d.id)!.tags[STATE]).toBe('terminating');
+    expect(fake.instances.get(d.id)!.state).toBe('running');
+    // The host took two jobs before the next tick.
+    jobs = 2;
+    fake.advance(MIN);
+    const retry = await runTick({ probe });
+    expect(retry.terminated).toEqual([]);
+    expect(fake.instances.get(d.id)!.state).toBe('running');
+    expect(ec2Mock.commandCalls(TerminateInstancesCommand)).toHaveLength(1);
+    // Once it is idle again, the retry goes out.
+    jobs = 0;
+    fake.advance(MIN);
+    expect((await runTick({ probe })).terminated).toEqual([d.id]);
+  });
+
+  it('a retry whose probe no longer answers is kept (it was shown idle, not broken); without a probe the demand is asked', async () => {
+    const d = fake.add({ tags: { [TAG]: POOL, [STATE]: 'terminating', 'evalai-autoscaler:state-since': new Date(START - MIN).toISOString() }, launchTime: START - 60 * MIN });
+    fake.add({ tags: { [TAG]: POOL, [STATE]: 'ready' }, launchTime: START - 60 * MIN });
+    const probe = async (h: Host): Promise<ProbeResult> => (h.id === d.id ? { ok: false, error: 'ECONNREFUSED' } : { ok: true, healthy: true, jobs: 1 });
+    expect((await runTick({ probe })).terminated).toEqual([]);
+    queue.notVisible = 1;
+    expect((await runTick({ policy: { jobsPerHost: 5 } })).terminated).toEqual([]);
+    queue.notVisible = 0;
+    expect((await runTick({ policy: { jobsPerHost: 5 } })).terminated).toEqual([d.id]);
+  });
+
+  it('a launch timeout or an unhealthy timeout is asked too: a probe answering jobs keeps the host; one that cannot answer does not', async () => {
+    const since = (ms: number) => new Date(START - ms).toISOString();
+    const slow = fake.add({ tags: { [TAG]: POOL, [STATE]: 'launching', 'evalai-autoscaler:state-since': since(11 * MIN) }, launchTime: START - 11 * MIN });
+    const sick = fake.add({ tags: { [TAG]: POOL, [STATE]: 'unhealthy', 'evalai-autoscaler:state-since': since(13 * 60 * MIN) }, launchTime: START - 14 * 60 * MIN });
+    const dead = fake.add({ tags: { [TAG]: POOL, [STATE]: 'unhealthy', 'evalai-autoscaler:state-since': since(13 * 60 * MIN) }, launchTime: START - 14 * 60 * MIN });
+    fake.add({ tags: { [TAG]: POOL, [STATE]: 'ready' }, launchTime: START - 60 * MIN });
+    const answers = new Map<string, ProbeResult[]>([
+      // Unhealthy at the look (so still launching, then past its timeout); two jobs by the re-check.
+      [slow.id, [{ ok: true, healthy: false, jobs: 0 }, { ok: true, healthy: false, jobs: 2 }]],
+      [sick.id, [{ ok: true, healthy: false, jobs: 0 }, { ok: true, healthy: false, jobs: 1 }]],
+      [dead.id, [{ ok: false, error: 'ECONNREFUSED' }, { ok: false, error: 'ECONNREFUSED' }]],
+    ]);
+    const probe = async (h: Host): Promise<ProbeResult> => answers.get(h.id)?.shift() ?? { ok: true, healthy: true, jobs: 1 };
+    const r = await runTick({ probe, policy: { launchTimeoutMs: 10 * MIN, unhealthyTimeoutMs: 12 * 60 * MIN } });
+    expect(r.terminated).toEqual([dead.id]);
+    const refused = r.moves.filter((m) => m.status === 'refused').map((m) => [m.hostId, m.error]);
+    expect(refused).toEqual([
+      [slow.id, 're-check before terminate: the probe now says 2 job(s): kept'],
+      [sick.id, 're-check before terminate: the probe now says 1 job(s): kept'],
+    ]);
+    expect(fake.terminated).toEqual([dead.id]);
+  });
+
   it('no probe: the demand is read again right before a terminate; work in flight again keeps the host', async () => {
     const d = fake.add({ tags: { [TAG]: POOL, [STATE]: 'draining' }, launchTime: START - 60 * MIN });
     fake.add({ tags: { [TAG]: POOL, [STATE]: 'ready' }, launchTime: START - 60 * MIN });
@@ -242,6 +299,55 @@ describe('tick against the EC2 fake and an SQS queue', () => {
     expect(calls).toEqual([...Array(10).fill('DescribeInstances'), 'RunInstances']);
     expect(ec2Mock.commandCalls(RunInstancesCommand)[0]!.args[0].input).toMatchObject({ MinCount: 1, MaxCount: 10 });
     expect(sqsMock.commandCalls(GetQueueAttributesCommand)).toHaveLength(1);
+  });
+
+  it('an instance terminated outside the tool moves to terminated once, with EC2\'s reason; so do the tool\'s own', async () => {
+    const spot = fake.add({ tags: { [TAG]: POOL, [STATE]: 'ready' }, launchTime: START - 60 * MIN, spot: true });
+    const idle = fake.add({ tags: { [TAG]: POOL, [STATE]: 'draining' }, launchTime: START - 60 * MIN });
+    fake.add({ tags: { [TAG]: POOL, [STATE]: 'ready' }, launchTime: START - 60 * MIN });
+    const probe = async (): Promise<ProbeResult> => ({ ok: true, healthy: true, jobs: 0 });
+    fake.reclaim(spot.id);
+    const first = await runTick({ probe });
+    expect(first.terminated).toEqual([idle.id]);
+    const gone = first.moves.filter((m) => m.to === 'terminated');
+    expect(gone).toEqual([expect.objectContaining({ hostId: spot.id, from: 'ready', status: 'done', reason: 'instance gone: EC2 says terminated (Server.SpotInstanceTermination: Spot instance termination)' })]);
+    expect(fake.instances.get(spot.id)!.tags[STATE]).toBe('terminated');
+    // The tool's own terminate: shutting-down, then terminated, still shown by EC2 for an hour.
+    fake.advance(MIN);
+    fake.advance(MIN);
+    const second = await runTick({ probe });
+    expect(second.moves.filter((m) => m.to === 'terminated')).toEqual([
+      expect.objectContaining({ hostId: idle.id, from: 'terminating', reason: expect.stringMatching(/^instance gone: EC2 says terminated \(Client\.UserInitiatedShutdown: User initiated shutdown; User initiated \(/) }),
+    ]);
+    expect(fake.instances.get(idle.id)!.tags[STATE]).toBe('terminated');
+    // Recorded once: the next ticks (EC2 still shows both) move nothing.
+    fake.advance(MIN);
+    const third = await runTick({ probe });
+    expect(third.moves).toEqual([]);
+    expect(third.terminated).toEqual([]);
+  });
+
+  it('a gone host whose tag cannot be written is still recorded once (the pool state remembers it), and the tick does not fail for it', async () => {
+    const spot = fake.add({ tags: { [TAG]: POOL, [STATE]: 'ready' }, launchTime: START - 60 * MIN, spot: true });
+    fake.add({ tags: { [TAG]: POOL, [STATE]: 'ready' }, launchTime: START - 60 * MIN });
+    fake.reclaim(spot.id);
+    fake.failNext.set('CreateTags', 'IncorrectState');
+    const first = await runTick();
+    expect(first.moves).toEqual([expect.objectContaining({ hostId: spot.id, to: 'terminated', status: 'failed' })]);
+    expect(first.failed).toBe(false);
+    expect(fake.instances.get(spot.id)!.tags[STATE]).toBe('ready');
+    fake.advance(MIN);
+    expect((await runTick()).moves).toEqual([]);
+  });
+
+  it('terminated instances count apart: not towards max, and a launch replaces a reclaimed host', async () => {
+    queue.notVisible = 2;
+    const a = fake.add({ tags: { [TAG]: POOL, [STATE]: 'ready' }, launchTime: START - 60 * MIN, spot: true });
+    fake.add({ tags: { [TAG]: POOL, [STATE]: 'ready' }, launchTime: START - 60 * MIN, spot: true });
+    fake.reclaim(a.id);
+    const r = await runTick({ policy: { minHosts: 2, maxHosts: 2, jobsPerHost: 100 } });
+    expect(r.launches.launched).toHaveLength(1);
+    expect(fake.live(POOL)).toHaveLength(2);
   });
 
   it('a listing error fails the tick before any decision', async () => {

@@ -1,8 +1,8 @@
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { acquireLock, lockHolder, type LockInfo } from '../../src/runtime/lock.js';
+import { acquireLock, lockHolder, readPidStart, type LockInfo } from '../../src/runtime/lock.js';
 import { ConfigError } from '../../src/runtime/errors.js';
 
 const dir = () => mkdtempSync(join(tmpdir(), 'lock-'));
@@ -38,6 +38,36 @@ describe('acquireLock', () => {
     const lock = await acquireLock(path, opts);
     expect(lock.acquired).toBe(true);
     expect(readdirSync(d).sort()).toEqual(['x.lock.1']);
+  });
+
+  it('a live pid that is no longer the holder (another start time, another boot) is stale; the holder itself is not', async () => {
+    const identity = { isAlive: () => true, bootId: () => 'boot-a', pidStart: (pid: number) => (pid === 1 ? '500' : undefined) };
+    const at = (info: Partial<LockInfo>) => {
+      const path = join(dir(), 'x.lock');
+      holderFile(path, 0, info);
+      return acquireLock(path, { ...opts, ...identity });
+    };
+    // A restarted container: PID 1 again, started at another time.
+    expect((await at({ pid: 1, bootId: 'boot-a', pidStart: '100' })).acquired).toBe(true);
+    // The machine booted since: whatever runs under that pid now is not the holder.
+    expect((await at({ pid: 1, bootId: 'boot-b', pidStart: '500' })).acquired).toBe(true);
+    // The same process: held.
+    expect(await at({ pid: 1, bootId: 'boot-a', pidStart: '500' })).toMatchObject({ acquired: false, holder: { pid: 1 } });
+    // An older lock without the fields, or a system without /proc: the pid alone decides, as before.
+    expect((await at({ pid: 1 })).acquired).toBe(false);
+    const noProc = join(dir(), 'x.lock');
+    holderFile(noProc, 0, { pid: 1, bootId: 'boot-a', pidStart: '100' });
+    expect((await acquireLock(noProc, { ...opts, isAlive: () => true, bootId: () => undefined, pidStart: () => undefined })).acquired).toBe(false);
+  });
+
+  it.runIf(existsSync('/proc/self/stat'))('records the boot id and its own start time with the lock', async () => {
+    const path = join(dir(), 'x.lock');
+    const lock = await acquireLock(path, opts);
+    expect(lock.acquired).toBe(true);
+    const info = JSON.parse(readFileSync(`${path}.0`, 'utf8')) as LockInfo;
+    expect(info.bootId).toBe(readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim());
+    expect(info.pidStart).toBe(readPidStart(process.pid));
+    expect(info.pidStart).toMatch(/^\d+$/);
   });
 
   it('a live holder on another host blocks only until its own staleAt (its deadline and watchdog), not for an hour', async () => {

@@ -1,4 +1,5 @@
 import { AwsClients } from '../../aws/clients.js';
+import { MutationLedger } from '../../aws/mutation-guard.js';
 import type { Shell } from '../../cli/run-shell.js';
 import { Transport } from '../../evalai/transport.js';
 import { createPacer } from '../../runtime/rate-limit.js';
@@ -8,12 +9,15 @@ import { poolHostsPath, poolLedgerPath, readSchedulerId } from './state.js';
 
 /** The run's AWS clients and (on first use) its EvalAI transport, inside the shell. */
 export function poolDeps(setup: PoolSetup, shell: Shell, sleep?: (ms: number) => Promise<void>): PoolDeps {
-  const aws = new AwsClients({ secrets: setup.spec.secrets, timeoutMs: setup.awsTimeoutMs });
+  // Every change leaves through the clients' guard: none after the run's signal, each one recorded.
+  const mutations = new MutationLedger(() => shell.deadline.interruptedBy);
+  const aws = new AwsClients({ secrets: setup.spec.secrets, timeoutMs: setup.awsTimeoutMs, mutations });
   let transport: Transport | undefined;
   let schedulerId: string | undefined;
   const pacer = createPacer(setup.common.rateLimitPerMinute);
   return {
     aws,
+    mutations,
     hostsFileOf: (pool) => poolHostsPath(setup.stateDir, setup.spec.targetKey, pool),
     ledgerFileOf: (pool) => poolLedgerPath(setup.stateDir, setup.spec.targetKey, pool),
     schedulerId: () => (schedulerId ??= readSchedulerId(setup.stateDir, !setup.common.dryRun)),

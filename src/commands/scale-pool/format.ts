@@ -1,3 +1,4 @@
+import type { RefusedCall, SentCall } from '../../aws/mutation-guard.js';
 import type { Demand } from '../../pool/demand/demand.js';
 import { describeCounts, stateCounts, type HostStatusRow } from '../../pool/status.js';
 import type { TickReport } from '../../pool/tick.js';
@@ -22,7 +23,16 @@ export interface RunPoolsReport {
   errors: string[];
   pools: PoolRunReport[];
   notStarted?: string[];
+  /** Every change sent to AWS in this run (action, instance ids, when), as the clients' guard recorded it. */
+  sent: SentCall[];
+  /** Changes held back because the run's signal came first: they never left. */
+  notSent?: RefusedCall[];
   logLinesDropped?: { lines: number; error: string };
+}
+
+/** "CreateTags i-1, i-2": one call, as the summary lists it. */
+export function describeCall(c: SentCall): string {
+  return `${c.action}${c.ids.length ? ` ${c.ids.join(', ')}` : ''}`;
 }
 
 export function poolSummary(r: TickReport): PoolRunReport {
@@ -66,6 +76,10 @@ export function formatRunHuman(report: RunPoolsReport, verbose: boolean): string
     for (const e of p.errors) lines.push(`  error: ${clean(e)}`);
   }
   for (const name of report.notStarted ?? []) lines.push(`pool ${name}: not started (deadline or signal)`);
+  if (!report.dryRun) {
+    if (report.sent.length) lines.push(`sent to AWS: ${report.sent.map(describeCall).join('; ')}`);
+    if (report.notSent?.length) lines.push(`not sent (${report.notSent[0]!.signal} came first): ${report.notSent.map(describeCall).join('; ')}`);
+  }
   for (const e of report.errors.filter((e) => !e.startsWith('pool '))) lines.push(clean(e));
   lines.push(`exit ${report.exitCode}`);
   return `${lines.join('\n')}\n`;

@@ -1,3 +1,4 @@
+import type { RefusedCall, SentCall } from '../../aws/mutation-guard.js';
 import type { Shell, ShellResult } from '../../cli/run-shell.js';
 import { RunError, describeError } from '../../runtime/errors.js';
 import { ExitCode, signalExitCode } from '../../runtime/exit-codes.js';
@@ -8,7 +9,7 @@ import { liveCap } from '../../pool/policy.js';
 import { tick } from '../../pool/tick.js';
 import type { Move } from '../../pool/states.js';
 import { poolDeps } from './deps.js';
-import { describeDemand } from './format.js';
+import { describeCall, describeDemand } from './format.js';
 import type { PoolSetup } from './settings.js';
 import { buildPoolParts } from './sources.js';
 import { poolStatePath, readPoolState, writePoolState } from './state.js';
@@ -26,6 +27,9 @@ export interface ManualReport {
   next: string;
   exitCode: number;
   errors: string[];
+  /** Every change sent to AWS (action, instance ids, when), and those held back after a signal. */
+  sent?: SentCall[];
+  notSent?: RefusedCall[];
 }
 
 /**
@@ -105,6 +109,10 @@ export async function manualScale(setup: PoolSetup, shell: Shell, direction: 'up
   } finally {
     deps.aws.destroy();
   }
+  if (!dryRun) {
+    report.sent = deps.mutations?.sent ?? [];
+    if (deps.mutations?.refused.length) report.notSent = deps.mutations.refused;
+  }
   const signal = shell.deadline.interruptedBy;
   report.exitCode = signal ? signalExitCode(signal) : guard.refused > 0 ? ExitCode.MaxActions : errors.length > 0 ? ExitCode.Partial : ExitCode.Ok;
   for (const e of errors) logger.error({ pool: pool.name }, e);
@@ -115,6 +123,8 @@ export async function manualScale(setup: PoolSetup, shell: Shell, direction: 'up
     ...report.moves.map((m) => `  ${m.hostId} ${m.from} -> ${m.to} [${m.status}]: ${m.reason}${m.error ? ` (${m.error})` : ''}`),
     ...(report.launches.wanted > 0 ? [`  launch ${report.launches.wanted} [${report.launches.status}]${report.launches.launched.length ? `: ${report.launches.launched.join(', ')}` : ''}${report.launches.error ? ` (${report.launches.error})` : ''}`] : []),
     `  next tick: ${report.next}`,
+    ...(report.sent?.length ? [`  sent to AWS: ${report.sent.map(describeCall).join('; ')}`] : []),
+    ...(report.notSent ? [`  not sent (${report.notSent[0]!.signal} came first): ${report.notSent.map(describeCall).join('; ')}`] : []),
     ...errors.map((e) => `  error: ${e}`),
   ];
   return {

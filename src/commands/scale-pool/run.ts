@@ -10,7 +10,8 @@ import { publishParts, runLabels } from '../../metrics/publish.js';
 import type { PoolConfig } from '../../pool/config.js';
 import { describeCounts, stateCounts } from '../../pool/status.js';
 import { tick, type TickReport } from '../../pool/tick.js';
-import { formatRunHuman, poolSummary, type PoolRunReport, type RunPoolsReport } from './format.js';
+import type { RefusedCall } from '../../aws/mutation-guard.js';
+import { describeCall, formatRunHuman, poolSummary, type PoolRunReport, type RunPoolsReport } from './format.js';
 import { poolDeps } from './deps.js';
 import type { PoolSetup } from './settings.js';
 import { buildPoolParts, type PoolDeps } from './sources.js';
@@ -46,7 +47,9 @@ export async function runPools(setup: PoolSetup, shell: Shell, sleep?: (ms: numb
   }
 
   const exitCode = runExitCode(pools, notStarted, shell);
-  const errors = runErrorLines(pools, notStarted, shell);
+  const sent = deps.mutations?.sent ?? [];
+  const notSent = deps.mutations?.refused ?? [];
+  const errors = runErrorLines(pools, notStarted, shell, notSent);
   // The pools' own errors were logged with their pool; the run-level ones here.
   for (const e of errors.slice(pools.reduce((s, p) => s + p.errors.length, 0))) logger.error(e);
   const report: RunPoolsReport = {
@@ -59,6 +62,8 @@ export async function runPools(setup: PoolSetup, shell: Shell, sleep?: (ms: numb
     errors,
     pools,
     ...(notStarted.length ? { notStarted } : {}),
+    sent,
+    ...(notSent.length ? { notSent } : {}),
   };
   const counts = runCounts(pools, notStarted);
   logger.info({ exitCode, ...counts }, 'run finished');
@@ -154,11 +159,13 @@ export function runExitCode(pools: readonly PoolRunReport[], notStarted: readonl
   return ExitCode.Ok;
 }
 
-function runErrorLines(pools: readonly PoolRunReport[], notStarted: readonly string[], shell: Shell): string[] {
+function runErrorLines(pools: readonly PoolRunReport[], notStarted: readonly string[], shell: Shell, notSent: readonly RefusedCall[]): string[] {
   const errors = pools.flatMap((p) => p.errors.map((e) => `pool ${p.pool}: ${e}`));
   if (shell.guard.refused > 0) errors.push(`--max-actions ${shell.maxActions} reached: ${shell.guard.refused} further change(s) refused; check the demand before raising it`);
   const signal = shell.deadline.interruptedBy;
-  if (signal) errors.push(`interrupted by ${signal}: nothing new was launched or terminated after it${notStarted.length ? `; pools not started: ${notStarted.join(', ')}` : ''}`);
+  // What the AWS clients' guard enforces: no change leaves after the signal (aws/mutation-guard.ts).
+  const heldBack = notSent.length ? `; held back: ${notSent.map(describeCall).join('; ')}` : '';
+  if (signal) errors.push(`interrupted by ${signal}: no change was sent to AWS after it${heldBack}${notStarted.length ? `; pools not started: ${notStarted.join(', ')}` : ''}`);
   else if (notStarted.length > 0) errors.push(`deadline passed: pools not started: ${notStarted.join(', ')}; the next run handles them`);
   return errors;
 }

@@ -1,4 +1,5 @@
 import type { AwsClients } from '../../aws/clients.js';
+import type { MutationLedger } from '../../aws/mutation-guard.js';
 import type { Transport } from '../../evalai/transport.js';
 import type { PoolBackend } from '../../pool/backend.js';
 import { putObjectIf, readObject } from '../../aws/s3.js';
@@ -17,6 +18,8 @@ import { ConfigError } from '../../runtime/errors.js';
 /** What the pools' backends and demand sources are built from, once per run. */
 export interface PoolDeps {
   aws: AwsClients;
+  /** What the AWS clients sent, and held back after a signal (aws/mutation-guard.ts). */
+  mutations?: MutationLedger;
   /** Where a SLURM pool keeps its jobs' host states (one file per pool, next to its state file). */
   hostsFileOf: (pool: string) => string;
   /** The EvalAI transport, built on first use (only pools with an `evalai` demand need one). */
@@ -58,7 +61,7 @@ export function buildPoolParts(pool: PoolConfig, deps: PoolDeps): PoolParts {
     return { backend: hpc.backend, demand: hpc.demand, probe: hpc.probe, warnings: hpc.backend.warnings };
   }
   if (backend.type !== 'ec2' || demand.type === 'ray') throw new Error('unreachable: assertBuildable let an unknown pairing through');
-  const probe = pool.probe ? httpProbe({ urlTemplate: pool.probe.url, timeoutMs: pool.probe.timeoutMs }) : undefined;
+  const probe = pool.probe ? httpProbe({ urlTemplate: pool.probe.url, timeoutMs: pool.probe.timeoutMs, maxBytes: pool.probe.maxBytes }) : undefined;
   return {
     backend: ec2Backend({
       client: deps.aws.ec2(backend.region),

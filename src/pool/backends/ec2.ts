@@ -3,6 +3,7 @@ import type { EC2Client, RunInstancesCommandInput, Tag, _InstanceType } from '@a
 import {
   describePoolInstances,
   latestSpotPrices,
+  OBSERVED_STATES,
   POOL_TAG,
   describeByClientToken,
   goneInstances,
@@ -268,7 +269,7 @@ export function ec2Backend({ client, pool, config, ledger = memoryIntentStore(),
 
   return {
     async list() {
-      const { instances, pages } = await describePoolInstances(client, pool);
+      const { instances, pages } = await describePoolInstances(client, pool, undefined, OBSERVED_STATES);
       const others = coordinated ? [] : instances.flatMap((i) => {
         const by = i.tags[SCHEDULER_TAG];
         return by !== undefined && by !== schedulerId ? [{ id: i.instanceId, scheduler: by, launchedAt: i.launchTime?.getTime() ?? 0 }] : [];
@@ -325,6 +326,7 @@ export function toHost(i: PoolInstance): Host {
   if (i.zone) host.zone = i.zone;
   if (i.privateIp) host.privateIp = i.privateIp;
   if (i.publicIp) host.publicIp = i.publicIp;
+  if (i.stateReason) host.cloudReason = i.stateReason;
   return host;
 }
 
