@@ -42,7 +42,8 @@ export interface CommandSpec<F extends CommonFlags> {
 export async function runCommand<F extends CommonFlags>(spec: CommandSpec<F>): Promise<number> {
   const { io, flags } = spec;
   const warnings: string[] = [];
-  const common = loadCommonConfig(flags, io.env, warnings);
+  // An unknown ENV is refused here (exit 2), not run as dev: runtime/env-mode.ts.
+  const common = loadCommonConfig(flags, io.env, warnings, { unknownEnv: 'refuse' });
   const evalai = loadEvalAIConfig(flags, io.env, warnings, spec.evalaiToken ?? 'required');
   const mode = common.mode;
   const secrets = new Secrets();
