@@ -118,6 +118,20 @@ describe('--max-actions', () => {
     expect(r.stdout).toMatch(/would start 2|would stop 2|would start 1, would stop 1/);
   });
 
+  // The list is newest first, so the idle challenge comes before the one with waiting submissions;
+  // one challenge at a time, so the old list-order spending would be certain, not a race.
+  const oneAtATime = ['--max-actions', '1', '--concurrency', '1', '--read-concurrency', '1'];
+  it.each([
+    ['scale-workers', SEEDED.activeIdleWorker, SEEDED.activePendingNoWorker, 'manage_worker/start/'],
+    ['scale-ec2', SEEDED.ec2RunningIdle, SEEDED.ec2Stopped, 'manage_ec2_instance/start/'],
+  ])('%s: the budget serves waiting submissions first: a stop earlier in the list than a start is refused, the start goes (exit 6)', async (bin, stopId, startId, startPath) => {
+    const r = await runBin(bin, [...oneAtATime, '--challenge', String(stopId), '--challenge', String(startId)], env({ ENV: 'prod' }));
+    expect(r.code, r.stderr).toBe(6);
+    expect(puts().map((p) => p.path)).toEqual([`/api/challenges/${startId}/${startPath}`]);
+    expect(r.stdout).toMatch(new RegExp(`challenge ${startId} ".*": start - `));
+    expect(r.stdout).toMatch(new RegExp(`challenge ${stopId} ".*": failed - .*refused: --max-actions 1 reached in this run`));
+  });
+
   it('a bad metrics answer cannot start everything: huge counts everywhere still stop at the cap', async () => {
     sandbox.fault({ path: /get_submission_metrics_by_pk/, fault: { kind: 'transform', fn: (b) => ({ ...(b as object), submitted: 1_000_000 }) } });
     const r = await runBin('scale-workers', ['--max-actions', '3'], env());
