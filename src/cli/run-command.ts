@@ -5,7 +5,7 @@ import { exitCodeFor, runErrors } from '../core/exit.js';
 import { DEFAULTS, loadCommonConfig, loadEvalAIConfig, type CommonConfig, type CommonFlags } from '../runtime/config.js';
 import { systemClock, type RunContext } from '../runtime/context.js';
 import { withAbandonment } from '../runtime/watchdog.js';
-import { createPacer } from '../runtime/rate-limit.js';
+import { createSharedPacer, rateBucketFile } from '../runtime/shared-rate-limit.js';
 import { legacyRunTargetKey, runTargetKey, type RunScope } from '../runtime/run-target.js';
 import { Secrets } from '../runtime/secrets.js';
 import { stateDirPath } from '../runtime/state-dir.js';
@@ -65,12 +65,23 @@ export async function runCommand<F extends CommonFlags>(spec: CommandSpec<F>): P
     quiet: flags.quiet ?? false,
   };
   return runInShell(shellSpec, async ({ logger, deadline, guard, maxActions, startedAt, resumeAfter, scoped, previousLastSuccessAt, logLinesDropped }) => {
-    const pacer = createPacer(common.rateLimitPerMinute);
+    // One --rate-limit budget for every command on this host that uses this API and token (they
+    // share the server's 60 a minute): runtime/shared-rate-limit.ts. Its waits and Retry-After's
+    // end at a signal, and are not made when they would end past the deadline.
+    const pacer = createSharedPacer({
+      file: rateBucketFile(stateDirPath(flags.stateDir, io.env), evalai.baseUrl, evalai.token),
+      perMinute: common.rateLimitPerMinute,
+      logger,
+      waitBudgetMs: () => deadline.remainingMs(),
+      stopped: deadline.stopped,
+    });
     const transport = new Transport({
       ...evalai, // the connection: URL, token, timeout, attempts, response cap
       logger,
       allowWrites: !common.dryRun,
       beforeThrottledCall: () => pacer.take(),
+      retryWaitBudgetMs: () => deadline.remainingMs(),
+      stopped: deadline.stopped,
       sleep: io.sleep,
       halted: () => guard.haltedBecause,
       writeConcurrency: common.concurrency,
