@@ -12,6 +12,8 @@ import { stateDirPath } from '../runtime/state-dir.js';
 import { openHistory } from '../state/history-book.js';
 import { Transport } from '../evalai/transport.js';
 import { ExitCode } from '../runtime/exit-codes.js';
+import { nextFailing } from '../runtime/failing.js';
+import type { Outcome } from '../core/outcome.js';
 import type { CliIO } from './io.js';
 import { runInShell } from './run-shell.js';
 
@@ -64,7 +66,7 @@ export async function runCommand<F extends CommonFlags>(spec: CommandSpec<F>): P
     hardMs,
     quiet: flags.quiet ?? false,
   };
-  return runInShell(shellSpec, async ({ logger, deadline, guard, maxActions, startedAt, resumeAfter, scoped, previousLastSuccessAt, logLinesDropped }) => {
+  return runInShell(shellSpec, async ({ logger, deadline, guard, maxActions, startedAt, resumeAfter, scoped, previousLastSuccessAt, previousFailing, logLinesDropped }) => {
     // One --rate-limit budget for every command on this host that uses this API and token (they
     // share the server's 60 a minute): runtime/shared-rate-limit.ts. Its waits and Retry-After's
     // end at a signal, and are not made when they would end past the deadline.
@@ -127,10 +129,12 @@ export async function runCommand<F extends CommonFlags>(spec: CommandSpec<F>): P
     const dropped = logLinesDropped();
     if (dropped) report.logLinesDropped = dropped;
     const lastSuccessAt = exitCode === ExitCode.Ok && !scoped ? report.finishedAt : previousLastSuccessAt;
+    // A run limited by --challenge says nothing of the others: what was failing stays as it was.
+    const failing = scoped ? previousFailing : nextFailing(previousFailing, exitCode, failedItems(result.outcomes), report.finishedAt);
     if (common.metrics.file || common.metrics.pushgateway || common.metrics.ignoredInDryRun.length) {
       // prom-client loads only for a run that publishes.
       const { publishMetrics } = await import('../metrics/publish.js');
-      await publishMetrics(report, { ...common.metrics, target: shellSpec.targetKey, logger, refusedActions: guards.refusedActions, lastSuccessAt });
+      await publishMetrics(report, { ...common.metrics, target: shellSpec.targetKey, logger, refusedActions: guards.refusedActions, lastSuccessAt, failing: failing ?? null });
     }
     return {
       exitCode,
@@ -138,8 +142,17 @@ export async function runCommand<F extends CommonFlags>(spec: CommandSpec<F>): P
       ...(report.errors.length ? { message: report.errors[0]! } : {}),
       stdout: common.json ? JSON.stringify(report, null, 2) + '\n' : flags.quiet ? formatSummary(report) + '\n' : formatHuman(report, common.verbose),
       resumeAfter: result.resumeAfter,
+      ...(failing ? { failing } : {}),
+      finishedAt: report.finishedAt,
     };
   });
+}
+
+/** The challenges that failed in this run (each once, with its first error), for the status file's `failing`. */
+function failedItems(outcomes: readonly Outcome[]): Array<{ id: number; error: string }> {
+  const items = new Map<number, string>();
+  for (const o of outcomes) if (o.status === 'failed' && !items.has(o.challengeId)) items.set(o.challengeId, o.error ?? o.reason);
+  return [...items].map(([id, error]) => ({ id, error }));
 }
 
 function statusCounts(report: RunReport): Record<string, number> {
