@@ -208,7 +208,7 @@ export class Transport {
       }
       const body = tryParseJson(text);
       const error = errorForStatus(spec.endpoint, status, body, text, res.headers as Record<string, unknown>, { staffOnly: spec.staffOnly });
-      if (status === 429 && error instanceof EvalAIError) {
+      if (status === 429) {
         // DRF throttles before the view runs: the server did nothing, so a write is retried too.
         const wait = retryAfterMs(res.headers['retry-after'], this.retryBaseMs);
         const budget = this.opts.retryWaitBudgetMs?.() ?? this.maxRetryAfterMs;
@@ -216,17 +216,19 @@ export class Transport {
           const why = this.opts.retryWaitBudgetMs ? `the run's deadline is ${Math.floor(budget / 1000)} s away` : `longer than ${Math.round(this.maxRetryAfterMs / 1000)} s`;
           throw withNote(error, `not waited: ${why}`);
         }
+        // Without a deadline to bound the waits (a caller that gives none), 429s use up the attempts as before.
+        if (!this.opts.retryWaitBudgetMs && attempt >= maxAttempts) throw error;
         if (throttledWaits >= MAX_THROTTLED_WAITS) throw withNote(error, `still throttled after ${throttledWaits} waits`);
         throttledWaits++;
         this.opts.logger.debug({ endpoint: spec.endpoint, method: spec.method, waitMs: wait }, 'throttled: waiting out Retry-After');
         const stopped = await this.waitUnlessStopped(wait);
         if (stopped !== undefined) throw withNote(error, `not retried: ${stopped}`);
-        attempt--; // a throttled attempt is not one of the attempts for errors
+        if (this.opts.retryWaitBudgetMs) attempt--; // a throttled attempt is not one of the attempts for errors
         continue;
       }
       if (!mutating && status >= 500 && attempt < maxAttempts) {
         const stopped = await this.waitUnlessStopped(backoffMs(attempt, this.retryBaseMs));
-        if (stopped !== undefined) throw withNote(error as EvalAIError, `not retried: ${stopped}`);
+        if (stopped !== undefined) throw withNote(error, `not retried: ${stopped}`);
         continue;
       }
       throw error;

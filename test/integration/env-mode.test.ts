@@ -9,7 +9,6 @@ beforeEach(async () => {
 afterEach(() => sandbox.close());
 
 const env = (extra: Record<string, string | undefined>) => ({ API_HOST_URL: sandbox.url, AUTH_TOKEN: sandbox.tokens.staff, ...extra });
-const remoteLine = new RegExp(`challenge ${SEEDED.remoteEvaluationPending} ".*": (would )?(start|skip)`);
 const started = (logs: Array<Record<string, unknown>>) => logs.find((l) => l.msg === 'run started');
 
 describe('ENV and --env: the mode a run serves', () => {
