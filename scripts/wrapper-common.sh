@@ -1,9 +1,24 @@
 # shellcheck shell=sh
 # Shared by the run_auto_*.sh drop-in wrappers: sourced, not run. POSIX sh.
-# Each wrapper sets ARG_NAME values from upstream's positional arguments, then calls run_bin.
+# Each wrapper checks upstream's positional arguments (check_slot), sets ARG_NAME values from them,
+# shifts them off and calls run_bin with what follows them: `run_auto_cancel_submissions.sh <path>
+# <token> <url> --dry-run` is a dry run.
 
 WRAPPER_DIR=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)
 WRAPPER_NAME=$(basename -- "$0")
+
+# Refuses an option-looking value in positional slot $1 (named $2): `... <url> --dry-run` with one
+# argument missing would otherwise take --dry-run as ENV (or the URL) and run for real. Exit 2, one
+# line. $4 = secret: the value is not echoed.
+check_slot() {
+  case "$3" in
+    -*)
+      if [ "$4" = secret ]; then shown="an option-looking value"; else shown="\"$3\", an option"; fi
+      echo "$WRAPPER_NAME: argument $1 ($2) is $shown: give all $POSITIONALS positional arguments first ('' keeps the environment's value), then the options; nothing was run" >&2
+      exit 2
+      ;;
+  esac
+}
 
 # Sets variable $1 to $2 unless $2 is empty: an empty positional argument keeps the environment's
 # value (upstream exported an empty one, which silently unset it).
@@ -43,7 +58,8 @@ find_node() {
   done
 }
 
-# Runs bin/$1.js with the remaining arguments; its exit code is the wrapper's.
+# Runs bin/$1.js with the remaining arguments (the *_ARGS variable's words, then the arguments after
+# the positional ones); its exit code is the wrapper's.
 run_bin() {
   bin="$WRAPPER_DIR/../bin/$1.js"
   shift

@@ -80,10 +80,10 @@ export const HELP: Record<string, { examples: string[]; page: string; exitCodes?
   },
   status: {
     page: 'operations',
-    exitCodes: 'Exit codes: 0 ok, 1 a command has not succeeded within --max-age (or no run is recorded), 2 usage error',
+    exitCodes: 'Exit codes: 0 ok, 1 a command has not run within --max-age (or never ran, or its status file is unusable): its cron line or timer stopped, 2 usage error, 7 it runs but has not succeeded within --max-age: the failing items and since when are on stderr',
     examples: [
       'evalai-autoscaler status                     # the last run of each command',
-      'evalai-autoscaler status --command scale-workers scale-ec2 --max-age 30m   # exit 1 when one stopped succeeding',
+      'evalai-autoscaler status --command scale-workers scale-ec2 --max-age 30m   # exit 1 when one stopped running, 7 when it keeps failing',
       "evalai-autoscaler status --forget 'scale-workers@evla.ai-1a2b3c4d'   # stop watching a target nobody runs",
     ],
   },

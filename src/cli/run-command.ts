@@ -5,13 +5,15 @@ import { exitCodeFor, runErrors } from '../core/exit.js';
 import { DEFAULTS, loadCommonConfig, loadEvalAIConfig, type CommonConfig, type CommonFlags } from '../runtime/config.js';
 import { systemClock, type RunContext } from '../runtime/context.js';
 import { withAbandonment } from '../runtime/watchdog.js';
-import { createPacer } from '../runtime/rate-limit.js';
+import { createSharedPacer, rateBucketFile } from '../runtime/shared-rate-limit.js';
 import { legacyRunTargetKey, runTargetKey, type RunScope } from '../runtime/run-target.js';
 import { Secrets } from '../runtime/secrets.js';
 import { stateDirPath } from '../runtime/state-dir.js';
 import { openHistory } from '../state/history-book.js';
 import { Transport } from '../evalai/transport.js';
 import { ExitCode } from '../runtime/exit-codes.js';
+import { nextFailing } from '../runtime/failing.js';
+import type { Outcome } from '../core/outcome.js';
 import type { CliIO } from './io.js';
 import { runInShell } from './run-shell.js';
 
@@ -42,7 +44,8 @@ export interface CommandSpec<F extends CommonFlags> {
 export async function runCommand<F extends CommonFlags>(spec: CommandSpec<F>): Promise<number> {
   const { io, flags } = spec;
   const warnings: string[] = [];
-  const common = loadCommonConfig(flags, io.env, warnings);
+  // An unknown ENV is refused here (exit 2), not run as dev: runtime/env-mode.ts.
+  const common = loadCommonConfig(flags, io.env, warnings, { unknownEnv: 'refuse' });
   const evalai = loadEvalAIConfig(flags, io.env, warnings, spec.evalaiToken ?? 'required');
   const mode = common.mode;
   const secrets = new Secrets();
@@ -63,13 +66,24 @@ export async function runCommand<F extends CommonFlags>(spec: CommandSpec<F>): P
     hardMs,
     quiet: flags.quiet ?? false,
   };
-  return runInShell(shellSpec, async ({ logger, deadline, guard, maxActions, startedAt, resumeAfter, scoped, previousLastSuccessAt, logLinesDropped }) => {
-    const pacer = createPacer(common.rateLimitPerMinute);
+  return runInShell(shellSpec, async ({ logger, deadline, guard, maxActions, startedAt, resumeAfter, scoped, previousLastSuccessAt, previousFailing, logLinesDropped }) => {
+    // One --rate-limit budget for every command on this host that uses this API and token (they
+    // share the server's 60 a minute): runtime/shared-rate-limit.ts. Its waits and Retry-After's
+    // end at a signal, and are not made when they would end past the deadline.
+    const pacer = createSharedPacer({
+      file: rateBucketFile(stateDirPath(flags.stateDir, io.env), evalai.baseUrl, evalai.token),
+      perMinute: common.rateLimitPerMinute,
+      logger,
+      waitBudgetMs: () => deadline.remainingMs(),
+      stopped: deadline.stopped,
+    });
     const transport = new Transport({
       ...evalai, // the connection: URL, token, timeout, attempts, response cap
       logger,
       allowWrites: !common.dryRun,
       beforeThrottledCall: () => pacer.take(),
+      retryWaitBudgetMs: () => deadline.remainingMs(),
+      stopped: deadline.stopped,
       sleep: io.sleep,
       halted: () => guard.haltedBecause,
       writeConcurrency: common.concurrency,
@@ -115,10 +129,12 @@ export async function runCommand<F extends CommonFlags>(spec: CommandSpec<F>): P
     const dropped = logLinesDropped();
     if (dropped) report.logLinesDropped = dropped;
     const lastSuccessAt = exitCode === ExitCode.Ok && !scoped ? report.finishedAt : previousLastSuccessAt;
+    // A run limited by --challenge says nothing of the others: what was failing stays as it was.
+    const failing = scoped ? previousFailing : nextFailing(previousFailing, exitCode, failedItems(result.outcomes), report.finishedAt);
     if (common.metrics.file || common.metrics.pushgateway || common.metrics.ignoredInDryRun.length) {
       // prom-client loads only for a run that publishes.
       const { publishMetrics } = await import('../metrics/publish.js');
-      await publishMetrics(report, { ...common.metrics, target: shellSpec.targetKey, logger, refusedActions: guards.refusedActions, lastSuccessAt });
+      await publishMetrics(report, { ...common.metrics, target: shellSpec.targetKey, logger, refusedActions: guards.refusedActions, lastSuccessAt, failing: failing ?? null });
     }
     return {
       exitCode,
@@ -126,8 +142,17 @@ export async function runCommand<F extends CommonFlags>(spec: CommandSpec<F>): P
       ...(report.errors.length ? { message: report.errors[0]! } : {}),
       stdout: common.json ? JSON.stringify(report, null, 2) + '\n' : flags.quiet ? formatSummary(report) + '\n' : formatHuman(report, common.verbose),
       resumeAfter: result.resumeAfter,
+      ...(failing ? { failing } : {}),
+      finishedAt: report.finishedAt,
     };
   });
+}
+
+/** The challenges that failed in this run (each once, with its first error), for the status file's `failing`. */
+function failedItems(outcomes: readonly Outcome[]): Array<{ id: number; error: string }> {
+  const items = new Map<number, string>();
+  for (const o of outcomes) if (o.status === 'failed' && !items.has(o.challengeId)) items.set(o.challengeId, o.error ?? o.reason);
+  return [...items].map(([id, error]) => ({ id, error }));
 }
 
 function statusCounts(report: RunReport): Record<string, number> {

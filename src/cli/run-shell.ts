@@ -11,6 +11,7 @@ import type { Secrets } from '../runtime/secrets.js';
 import { chooseLogOutput, isTTY, readableLogStream } from '../runtime/terminal-output.js';
 import { resolveStateDir, stateDirError } from '../runtime/state-dir.js';
 import { readStatus, writeStatus, STATUS_SUFFIX, type RunStatus } from '../runtime/status-file.js';
+import { nextFailing, type Failing } from '../runtime/failing.js';
 import type { CliIO } from './io.js';
 
 /** What a command tells the shell about its run before it starts. */
@@ -49,6 +50,8 @@ export interface Shell {
   previousLastSuccessAt: string | null;
   /** Where the previous run stopped early, if it did (not for a scoped run). */
   resumeAfter?: number;
+  /** What was failing after the previous run, and since when (from the status file). */
+  previousFailing?: Failing;
   /** Log lines the sink could not write so far, and why. */
   logLinesDropped(): { lines: number; error: string } | undefined;
 }
@@ -63,6 +66,10 @@ export interface ShellResult {
   stdout: string;
   /** Where the next run resumes; undefined clears it. */
   resumeAfter?: number;
+  /** What fails after this run and since when (nextFailing); when not given, the streak from the exit code alone. */
+  failing?: Failing;
+  /** When the run finished, as its report says (so the status file and the report agree); default: now. */
+  finishedAt?: string;
 }
 
 /**
@@ -115,6 +122,7 @@ export async function runInShell(spec: ShellSpec, body: (shell: Shell) => Promis
       lastSuccessAt: previous?.lastSuccessAt ?? null,
       ...(scoped ? { scoped } : {}),
       ...(previous?.resumeAfter !== undefined ? { resumeAfter: previous.resumeAfter } : {}),
+      ...(previous?.failing ? { failing: previous.failing } : {}),
       ...s,
     });
   };
@@ -165,11 +173,12 @@ export async function runInShell(spec: ShellSpec, body: (shell: Shell) => Promis
       scoped,
       previousLastSuccessAt: previous?.lastSuccessAt ?? null,
       ...(!scoped && previous?.resumeAfter !== undefined ? { resumeAfter: previous.resumeAfter } : {}),
+      ...(previous?.failing ? { previousFailing: previous.failing } : {}),
       logLinesDropped: () => (sink.dropped ? { lines: sink.dropped, error: sink.firstError ?? 'error' } : undefined),
     };
     const result = await body(shell);
     const dropped = shell.logLinesDropped();
-    const finishedAt = new Date().toISOString();
+    const finishedAt = result.finishedAt ?? new Date().toISOString();
     statusQuietly({
       finishedAt,
       outcome: deadline.interruptedBy ? 'interrupted' : result.exitCode === ExitCode.Ok ? 'ok' : result.exitCode === ExitCode.Unavailable ? 'failed' : 'partial',
@@ -178,11 +187,15 @@ export async function runInShell(spec: ShellSpec, body: (shell: Shell) => Promis
       lastSuccessAt: result.exitCode === ExitCode.Ok && !scoped ? finishedAt : (previous?.lastSuccessAt ?? null),
       ...(result.message ? { message: spec.secrets.scrub(result.message) } : {}),
       resumeAfter: scoped ? previous?.resumeAfter : result.resumeAfter,
+      // A run limited by --challenge says nothing of the others: the failing items stay as they were.
+      failing: scoped ? previous?.failing : (result.failing ?? nextFailing(previous?.failing, result.exitCode, [], finishedAt)),
     });
     io.stdout.write(spec.secrets.scrub(result.stdout));
     return result.exitCode;
   } catch (err) {
-    statusQuietly({ finishedAt: new Date().toISOString(), outcome: 'failed', exitCode: err instanceof RunError ? err.exitCode : ExitCode.Partial, message: spec.secrets.scrub(String((err as Error)?.message ?? err)) });
+    const finishedAt = new Date().toISOString();
+    const exitCode = err instanceof RunError ? err.exitCode : ExitCode.Partial;
+    statusQuietly({ finishedAt, outcome: 'failed', exitCode, message: spec.secrets.scrub(String((err as Error)?.message ?? err)), failing: scoped ? previous?.failing : nextFailing(previous?.failing, exitCode, [], finishedAt) });
     throw err;
   } finally {
     signals.off('SIGTERM', onSignal);

@@ -1,5 +1,6 @@
 import type { ActionGuard } from '../runtime/action-guard.js';
 import { describeError, HaltedError, isRunFatal } from '../runtime/errors.js';
+import type { Deferred } from './deferred.js';
 import type { Outcome } from './outcome.js';
 
 /** How an act function carries out a decision: for real or as a plan, and under the run's guard. */
@@ -47,4 +48,29 @@ export function refusedByGuard(guard: ActionGuard, target: string, base: Omit<Ou
   // Halted by a signal: the action was not taken, which is no failure of the challenge.
   if (claim.halted) return { ...base, status: 'skipped', reason: `${base.action} not carried out: ${claim.reason}` };
   return { ...base, status: 'failed', error: claim.reason };
+}
+
+/**
+ * carryOut for a saving (a stop, a scale-down): it waits for the run's starts, so that within
+ * `--max-actions` waiting submissions are served first. A `skip` or `none` is its outcome now; a
+ * change takes its place in line on the guard (refused now when the line is already as long as the
+ * budget) and is carried out, claim included, when the runner reaches the deferred actions.
+ */
+export function carryOutLater(
+  base: Omit<Outcome, 'status'>,
+  target: string,
+  opts: ActOptions,
+  change: () => Promise<Outcome>,
+): Outcome | Deferred {
+  const unchanged = NO_CHANGE[base.action];
+  if (unchanged) return { ...base, status: unchanged };
+  const place = opts.guard.defer(target);
+  if (!place.ok) {
+    if (place.halted) return { ...base, status: 'skipped', reason: `${base.action} not carried out: ${place.reason}` };
+    return { ...base, status: 'failed', error: place.reason };
+  }
+  return {
+    later: () => carryOut(base, target, opts, change),
+    unreached: (why) => ({ ...base, status: 'skipped', reason: `${base.action} not carried out: ${why} (stops wait for the run's starts); the next run looks again` }),
+  };
 }

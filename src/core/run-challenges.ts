@@ -1,6 +1,7 @@
 import type { Logger } from '../runtime/logger.js';
 import type { Deadline } from '../runtime/deadline.js';
 import type { Challenge } from './challenge.js';
+import type { Handled } from './deferred.js';
 import type { Outcome } from './outcome.js';
 import { runOverTargets, type TargetEntry, type TargetRunResult } from './run-targets.js';
 
@@ -23,7 +24,8 @@ export interface ChallengeRunOptions {
   keep?: (outcome: Outcome) => boolean;
   /** --challenge: only these ids; an id the list never shows is reported as failed. */
   only?: ReadonlySet<number>;
-  handle: (challenge: Challenge) => Promise<Outcome>;
+  /** An outcome, or a saving deferred to the end of the run (see runOverTargets). */
+  handle: (challenge: Challenge) => Promise<Handled>;
   logger: Logger;
   /**
    * Past it, no new challenge starts and the listing stops; what is in flight finishes, unless the

@@ -3,6 +3,7 @@ import type { Logger } from '../runtime/logger.js';
 import { describeError, isRunFatal } from '../runtime/errors.js';
 import type { Deadline } from '../runtime/deadline.js';
 import { logOutcome } from './log-outcome.js';
+import { isDeferred, type Deferred, type Handled } from './deferred.js';
 import { failedOutcome, type Outcome } from './outcome.js';
 
 /** What a run acts on, one at a time: a challenge, a nodegroup entry, a pool. */
@@ -50,7 +51,11 @@ export interface TargetRunOptions<T extends Target> {
   only?: ReadonlySet<number>;
   /** How an id of `only` that the source never showed is reported. */
   notListed: { reason: string; error: (id: number) => string };
-  handle: (target: T) => Promise<Outcome>;
+  /**
+   * A target's outcome, or an action deferred to the end of the run (a saving: it is carried out
+   * after every target was handled, so the starts claim `--max-actions` first).
+   */
+  handle: (target: T) => Promise<Handled>;
   logger: Logger;
   /**
    * Past it, no new target starts and the source is not read further; what is in flight finishes,
@@ -91,20 +96,32 @@ export async function runOverTargets<T extends Target>(opts: TargetRunOptions<T>
   let deferring = opts.resumeAfter !== undefined;
   const deferred: T[] = [];
 
-  const handleOne = async (target: T): Promise<void> => {
+  // Savings put off until every target was handled: at most --max-actions of them (the guard refuses more).
+  const later: Array<{ target: T; deferred: Deferred }> = [];
+  const record = (outcome: Outcome): void => {
+    if (opts.keep?.(outcome) ?? true) outcomes.push(outcome);
+    logOutcome(opts.logger, outcome);
+  };
+
+  const handleOne = async (target: T, deferred?: Deferred): Promise<void> => {
     if (fatal || abandoned) return;
     if (opts.deadline?.expired()) {
       deadlineReached = true;
-      notReached++;
+      if (!deferred) {
+        notReached++;
+        return;
+      }
+      const why = opts.deadline.interruptedBy ? `${opts.deadline.interruptedBy} received before its turn` : 'the deadline passed before its turn';
+      record(deferred.unreached(why));
       return;
     }
-    lastStarted = target.id;
+    if (!deferred) lastStarted = target.id;
     running.set(target.id, target);
     try {
-      const outcome = await opts.handle(target);
+      const handled = deferred ? await deferred.later() : await opts.handle(target);
       if (abandoned) return; // already recorded as unknown; the report is out
-      if (opts.keep?.(outcome) ?? true) outcomes.push(outcome);
-      logOutcome(opts.logger, outcome);
+      if (isDeferred(handled)) later.push({ target, deferred: handled });
+      else record(handled);
     } catch (err) {
       if (abandoned) return;
       if (isFatal(err)) {
@@ -124,8 +141,8 @@ export async function runOverTargets<T extends Target>(opts: TargetRunOptions<T>
   // Woken when a task ends, so a full window waits for one slot (Promise.race over the whole
   // window at every submit cost more CPU than the reads themselves on a long list).
   let slotFreed: (() => void) | undefined;
-  const submit = async (target: T): Promise<void> => {
-    const task: Promise<void> = limit(() => handleOne(target)).finally(() => {
+  const submit = async (target: T, deferred?: Deferred): Promise<void> => {
+    const task: Promise<void> = limit(() => handleOne(target, deferred)).finally(() => {
       inFlight.delete(task);
       slotFreed?.();
     });
@@ -173,6 +190,10 @@ export async function runOverTargets<T extends Target>(opts: TargetRunOptions<T>
       while (deferred.length && !stopStarting()) await submit(deferred.shift()!);
       notReached += deferred.length;
     }
+    await Promise.all(inFlight);
+    // Every target was handled and every start has claimed its share of the budget: now the savings.
+    if (later.length) opts.logger.debug({ deferred: later.length }, 'carrying out the deferred savings (stops) after the starts');
+    for (const item of later.splice(0)) await submit(item.target, item.deferred);
     await Promise.all(inFlight);
   };
 

@@ -25,8 +25,16 @@ export interface TransportOptions {
   /** false in --dry-run: any mutating call is a bug and throws before leaving the process. */
   allowWrites: boolean;
   retryBaseMs?: number;
-  /** A Retry-After longer than this is not waited for: the call fails as throttled. */
+  /** Without `retryWaitBudgetMs`: a Retry-After longer than this is not waited for (the call fails as throttled). Default 30 s. */
   maxRetryAfterMs?: number;
+  /**
+   * How long the run may still wait (its deadline's time left): a 429's Retry-After is waited out
+   * when it fits, however long, and not at all when it would end past it (the call fails as
+   * throttled, saying so). Replaces `maxRetryAfterMs` when given.
+   */
+  retryWaitBudgetMs?: () => number;
+  /** Settles with the reason when the run is told to stop (a signal): a retry wait ends at once and nothing more is sent. */
+  stopped?: Promise<string>;
   sleep?: (ms: number) => Promise<void>;
   /** Called before each attempt of a call to a user-throttled endpoint (client-side pacing). */
   beforeThrottledCall?: () => Promise<void>;
@@ -76,6 +84,19 @@ export interface Response {
 const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * 429s in a row waited out for one call. They do not count against `maxAttempts` (being throttled
+ * is the server pacing us, not failing), and each wait fits in the deadline; this only bounds a
+ * server that answers 429 with `Retry-After: 0` forever.
+ */
+const MAX_THROTTLED_WAITS = 20;
+
+/** The same error with a note on why it was not retried. */
+function withNote(err: EvalAIError, note: string): EvalAIError {
+  const text = err.message.startsWith(`${err.endpoint}: `) ? err.message.slice(err.endpoint.length + 2) : err.message;
+  return new EvalAIError(err.kind, err.endpoint, `${text.replace(/\.$/, '')}; ${note}`, err.status, err.notSent);
+}
 
 /**
  * The HTTP edge: one axios instance per run, bearer auth, a timeout on every request, redirects
@@ -142,6 +163,7 @@ export class Transport {
       throw new Error(`internal error: ${spec.method} ${spec.endpoint} attempted in a read-only (dry) run`);
     }
     const maxAttempts = Math.max(1, this.opts.maxAttempts);
+    let throttledWaits = 0;
     for (let attempt = 1; ; attempt++) {
       if (spec.throttled && this.opts.beforeThrottledCall) await this.opts.beforeThrottledCall();
       const halted = mutating ? this.opts.halted?.() : undefined;
@@ -186,14 +208,40 @@ export class Transport {
       }
       const body = tryParseJson(text);
       const error = errorForStatus(spec.endpoint, status, body, text, res.headers as Record<string, unknown>, { staffOnly: spec.staffOnly });
-      const wait = status === 429 ? retryAfterMs(res.headers['retry-after'], this.retryBaseMs) : undefined;
-      const retriable = status === 429 || (!mutating && status >= 500);
-      if (retriable && attempt < maxAttempts && (wait === undefined || wait <= this.maxRetryAfterMs)) {
-        await this.sleep(wait ?? backoffMs(attempt, this.retryBaseMs));
+      if (status === 429) {
+        // DRF throttles before the view runs: the server did nothing, so a write is retried too.
+        const wait = retryAfterMs(res.headers['retry-after'], this.retryBaseMs);
+        const budget = this.opts.retryWaitBudgetMs?.() ?? this.maxRetryAfterMs;
+        if (wait > budget) {
+          const why = this.opts.retryWaitBudgetMs ? `the run's deadline is ${Math.floor(budget / 1000)} s away` : `longer than ${Math.round(this.maxRetryAfterMs / 1000)} s`;
+          throw withNote(error, `not waited: ${why}`);
+        }
+        // Without a deadline to bound the waits (a caller that gives none), 429s use up the attempts as before.
+        if (!this.opts.retryWaitBudgetMs && attempt >= maxAttempts) throw error;
+        if (throttledWaits >= MAX_THROTTLED_WAITS) throw withNote(error, `still throttled after ${throttledWaits} waits`);
+        throttledWaits++;
+        this.opts.logger.debug({ endpoint: spec.endpoint, method: spec.method, waitMs: wait }, 'throttled: waiting out Retry-After');
+        const stopped = await this.waitUnlessStopped(wait);
+        if (stopped !== undefined) throw withNote(error, `not retried: ${stopped}`);
+        if (this.opts.retryWaitBudgetMs) attempt--; // a throttled attempt is not one of the attempts for errors
+        continue;
+      }
+      if (!mutating && status >= 500 && attempt < maxAttempts) {
+        const stopped = await this.waitUnlessStopped(backoffMs(attempt, this.retryBaseMs));
+        if (stopped !== undefined) throw withNote(error, `not retried: ${stopped}`);
         continue;
       }
       throw error;
     }
+  }
+
+  /** Sleeps `ms`, or less when the run is told to stop: then resolves with the reason. */
+  private async waitUnlessStopped(ms: number): Promise<string | undefined> {
+    if (!this.opts.stopped) {
+      await this.sleep(ms);
+      return undefined;
+    }
+    return Promise.race([this.sleep(ms).then(() => undefined), this.opts.stopped]);
   }
 
   private send(spec: RequestSpec): Promise<AxiosResponse<Readable>> {

@@ -1,6 +1,7 @@
 import type { RunReport } from '../core/report.js';
 import type { OutcomeStatus } from '../core/outcome.js';
 import { gauge, type MetricsPart } from './registry.js';
+import type { Failing } from '../runtime/failing.js';
 
 const STATUSES: readonly OutcomeStatus[] = ['done', 'planned', 'unchanged', 'skipped', 'failed'];
 
@@ -10,6 +11,8 @@ export interface RunFacts {
   lastSuccessAt: string | null;
   /** Actions refused by --max-actions in this run. */
   refusedActions: number;
+  /** What fails after this run and since when (runtime/failing.ts); null: the run exited 0. Undefined: not tracked. */
+  failing?: Failing | null;
 }
 
 /**
@@ -31,6 +34,14 @@ export function runMetrics(report: RunReport, facts: RunFacts): MetricsPart {
       for (const s of STATUSES) subs.set({ status: s }, submissions[s]);
     }
     gauge(r, 'last_run_challenges', 'Distinct challenges the last run looked at.').set(report.counts.challenges);
+
+    // Liveness is last_run_timestamp_seconds (did it run?); these say whether it keeps failing while it runs.
+    if (facts.failing !== undefined) {
+      gauge(r, 'failing_items', 'Challenges that failed in the last run (0 when it exited 0).').set(facts.failing ? facts.failing.items.length + facts.failing.more : 0);
+      if (facts.failing) {
+        gauge(r, 'failing_since_timestamp_seconds', 'Since when runs have not exited 0: the end of the first run of the current streak (Unix time); absent after a run that exited 0.').set(seconds(facts.failing.since));
+      }
+    }
   };
 }
 

@@ -6,7 +6,7 @@ import { ConfigError } from './errors.js';
 import { LOG_LEVELS, type LogLevel } from './logger.js';
 import { normaliseToken } from './token-text.js';
 import { loadMetricsConfig, type MetricsConfig, type MetricsFlags } from '../metrics/config.js';
-import { resolveEnvMode, type EnvMode } from './env-mode.js';
+import { resolveEnvMode, type EnvMode, type UnknownEnv } from './env-mode.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -79,7 +79,7 @@ export { DEFAULTS };
  * (src/commands/<cmd>/settings.ts) adds its layers (and its file, if any) the same way; all of them
  * run before the run takes its lock. `warnings` gathers what is logged once the logger exists.
  */
-export function loadCommonConfig(flags: CommonFlags, env: Env, warnings: string[] = []): CommonConfig {
+export function loadCommonConfig(flags: CommonFlags, env: Env, warnings: string[] = [], opts: { unknownEnv?: UnknownEnv } = {}): CommonConfig {
   const logLevel = (flags.logLevel ?? env.LOG_LEVEL ?? DEFAULTS.logLevel).toLowerCase();
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL "${logLevel}" is not one of ${LOG_LEVELS.join(', ')}`);
@@ -87,7 +87,7 @@ export function loadCommonConfig(flags: CommonFlags, env: Env, warnings: string[
   return {
     logLevel: logLevel as LogLevel,
     levelGiven: Boolean(flags.logLevel ?? env.LOG_LEVEL),
-    mode: resolveEnvMode(flags.env, env, warnings),
+    mode: resolveEnvMode(flags.env, env, warnings, opts.unknownEnv ?? 'warn'),
     dryRun: flags.dryRun ?? false,
     json: flags.json ?? false,
     verbose: flags.verbose ?? false,

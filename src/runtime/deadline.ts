@@ -13,6 +13,9 @@ export class Deadline {
   private resolveAbandoned: (reason: string) => void = () => undefined;
   /** Settles with the reason once in-flight work is given up on. Never rejects. */
   readonly abandoned: Promise<string>;
+  private resolveStopped: (reason: string) => void = () => undefined;
+  /** Settles with "<signal> received" when a signal asks the run to stop: waits (Retry-After, pacing) end then. Never rejects. */
+  readonly stopped: Promise<string>;
 
   constructor(
     readonly atMs: number,
@@ -20,6 +23,9 @@ export class Deadline {
   ) {
     this.abandoned = new Promise<string>((resolve) => {
       this.resolveAbandoned = resolve;
+    });
+    this.stopped = new Promise<string>((resolve) => {
+      this.resolveStopped = resolve;
     });
   }
 
@@ -41,7 +47,9 @@ export class Deadline {
 
   /** A signal asked the run to stop: nothing new starts from now on. */
   interrupt(signal: NodeJS.Signals): void {
-    this.interruptSignal ??= signal;
+    if (this.interruptSignal !== undefined) return;
+    this.interruptSignal = signal;
+    this.resolveStopped(`${signal} received`);
   }
 
   get interruptedBy(): NodeJS.Signals | undefined {

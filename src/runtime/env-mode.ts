@@ -1,4 +1,5 @@
 import type { Env } from './config.js';
+import { ConfigError } from './errors.js';
 
 /**
  * The deployment a run serves, from `--env` or `ENV`. Only scale-workers decides by it (dev scales
@@ -21,17 +22,28 @@ export function parseEnvMode(value: string): EnvMode | null {
 }
 
 /**
- * The mode of this run: the flag (already validated), else `ENV`, else dev. An unset or empty `ENV`
- * (upstream's wrappers export an empty one) is dev; an unknown value gets one warning naming the
- * mode used instead of silently running as dev.
+ * What an unknown `ENV` does: `refuse` (the EvalAI commands: a typo such as `stagin` would run as dev
+ * and act on remote-evaluation challenges that staging and prod leave alone; upstream fell back to
+ * dev), or `warn` (a command that never decides by the mode, where ENV may be another program's).
  */
-export function resolveEnvMode(flag: EnvMode | undefined, env: Env, warnings: string[]): EnvMode {
+export type UnknownEnv = 'refuse' | 'warn';
+
+/**
+ * The mode of this run: the flag (already validated), else `ENV`, else dev. An unset or empty `ENV`
+ * (upstream's wrappers export an empty one) is dev. An unknown value throws ConfigError (exit 2)
+ * naming the known ones, as `--env` does; with `warn`, it gets one warning and the run is dev.
+ */
+export function resolveEnvMode(flag: EnvMode | undefined, env: Env, warnings: string[], unknown: UnknownEnv = 'refuse'): EnvMode {
   if (flag) return flag;
   const raw = env.ENV;
   if (raw === undefined || raw.trim() === '') return DEFAULT_ENV_MODE;
   const mode = parseEnvMode(raw);
   if (mode) return mode;
-  warnings.push(`ENV "${raw}" is not one of ${ENV_NAMES.join(', ')}; running as ${DEFAULT_ENV_MODE}`);
+  const shown = raw.length > 40 ? `${raw.slice(0, 40)}...` : raw;
+  if (unknown === 'refuse') {
+    throw new ConfigError(`ENV "${shown}" is not one of ${ENV_NAMES.join(', ')} (an unknown ENV is refused, it does not run as ${DEFAULT_ENV_MODE})`);
+  }
+  warnings.push(`ENV "${shown}" is not one of ${ENV_NAMES.join(', ')}; running as ${DEFAULT_ENV_MODE}`);
   return DEFAULT_ENV_MODE;
 }
 

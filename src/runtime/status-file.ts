@@ -3,6 +3,7 @@ import { writeFileAtomically } from './atomic-file.js';
 import { firstIssue, readJsonFile } from './json-file.js';
 import { join } from 'node:path';
 import { z } from 'zod';
+import type { Failing } from './failing.js';
 
 /** What a run leaves behind for an operator's alerting: one small JSON file per command and target. */
 export interface RunStatus {
@@ -20,6 +21,8 @@ export interface RunStatus {
   scoped?: boolean;
   /** Where the next run resumes (the run stopped early after this challenge). */
   resumeAfter?: number;
+  /** Since when runs have not exited 0, and the items that failed in the last one (runtime/failing.ts); absent after a run that exited 0. */
+  failing?: Failing;
 }
 
 export const STATUS_SUFFIX = '.status.json';
@@ -37,6 +40,14 @@ const statusSchema = z.object({
   message: z.string().optional(),
   scoped: z.boolean().optional(),
   resumeAfter: z.number().int().positive().optional(),
+  failing: z
+    .object({
+      since: isoTime,
+      exitCode: z.number().int(),
+      items: z.array(z.object({ id: z.number().int(), since: isoTime, error: z.string() })),
+      more: z.number().int().nonnegative(),
+    })
+    .optional(),
 });
 
 /** A status file as read: its content, or what is wrong with it (it is never silently ignored). */

@@ -2,6 +2,8 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { runOverTargets, type Target, type TargetEntry } from '../../src/core/run-targets.js';
 import type { Outcome } from '../../src/core/outcome.js';
+import type { Deferred } from '../../src/core/deferred.js';
+import { Deadline } from '../../src/runtime/deadline.js';
 
 const logger = pino({ level: 'silent' });
 const notListed = { reason: 'not in the pool file', error: (id: number) => `pool ${id} is not in the pool file` };
@@ -71,5 +73,54 @@ describe('runOverTargets (any source, no EvalAI)', () => {
       [6, 'unchanged', 'ok', undefined],
       [5, 'failed', 'pool entry invalid', 'field max: expected a number'],
     ]);
+  });
+
+  describe('deferred savings', () => {
+    const saving = (t: Target, order: string[]): Deferred => ({
+      later: async () => {
+        order.push(`stop ${t.id}`);
+        return { challengeId: t.id, title: t.title, action: 'stop', reason: 'idle', status: 'done' };
+      },
+      unreached: (why) => ({ challengeId: t.id, title: t.title, action: 'stop', reason: `stop not carried out: ${why}`, status: 'skipped' }),
+    });
+
+    it('are carried out after every target was handled, whatever their place in the source', async () => {
+      const order: string[] = [];
+      const r = await runOverTargets({
+        source: targets([1, 2, 3, 4]),
+        concurrency: 2,
+        notListed,
+        logger,
+        handle: async (t) => {
+          if (t.id % 2 === 1) return saving(t, order);
+          order.push(`start ${t.id}`);
+          return { challengeId: t.id, title: t.title, action: 'start', reason: 'pending', status: 'done' };
+        },
+      });
+      expect(order.slice(0, 2).sort()).toEqual(['start 2', 'start 4']);
+      expect(order.slice(2).sort()).toEqual(['stop 1', 'stop 3']);
+      expect(r.outcomes.map((o) => `${o.action} ${o.challengeId} ${o.status}`)).toEqual(['start 4 done', 'stop 3 done', 'start 2 done', 'stop 1 done']);
+    });
+
+    it('whose turn never comes (the deadline passed) are reported as not carried out, and the run as stopped by the deadline', async () => {
+      let now = 0;
+      const deadline = Deadline.after(1000, () => now);
+      const order: string[] = [];
+      const r = await runOverTargets({
+        source: targets([1, 2]),
+        concurrency: 1,
+        notListed,
+        logger,
+        deadline,
+        handle: async (t) => {
+          if (t.id === 1) return saving(t, order);
+          now = 2000; // the start took the rest of the run's time
+          return { challengeId: t.id, title: t.title, action: 'start', reason: 'pending', status: 'done' };
+        },
+      });
+      expect(order).toEqual([]);
+      expect(r.deadlineReached).toBe(true);
+      expect(r.outcomes).toContainEqual(expect.objectContaining({ challengeId: 1, status: 'skipped', reason: 'stop not carried out: the deadline passed before its turn' }));
+    });
   });
 });

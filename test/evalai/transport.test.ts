@@ -73,6 +73,41 @@ describe('Transport', () => {
     expect(sleeps).toEqual([]);
   });
 
+  it('waits out a Retry-After that fits in the run\'s time left, however long (no fixed cap)', async () => {
+    sandbox.fault({ path: list, times: 1, fault: { kind: 'throttle', retryAfter: 37 } });
+    const { transport, sleeps } = testTransport(sandbox.url, sandbox.tokens.staff, { retryWaitBudgetMs: () => 120_000 });
+    expect((await get(transport)).status).toBe(200);
+    expect(sleeps).toEqual([37_000]);
+  });
+
+  it('does not wait for a Retry-After that would end past the deadline: throttled at once, saying so', async () => {
+    sandbox.fault({ path: list, fault: { kind: 'throttle', retryAfter: 37 } });
+    const { transport, sleeps } = testTransport(sandbox.url, sandbox.tokens.staff, { retryWaitBudgetMs: () => 20_000 });
+    await expectError(get(transport), 'throttled', /Expected available in 37 seconds.*not waited: .*run's deadline/);
+    expect(sleeps).toEqual([]);
+    expect(sandbox.requests).toHaveLength(1);
+  });
+
+  it('429s are waited out beyond the attempts for errors: being throttled is not a failure of the server', async () => {
+    sandbox.fault({ path: list, times: 4, fault: { kind: 'throttle', retryAfter: 1 } });
+    const { transport, sleeps } = testTransport(sandbox.url, sandbox.tokens.staff, { maxAttempts: 3, retryWaitBudgetMs: () => 60_000 });
+    expect((await get(transport)).status).toBe(200);
+    expect(sleeps).toEqual([1000, 1000, 1000, 1000]);
+  });
+
+  it('a signal during a Retry-After wait ends the wait: nothing more is sent', async () => {
+    sandbox.fault({ path: list, fault: { kind: 'throttle', retryAfter: 30 } });
+    let stop: (why: string) => void = () => undefined;
+    const stopped = new Promise<string>((resolve) => (stop = resolve));
+    const { transport } = testTransport(sandbox.url, sandbox.tokens.staff, {
+      retryWaitBudgetMs: () => 60_000,
+      stopped,
+      sleep: () => new Promise<void>(() => stop('SIGTERM received')), // a wait that only the signal ends
+    });
+    await expectError(get(transport), 'throttled', /not retried: SIGTERM received/);
+    expect(sandbox.requests).toHaveLength(1);
+  });
+
   it('maps a connection reset, after retries, to unreachable', async () => {
     sandbox.fault({ path: list, fault: { kind: 'reset' } });
     const { transport } = testTransport(sandbox.url, sandbox.tokens.staff);

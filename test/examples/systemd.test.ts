@@ -14,7 +14,7 @@ if (!haveSystemd) console.log('systemd unit check skipped: systemd-analyze is no
 const unit = (name: string) => readFileSync(join(DIR, name), 'utf8');
 const value = (text: string, key: string) => new RegExp(`^${key}=(.*)$`, 'm').exec(text)?.[1];
 /** The crontab schedules used in the docs, as systemd calendar events. */
-const CALENDAR: Record<string, string> = { '*/5 * * * *': '*:0/5', '30 * * * *': '*:30', '0 3 * * *': '03:00' };
+const CALENDAR: Record<string, string> = { '*/5 * * * *': '*:0/5', '1-59/5 * * * *': '*:1/5', '2-59/5 * * * *': '*:2/5', '33 * * * *': '*:33', '4 3 * * *': '03:04' };
 
 describe('examples/systemd', () => {
   it('has a service and a timer per command, and nothing else but the env file', () => {

@@ -9,7 +9,6 @@ beforeEach(async () => {
 afterEach(() => sandbox.close());
 
 const env = (extra: Record<string, string | undefined>) => ({ API_HOST_URL: sandbox.url, AUTH_TOKEN: sandbox.tokens.staff, ...extra });
-const remoteLine = new RegExp(`challenge ${SEEDED.remoteEvaluationPending} ".*": (would )?(start|skip)`);
 const started = (logs: Array<Record<string, unknown>>) => logs.find((l) => l.msg === 'run started');
 
 describe('ENV and --env: the mode a run serves', () => {
@@ -27,14 +26,14 @@ describe('ENV and --env: the mode a run serves', () => {
     expect(started(r.logs)?.mode).toBe('prod');
   });
 
-  it('an unknown ENV warns once, names the mode used, and runs as dev', async () => {
-    const r = await runBin('scale-workers', ['--dry-run', '--challenge', String(SEEDED.remoteEvaluationPending)], env({ ENV: 'stagin' }));
-    expect(r.code).toBe(0);
-    const warnings = r.logs.filter((l) => l.level === 40 && /ENV/.test(String(l.msg)));
-    expect(warnings.map((w) => w.msg)).toEqual(['ENV "stagin" is not one of dev, staging, prod, production; running as dev']);
-    expect(started(r.logs)?.mode).toBe('dev');
-    expect(r.stdout).toMatch(remoteLine);
-    expect(r.stdout).toMatch(/would start/);
+  it('an unknown ENV is refused like --env: exit 2, one line naming ENV, the value and the known names, nothing sent', async () => {
+    for (const bin of ['scale-workers', 'cancel-stale', 'scale-ec2']) {
+      const r = await runBin(bin, ['--dry-run', '--challenge', String(SEEDED.remoteEvaluationPending)], env({ ENV: 'stagin' }));
+      expect(r.code, bin).toBe(2);
+      expect(r.stderr.trim().split('\n')).toEqual([`${bin}: configuration error: ENV "stagin" is not one of dev, staging, prod, production (an unknown ENV is refused, it does not run as dev)`]);
+      expect(r.stdout).toBe('');
+    }
+    expect(sandbox.requests).toEqual([]);
   });
 
   it('an empty ENV (what upstream\'s wrappers export when no env argument is given) is dev, without a warning', async () => {

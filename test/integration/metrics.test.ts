@@ -17,6 +17,29 @@ const env = (extra: Record<string, string | undefined> = {}) => ({ API_HOST_URL:
 const line = (text: string, name: string) => new RegExp(`^${name}\\{[^}]*command="scale-workers"[^}]*\\} (\\S+)$`, 'm').exec(text)?.[1];
 
 describe('--metrics-file (the built bin)', () => {
+  it('liveness apart from persistent failure: the last run\'s time, and the failing items with since when (gone after a run that exits 0)', async () => {
+    const stateEnv = { EVALAI_AUTOSCALER_STATE_DIR: mkdtempSync(join(tmpdir(), 'metrics-state-')) };
+    const of = (text: string, name: string) => new RegExp(`^${name}\\{[^}]*command="scale-ec2"[^}]*\\} (\\S+)$`, 'm').exec(text)?.[1];
+    const path = join(dir, 'ec2.prom');
+    const first = await runBin('scale-ec2', ['--metrics-file', path], env(stateEnv));
+    expect(first.code).toBe(1); // the sandbox's EC2 challenge without an instance id fails every run
+    const since = Number(of(readFileSync(path, 'utf8'), 'evalai_autoscaler_failing_since_timestamp_seconds'));
+    expect(since).toBeGreaterThan(0);
+    await runBin('scale-ec2', ['--metrics-file', path], env(stateEnv));
+    const text = readFileSync(path, 'utf8');
+    expect(of(text, 'evalai_autoscaler_failing_items')).toBe('1');
+    expect(Number(of(text, 'evalai_autoscaler_failing_since_timestamp_seconds'))).toBe(since); // the streak's start, not this run's
+    expect(Number(of(text, 'evalai_autoscaler_last_run_timestamp_seconds'))).toBeGreaterThan(since);
+    expect(of(text, 'evalai_autoscaler_last_success_timestamp_seconds')).toBeUndefined();
+
+    sandbox.state.challenges.delete(SEEDED.ec2NoInstance);
+    const fixed = await runBin('scale-ec2', ['--metrics-file', path], env(stateEnv));
+    expect(fixed.code).toBe(0);
+    const after = readFileSync(path, 'utf8');
+    expect(of(after, 'evalai_autoscaler_failing_items')).toBe('0');
+    expect(of(after, 'evalai_autoscaler_failing_since_timestamp_seconds')).toBeUndefined();
+  });
+
   it('writes the run as Prometheus text after it, with the file named after the command and target', async () => {
     const r = await runBin('scale-workers', [], env({ METRICS_FILE: join(dir, 'evalai-{command}-{target}.prom') }));
     expect(r.code).toBe(0);

@@ -133,6 +133,20 @@ describe('--max-actions', () => {
     expect(r.stdout).toMatch(/would start 2|would stop 2|would start 1, would stop 1/);
   });
 
+  // The list is newest first, so the idle challenge comes before the one with waiting submissions;
+  // one challenge at a time, so the old list-order spending would be certain, not a race.
+  const oneAtATime = ['--max-actions', '1', '--concurrency', '1', '--read-concurrency', '1'];
+  it.each([
+    ['scale-workers', SEEDED.activeIdleWorker, SEEDED.activePendingNoWorker, 'manage_worker/start/'],
+    ['scale-ec2', SEEDED.ec2RunningIdle, SEEDED.ec2Stopped, 'manage_ec2_instance/start/'],
+  ])('%s: the budget serves waiting submissions first: a stop earlier in the list than a start is refused, the start goes (exit 6)', async (bin, stopId, startId, startPath) => {
+    const r = await runBin(bin, [...oneAtATime, '--challenge', String(stopId), '--challenge', String(startId)], env({ ENV: 'prod' }));
+    expect(r.code, r.stderr).toBe(6);
+    expect(puts().map((p) => p.path)).toEqual([`/api/challenges/${startId}/${startPath}`]);
+    expect(r.stdout).toMatch(new RegExp(`challenge ${startId} ".*": start - `));
+    expect(r.stdout).toMatch(new RegExp(`challenge ${stopId} ".*": failed - .*refused: --max-actions 1 reached in this run`));
+  });
+
   it('a bad metrics answer cannot start everything: huge counts everywhere still stop at the cap', async () => {
     sandbox.fault({ path: /get_submission_metrics_by_pk/, fault: { kind: 'transform', fn: (b) => ({ ...(b as object), submitted: 1_000_000 }) } });
     const r = await runBin('scale-workers', ['--max-actions', '3'], env());
@@ -165,7 +179,7 @@ describe('status files: alerting on a cron job that stopped', () => {
     await runBin('scale-workers', [], env());
     const table = await runBin('evalai-autoscaler', ['status'], env());
     expect(table.code).toBe(0);
-    expect(table.stdout).toMatch(/^command\s+target\s+outcome\s+exit\s+finished\s+last success\s+key \(for --forget\)$/m);
+    expect(table.stdout).toMatch(/^command\s+target\s+outcome\s+exit\s+finished\s+last success\s+failing\s+key \(for --forget\)$/m);
     expect(table.stdout).toMatch(/^scale-workers\s+http:\/\/127\.0\.0\.1:\d+\s+ok\s+0\s+/m);
 
     const fresh = await runBin('evalai-autoscaler', ['status', '--max-age', '10m'], env());
@@ -173,7 +187,37 @@ describe('status files: alerting on a cron job that stopped', () => {
     await new Promise((resolve) => setTimeout(resolve, 30));
     const stale = await runBin('evalai-autoscaler', ['status', '--max-age', '10ms'], env());
     expect(stale.code).toBe(1);
-    expect(stale.stderr).toMatch(/^stale: scale-workers \(http:\/\/127\.0\.0\.1:\d+\) last succeeded .* ago, more than 0 s$/m);
+    expect(stale.stderr).toMatch(/^not running: scale-workers \(http:\/\/127\.0\.0\.1:\d+\) has not run within 0 s: its last run finished .* ago; is its cron line or timer still there\?$/m);
+  });
+
+  it('status --max-age tells a command that keeps failing (exit 7: what fails, since when) from one that stopped running (exit 1)', async () => {
+    // The sandbox's EC2 challenge without an instance id fails every run: scale-ec2 exits 1 each time.
+    const first = await runBin('scale-ec2', [], env());
+    expect(first.code).toBe(1);
+    const firstStatus = JSON.parse(readFileSync(join(stateDir, `${runTargetKey('scale-ec2', sandbox.url)}.status.json`), 'utf8'));
+    const second = await runBin('scale-ec2', [], env());
+    expect(second.code).toBe(1);
+    const path = join(stateDir, `${runTargetKey('scale-ec2', sandbox.url)}.status.json`);
+    const status = JSON.parse(readFileSync(path, 'utf8'));
+    // The streak and the item keep the time of the first failing run.
+    expect(status.failing).toEqual({ since: firstStatus.finishedAt, exitCode: 1, items: [{ id: SEEDED.ec2NoInstance, since: firstStatus.finishedAt, error: expect.stringMatching(/HTML page/) }], more: 0 });
+
+    const failing = await runBin('evalai-autoscaler', ['status', '--command', 'scale-ec2', '--max-age', '30m'], env());
+    expect(failing.code).toBe(7);
+    expect(failing.stderr).toMatch(new RegExp(`^failing: scale-ec2 \\(.*\\) runs \\(last .* ago, exit 1\\) but has never succeeded; runs fail since ${firstStatus.finishedAt} \\(.* ago\\): failing 1: ${SEEDED.ec2NoInstance} since ${firstStatus.finishedAt} \\(.*HTML page.*\\)$`, 'm'));
+    expect(failing.stderr).not.toMatch(/not running/);
+    expect(failing.stdout).toMatch(/^command\s+target\s+outcome\s+exit\s+finished\s+last success\s+failing\s+key/m);
+    const json = await runBin('evalai-autoscaler', ['status', '--command', 'scale-ec2', '--max-age', '30m', '--json'], env());
+    expect(json.code).toBe(7);
+    expect(JSON.parse(json.stdout)).toEqual([expect.objectContaining({ command: 'scale-ec2', check: 'failing', lastRunAgeSeconds: expect.any(Number), failing: status.failing })]);
+
+    // The cron line goes away: two hours later the last run is old, and that is what status says.
+    const old = new Date(Date.now() - 2 * 3600_000).toISOString();
+    writeFileSync(path, JSON.stringify({ ...status, startedAt: old, finishedAt: old }));
+    const stopped = await runBin('evalai-autoscaler', ['status', '--command', 'scale-ec2', '--max-age', '30m', '--json'], env());
+    expect(stopped.code).toBe(1);
+    expect(stopped.stderr).toMatch(/^not running: scale-ec2 \(.*\) has not run within 30 min: its last run finished 2 h ago; is its cron line or timer still there\?$/m);
+    expect(JSON.parse(stopped.stdout)[0].check).toBe('not-running');
   });
 
   it('`status --max-age` with no run ever recorded exits 1', async () => {

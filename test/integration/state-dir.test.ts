@@ -105,7 +105,7 @@ describe('status files that are not what they should be', () => {
     expect(r.stdout).toMatch(/unusable: not JSON \(truncated or corrupt\)\s.*stop-idle@x-3$/m);
     const alert = await runBin('evalai-autoscaler', ['status', '--max-age', '1h'], env(dir));
     expect(alert.code).toBe(1);
-    expect(alert.stderr).toMatch(/^stale: stop-idle@x-3: status file .* is unusable \(not JSON \(truncated or corrupt\)\)$/m);
+    expect(alert.stderr).toMatch(/^not running: stop-idle@x-3: status file .* is unusable \(not JSON \(truncated or corrupt\)\)$/m);
   });
 
   it('`status` does not create a state directory that does not exist', async () => {
@@ -120,7 +120,7 @@ describe('status files that are not what they should be', () => {
     expect((await runBin('scale-workers', [], env(dir))).code).toBe(0);
     const r = await runBin('evalai-autoscaler', ['status', '--command', 'scale-workers', 'scale-ec2', '--max-age', '30m'], env(dir));
     expect(r.code).toBe(1);
-    expect(r.stderr.trim()).toBe('stale: scale-ec2 has never run (no status file)');
+    expect(r.stderr.trim()).toBe('not running: scale-ec2 has never run (no status file)');
   });
 
   it('a run limited with --challenge leaves the last success time alone (it says nothing of the others)', async () => {

@@ -4,6 +4,7 @@ import { startInfra, type Infra } from './harness/sandbox-world.js';
 import { property, scheduleArb } from './cancel-stale.property.js';
 
 vi.mock('../../src/runtime/rate-limit.js', async (orig) => (await import('./harness/virtual-pacer.js')).withVirtualClock(await orig()));
+vi.mock('../../src/runtime/shared-rate-limit.js', async (orig) => (await import('./harness/virtual-pacer.js')).withVirtualSharedClock(await orig()));
 
 let infra: Infra;
 beforeAll(async () => {

@@ -16,6 +16,16 @@ describe('ActionGuard', () => {
     expect(g.claim('c', 'x')).toEqual({ ok: false, reason: 'refused: --max-actions 2 reached in this run' });
     expect(g.refused).toBe(1);
   });
+  it('a deferred saving waits in line; past --max-actions places it is refused at once (it could never go), so the line stays bounded', () => {
+    const g = new ActionGuard(2);
+    expect(g.defer('challenge:1').ok).toBe(true);
+    expect(g.defer('challenge:2').ok).toBe(true);
+    expect(g.defer('challenge:3')).toMatchObject({ ok: false, reason: expect.stringMatching(/^refused: --max-actions 2 reached in this run/) });
+    expect(g.refused).toBe(1);
+    expect(g.used).toBe(0); // a place in line is not an action: the claim comes at the end
+    g.halt('SIGTERM received');
+    expect(g.defer('challenge:4')).toEqual({ ok: false, reason: 'SIGTERM received', halted: true });
+  });
 });
 
 describe('Deadline', () => {

@@ -57,4 +57,9 @@ describe('configuration is read in one layered place per command', () => {
     expect(loadCommonConfig({}, { ENV: 'qa' }, warnings).mode).toBe('dev');
     expect(warnings).toEqual(['ENV "qa" is not one of dev, staging, prod, production; running as dev']);
   });
+
+  it('an EvalAI command refuses an unknown ENV (a configuration error, exit 2) instead of running as dev', () => {
+    expect(() => loadCommonConfig({}, { ENV: 'stagin' }, [], { unknownEnv: 'refuse' })).toThrow(/^ENV "stagin" is not one of dev, staging, prod, production/);
+    expect(loadCommonConfig({ env: 'prod' }, { ENV: 'stagin' }, [], { unknownEnv: 'refuse' }).mode).toBe('prod');
+  });
 });

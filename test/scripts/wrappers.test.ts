@@ -115,6 +115,52 @@ describe('scripts/run_auto_*.sh: upstream positional arguments, cron environment
   });
 });
 
+/** An AWS endpoint that is not there: scale-eks's reads fail at once, and nothing leaves 127.0.0.1. */
+const CLOSED_AWS = { AWS_ENDPOINT_URL: 'http://127.0.0.1:9', AWS_MAX_ATTEMPTS: '1', AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'AKIAWRAPPERTEST', AWS_SECRET_ACCESS_KEY: 'wrapper-test-secret' };
+
+describe('scripts/run_auto_*.sh: options after the positional arguments reach the command', () => {
+  const cases: Array<{ script: string; args: () => string[]; env?: () => Record<string, string>; summary: RegExp; code: number }> = [
+    { script: 'run_auto_cancel_submissions.sh', args: () => [UPSTREAM_PATH, sandbox.tokens.staff, sandbox.url], summary: /^cancel-stale \(dry run\): /m, code: 0 },
+    { script: 'run_auto_scale_workers.sh', args: () => [UPSTREAM_PATH, sandbox.tokens.staff, sandbox.url, 'prod'], summary: /^scale-workers \(dry run\): .*would start [1-9]/m, code: 0 },
+    // The seeded EC2 challenge whose instance EvalAI cannot describe fails: exit 1, the rest planned.
+    { script: 'run_auto_scale_ec2_workers.sh', args: () => [UPSTREAM_PATH, sandbox.tokens.staff, sandbox.url, 'prod'], summary: /^scale-ec2 \(dry run\): .*would start [1-9]/m, code: 1 },
+    // The Lambda path (no JSON_PATH): the nodegroups cannot be read from the closed AWS endpoint, exit 1.
+    { script: 'run_auto_scale_eks_nodes.sh', args: () => [UPSTREAM_PATH, '', sandbox.url, 'prod', '', '', '', '', ''], env: () => ({ LAMBDA_AUTH_TOKEN: sandbox.tokens.lambda!, ...CLOSED_AWS }), summary: /^scale-eks \(dry run\): /m, code: 1 },
+  ];
+
+  it.each(cases)('$script <positionals> --dry-run is a dry run: nothing changes on the server', async ({ script, args, env, summary, code }) => {
+    const before = structuredClone(sandbox.state);
+    const r = await cron(script, [...args(), '--dry-run'], env?.() ?? {});
+    expect(r.stdout, r.stderr).toMatch(summary);
+    expect(r.code, r.stderr).toBe(code);
+    expect(writes()).toEqual([]);
+    expect(sandbox.state).toEqual(before);
+  });
+
+  it('several options after the positionals all reach the command (with the *_ARGS variable\'s first)', async () => {
+    const r = await cron('run_auto_cancel_submissions.sh', [UPSTREAM_PATH, sandbox.tokens.staff, sandbox.url, '--dry-run', '--json'], { CANCEL_STALE_ARGS: '--older-than 21d' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ command: 'cancel-stale', dryRun: true });
+    expect(writes()).toEqual([]);
+  });
+
+  const slots: Array<[string, string[], RegExp]> = [
+    ['run_auto_scale_ec2_workers.sh', [UPSTREAM_PATH, 'TOKEN', 'URL', '--dry-run'], /^run_auto_scale_ec2_workers\.sh: argument 4 \(ENV\) is "--dry-run", an option: /],
+    ['run_auto_scale_workers.sh', [UPSTREAM_PATH, 'TOKEN', 'URL', '--dry-run'], /^run_auto_scale_workers\.sh: argument 4 \(ENV or monitoring URL\) is "--dry-run", an option: /],
+    ['run_auto_cancel_submissions.sh', [UPSTREAM_PATH, 'TOKEN', '--dry-run'], /^run_auto_cancel_submissions\.sh: argument 3 \(API host URL\) is "--dry-run", an option: /],
+    ['run_auto_scale_eks_nodes.sh', [UPSTREAM_PATH, 'x.json', 'URL', '--dry-run'], /^run_auto_scale_eks_nodes\.sh: argument 4 \(ENV\) is "--dry-run", an option: /],
+  ];
+  it.each(slots)('%s: an option in a positional slot is refused with exit 2 and one line naming the slot; nothing is sent', async (script, args, line) => {
+    const filled = args.map((a) => (a === 'TOKEN' ? sandbox.tokens.staff : a === 'URL' ? sandbox.url : a));
+    const r = await cron(script, filled, { SCALE_WORKERS_ARGS: '', LAMBDA_AUTH_TOKEN: 'x' });
+    expect(r.code).toBe(2);
+    const lines = r.stderr.split('\n').filter((l) => l.trim() && !/visible to every user/.test(l));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(line);
+    expect(sandbox.requests).toEqual([]);
+  });
+});
+
 const haveShellcheck = spawnSync('shellcheck', ['--version']).status === 0;
 if (!haveShellcheck) console.log('shellcheck of the wrappers skipped: shellcheck is not installed (apt-get install shellcheck)');
 

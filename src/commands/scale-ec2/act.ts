@@ -1,6 +1,7 @@
 import { isAwsError } from '../../aws/errors.js';
 import type { Challenge } from '../../core/challenge.js';
-import { carryOut, type ActOptions } from '../../core/carry-out.js';
+import { carryOut, carryOutLater, type ActOptions } from '../../core/carry-out.js';
+import type { Handled } from '../../core/deferred.js';
 import type { Decision, Outcome } from '../../core/outcome.js';
 import { describeError } from '../../runtime/errors.js';
 import { manageEc2Instance } from '../../evalai/ec2.js';
@@ -20,10 +21,12 @@ export async function actOnEc2(
   decision: Decision<Ec2DecisionAction>,
   instanceId: string | undefined,
   opts: ActOptions,
-): Promise<Outcome> {
+): Promise<Handled> {
   const base = { challengeId: challenge.id, title: challenge.title, action: decision.action, reason: decision.reason, facts: decision.facts };
   const action = decision.action as 'start' | 'stop';
-  return carryOut(base, `challenge:${challenge.id}`, opts, async () => {
+  // A stop is a saving: deferred to the end of the run, so within --max-actions the starts go first.
+  const act = decision.action === 'stop' ? carryOutLater : carryOut;
+  return act(base, `challenge:${challenge.id}`, opts, async (): Promise<Outcome> => {
     try {
       if (!access.direct) {
         const result = await manageEc2Instance(access.transport, challenge.id, action);

@@ -1,6 +1,7 @@
 import type { Challenge } from '../../core/challenge.js';
 import { observePending } from '../shared/observe-pending.js';
-import { observationFailed, type Outcome } from '../../core/outcome.js';
+import { whenSettled, type Handled } from '../../core/deferred.js';
+import { observationFailed } from '../../core/outcome.js';
 import type { ChallengeRunResult } from '../../core/run-challenges.js';
 import { runOverChallengeList } from '../shared/challenge-list.js';
 import type { RunContext } from '../../runtime/context.js';
@@ -28,7 +29,7 @@ export async function runScaleEc2(ctx: RunContext, policy: ScaleEc2Policy, deps:
   const aws = policy.via === 'aws' ? (deps.aws ?? (await newAwsClients(ctx, policy))) : undefined;
   const access: Ec2Access = { policy, transport: ctx.transport, ...(aws ? { direct: await directEc2(aws, policy) } : {}) };
   try {
-    return await runOverChallengeList(ctx, async (challenge: Challenge): Promise<Outcome> => {
+    return await runOverChallengeList(ctx, async (challenge: Challenge): Promise<Handled> => {
       if (!challenge.usesEc2Worker) {
         const decision = decideEc2(challenge, 'unknown', 'not read', now);
         return { challengeId: challenge.id, title: challenge.title, action: decision.action, reason: decision.reason, status: 'skipped' };
@@ -43,11 +44,13 @@ export async function runScaleEc2(ctx: RunContext, policy: ScaleEc2Policy, deps:
       const observedPending = ec2NeedsPending(challenge, observed.instance, now) ? await observePending(ctx, challenge.id) : { pending: 'not read' as const, error: undefined };
       const hold = ctx.history ? { policy, memory: ctx.history.recall(challenge.id), now } : undefined;
       const decision = decideEc2(challenge, observed.instance, observedPending.pending, now, hold);
-      const outcome =
+      const handled =
         observedPending.error !== undefined ? observationFailed(challenge, decision, observedPending.error) : await actOnEc2(access, challenge, decision, observed.instance.instanceId, ctx);
       const state = observed.instance.state;
-      ctx.history?.note(challenge.id, { pending: observedPending.pending, capacityUp: state === 'running' ? true : state === 'stopped' ? false : undefined }, outcome, EC2_ACTIONS, now);
-      return outcome;
+      // A stop's outcome is known at the end of the run (stops wait for the starts): noted then.
+      return whenSettled(handled, (outcome) =>
+        ctx.history?.note(challenge.id, { pending: observedPending.pending, capacityUp: state === 'running' ? true : state === 'stopped' ? false : undefined }, outcome, EC2_ACTIONS, now),
+      );
     });
   } finally {
     if (aws && !deps.aws) aws.destroy();

@@ -1,4 +1,4 @@
-import type { Outcome } from '../../core/outcome.js';
+import { whenSettled, type Handled } from '../../core/deferred.js';
 import type { ChallengeRunResult } from '../../core/run-challenges.js';
 import { runOverTargets, type TargetEntry } from '../../core/run-targets.js';
 import type { RunContext } from '../../runtime/context.js';
@@ -71,7 +71,7 @@ async function* eligibleTargets(env: EksEnv, token: string): AsyncGenerator<Targ
   for (const pk of pks) yield { ok: true, target: { id: pk, observe: () => observeFromMeta(env, pk, token) } };
 }
 
-async function handle(env: EksEnv, t: Target): Promise<Outcome> {
+async function handle(env: EksEnv, t: Target): Promise<Handled> {
   const observed = await t.observe();
   if ('outcome' in observed) return observed.outcome;
   const target = observed.target;
@@ -92,7 +92,7 @@ async function handle(env: EksEnv, t: Target): Promise<Outcome> {
     target.caps,
     history ? { policy: env.policy, memory: history.recall(target.challengeId), now: env.now } : undefined,
   );
-  const outcome = await actOnNodegroup(env, target, ng.nodegroup, decision);
-  history?.note(target.challengeId, { pending: target.pending, capacityUp: ng.nodegroup.scaling.desiredSize > 0 }, outcome, EKS_ACTIONS, env.now);
-  return outcome;
+  const handled = await actOnNodegroup(env, target, ng.nodegroup, decision);
+  // A saving's outcome is known at the end of the run (it waits for the scale-ups): noted then.
+  return whenSettled(handled, (outcome) => history?.note(target.challengeId, { pending: target.pending, capacityUp: ng.nodegroup.scaling.desiredSize > 0 }, outcome, EKS_ACTIONS, env.now));
 }

@@ -1,5 +1,5 @@
 import type { Challenge } from '../../core/challenge.js';
-import type { Outcome } from '../../core/outcome.js';
+import type { Handled } from '../../core/deferred.js';
 import { runOverChallenges, type ChallengeRunResult } from '../../core/run-challenges.js';
 import { listChallenges } from '../../evalai/challenges.js';
 import type { RunContext } from '../../runtime/context.js';
@@ -8,7 +8,7 @@ import type { RunContext } from '../../runtime/context.js';
  * EvalAI's whole challenge list (`all/all/all`) as the source of runOverChallenges, with the run's
  * settings: the wiring of the EvalAI commands, kept out of core so core knows no particular source.
  */
-export function runOverChallengeList(ctx: RunContext, handle: (challenge: Challenge) => Promise<Outcome>): Promise<ChallengeRunResult> {
+export function runOverChallengeList(ctx: RunContext, handle: (challenge: Challenge) => Promise<Handled>): Promise<ChallengeRunResult> {
   return runOverChallenges({
     source: listChallenges(ctx.transport, {}, { maxPages: ctx.maxPages }),
     concurrency: ctx.concurrency,

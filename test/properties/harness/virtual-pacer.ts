@@ -5,8 +5,13 @@
  * throttled calls in one run, which would otherwise wait out real minutes.) Used as:
  *
  *   vi.mock('../../src/runtime/rate-limit.js', async (orig) => (await import('./harness/virtual-pacer.js')).withVirtualClock(await orig()));
+ *   vi.mock('../../src/runtime/shared-rate-limit.js', async (orig) => (await import('./harness/virtual-pacer.js')).withVirtualSharedClock(await orig()));
+ *
+ * The shared pacer (one budget for the commands of a host, through a file) is replaced by the
+ * same virtual-clock pacer: these properties are about one run, not about sharing.
  */
 import type * as RateLimit from '../../../src/runtime/rate-limit.js';
+import type * as SharedRateLimit from '../../../src/runtime/shared-rate-limit.js';
 
 export function withVirtualClock(real: typeof RateLimit): typeof RateLimit {
   return {
@@ -21,4 +26,11 @@ export function withVirtualClock(real: typeof RateLimit): typeof RateLimit {
       });
     },
   };
+}
+
+export async function withVirtualSharedClock(real: typeof SharedRateLimit): Promise<typeof SharedRateLimit> {
+  // The mocked rate-limit module (its createPacer already virtual), loaded lazily: a static import
+  // here would make the two mocks wait for each other.
+  const paced = await import('../../../src/runtime/rate-limit.js');
+  return { ...real, createSharedPacer: (opts) => paced.createPacer(opts.perMinute) };
 }

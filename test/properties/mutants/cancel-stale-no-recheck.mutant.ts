@@ -4,6 +4,7 @@ import { expectCaught } from './mutant.js';
 
 // The re-check is read but not believed: whatever it says, the listed submission is cancelled.
 vi.mock('../../../src/runtime/rate-limit.js', async (orig) => (await import('../harness/virtual-pacer.js')).withVirtualClock(await orig()));
+vi.mock('../../../src/runtime/shared-rate-limit.js', async (orig) => (await import('../harness/virtual-pacer.js')).withVirtualSharedClock(await orig()));
 vi.mock('../../../src/commands/cancel-stale/decide.js', async (orig) => {
   const m = await orig<typeof import('../../../src/commands/cancel-stale/decide.js')>();
   return {

@@ -4,6 +4,7 @@ import { expectCaught } from './mutant.js';
 
 // The age threshold is ignored: fresh submissions in a candidate status are cancelled.
 vi.mock('../../../src/runtime/rate-limit.js', async (orig) => (await import('../harness/virtual-pacer.js')).withVirtualClock(await orig()));
+vi.mock('../../../src/runtime/shared-rate-limit.js', async (orig) => (await import('../harness/virtual-pacer.js')).withVirtualSharedClock(await orig()));
 vi.mock('../../../src/commands/cancel-stale/decide.js', async (orig) => {
   const m = await orig<typeof import('../../../src/commands/cancel-stale/decide.js')>();
   return {

@@ -4,6 +4,7 @@ import { expectCaught } from './mutant.js';
 
 // The rule this suite found and that was fixed: a disabled challenge scaled to 0 whatever is pending.
 vi.mock('../../../src/runtime/rate-limit.js', async (orig) => (await import('../harness/virtual-pacer.js')).withVirtualClock(await orig()));
+vi.mock('../../../src/runtime/shared-rate-limit.js', async (orig) => (await import('../harness/virtual-pacer.js')).withVirtualSharedClock(await orig()));
 vi.mock('../../../src/commands/scale-eks/decide.js', async (orig) => {
   const m = await orig<typeof import('../../../src/commands/scale-eks/decide.js')>();
   return {

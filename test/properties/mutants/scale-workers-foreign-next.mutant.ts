@@ -4,6 +4,7 @@ import { expectCaught } from './mutant.js';
 
 // `next` is followed wherever it points (with the token).
 vi.mock('../../../src/runtime/rate-limit.js', async (orig) => (await import('../harness/virtual-pacer.js')).withVirtualClock(await orig()));
+vi.mock('../../../src/runtime/shared-rate-limit.js', async (orig) => (await import('../harness/virtual-pacer.js')).withVirtualSharedClock(await orig()));
 vi.mock('../../../src/evalai/pagination.js', async () => {
   const { pageSchema } = await import('../../../src/evalai/schemas.js');
   const { validate } = await import('../../../src/evalai/validate.js');

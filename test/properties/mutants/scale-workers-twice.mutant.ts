@@ -4,6 +4,7 @@ import { expectCaught } from './mutant.js';
 
 // Every listed challenge is handled twice and the per-target action guard is gone.
 vi.mock('../../../src/runtime/rate-limit.js', async (orig) => (await import('../harness/virtual-pacer.js')).withVirtualClock(await orig()));
+vi.mock('../../../src/runtime/shared-rate-limit.js', async (orig) => (await import('../harness/virtual-pacer.js')).withVirtualSharedClock(await orig()));
 vi.mock('../../../src/evalai/challenges.js', async (orig) => {
   const m = await orig<typeof import('../../../src/evalai/challenges.js')>();
   return {
