@@ -1,6 +1,9 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+const COMMANDER = { name: 'commander', allowTypeImports: true, message: "import commander's values from src/cli/commander.js" };
+const NO_CLI = { group: ['**/cli/*', '**/cli/**'], message: 'only src/cli/ wires the commands: import from src/runtime/ (run-shell, io) instead' };
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**'] },
   js.configs.recommended,
@@ -27,7 +30,21 @@ export default tseslint.config(
     files: ['src/**/*.ts'],
     ignores: ['src/cli/commander.ts', 'src/core/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'commander', allowTypeImports: true, message: "import commander's values from src/cli/commander.js" }] }],
+      'no-restricted-imports': ['error', { paths: [COMMANDER] }],
+    },
+  },
+  {
+    // Layers (issue 17): src/cli/ wires the commands; nothing below it imports from it (the run shell
+    // and the IO types live in src/runtime/). Metrics read reports, never a command's internals.
+    files: ['src/commands/**/*.ts', 'src/runtime/**/*.ts', 'src/pool/**/*.ts', 'src/state/**/*.ts', 'src/aws/**/*.ts', 'src/evalai/**/*.ts', 'src/simulate/**/*.ts', 'src/sandbox/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [COMMANDER], patterns: [NO_CLI] }],
+    },
+  },
+  {
+    files: ['src/metrics/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [COMMANDER], patterns: [NO_CLI, { group: ['**/commands/*', '**/commands/**'], message: 'metrics read reports (src/pool/run-report.ts, src/core/report.ts), never a command module' }] }],
     },
   },
 );

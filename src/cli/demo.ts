@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CliIO } from './io.js';
+import type { CliIO } from '../runtime/io.js';
 
 const BIN = fileURLToPath(new URL('../../bin/scale-workers.js', import.meta.url));
 

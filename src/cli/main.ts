@@ -1,6 +1,6 @@
 import { CommanderError } from './commander.js';
 import { ExitCode } from '../runtime/exit-codes.js';
-import type { CliIO } from './io.js';
+import type { CliIO } from '../runtime/io.js';
 import { buildProgram } from './program.js';
 
 /**

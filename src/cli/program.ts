@@ -1,5 +1,5 @@
 import { Command } from './commander.js';
-import type { CliIO } from './io.js';
+import type { CliIO } from '../runtime/io.js';
 import { EXIT_CODES_LINE, HELP, docsPage, teach, usageErrorsNamed } from './help.js';
 import { VERSION } from './version.js';
 

@@ -14,8 +14,8 @@ import { Transport } from '../evalai/transport.js';
 import { ExitCode } from '../runtime/exit-codes.js';
 import { nextFailing } from '../runtime/failing.js';
 import type { Outcome } from '../core/outcome.js';
-import type { CliIO } from './io.js';
-import { runInShell } from './run-shell.js';
+import type { CliIO } from '../runtime/io.js';
+import { runInShell } from '../runtime/run-shell.js';
 
 export interface CommandSpec<F extends CommonFlags> {
   name: string;

@@ -1,6 +1,6 @@
 import { homedir } from 'node:os';
 import { ConfigError } from '../runtime/errors.js';
-import type { Env } from '../runtime/config.js';
+import type { Env } from '../runtime/env.js';
 
 /** Where a run publishes its metrics; both absent: nowhere. */
 export interface MetricsConfig {

@@ -1,4 +1,4 @@
-import type { PoolRunReport, RunPoolsReport } from '../commands/scale-pool/format.js';
+import type { PoolRunReport, RunPoolsReport } from '../pool/run-report.js';
 import { HOST_STATES, UNTRACKED } from '../pool/states.js';
 import { gauge, type MetricsPart } from './registry.js';
 import { lifecycleGauges } from './run-metrics.js';

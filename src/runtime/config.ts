@@ -7,8 +7,9 @@ import { LOG_LEVELS, type LogLevel } from './logger.js';
 import { normaliseToken } from './token-text.js';
 import { loadMetricsConfig, type MetricsConfig, type MetricsFlags } from '../metrics/config.js';
 import { resolveEnvMode, type EnvMode, type UnknownEnv } from './env-mode.js';
+import type { Env } from './env.js';
 
-export type Env = Record<string, string | undefined>;
+export type { Env } from './env.js';
 
 /** Flags every command shares. Undefined means "not given": the environment or the default applies. */
 export interface CommonFlags extends MetricsFlags {

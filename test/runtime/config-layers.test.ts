@@ -27,7 +27,6 @@ const READERS = new Set([
   'metrics/config.ts', // METRICS_*, through loadCommonConfig
   'commands/cancel-stale/audit-log.ts', // CANCEL_STALE_AUDIT_LOG, through loadCancelStaleSettings
   'aws/env-secrets.ts', // registers AWS_* keys as secrets (the SDK itself reads them)
-  'cli/io.ts', // hands process.env to the loaders
   'cli/main.ts', // the process entry: the SDK's notice switch
   'runtime/exec.ts', // a child's environment
 ]);

@@ -2,7 +2,7 @@ import { Command, Option } from '../commander.js';
 import type { CommonFlags } from '../../runtime/config.js';
 import { addCommonOptions } from '../common-options.js';
 import { loadRunCommand } from '../load-run.js';
-import type { CliIO } from '../io.js';
+import type { CliIO } from '../../runtime/io.js';
 import { durationWithUnitArg, intArg } from '../parsers.js';
 
 interface CancelStaleFlags extends CommonFlags {

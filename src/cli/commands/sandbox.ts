@@ -1,5 +1,5 @@
 import { Command, Option } from '../commander.js';
-import type { CliIO } from '../io.js';
+import type { CliIO } from '../../runtime/io.js';
 import { intArg } from '../parsers.js';
 
 /** `evalai-autoscaler sandbox`: the EvalAI-compatible local server, kept running until Ctrl-C. */

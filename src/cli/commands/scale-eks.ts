@@ -5,7 +5,7 @@ import { addCommonOptions } from '../common-options.js';
 import { addHoldOptions, holdPolicyOf, type HoldFlags } from '../hold-options.js';
 import { holdsAnything } from '../../state/hold.js';
 import { loadRunCommand } from '../load-run.js';
-import type { CliIO } from '../io.js';
+import type { CliIO } from '../../runtime/io.js';
 
 interface ScaleEksFlags extends CommonFlags, HoldFlags {
   configFile?: string;

@@ -1,7 +1,7 @@
 import { Command, Option } from '../commander.js';
 import type { PoolFlags } from '../../commands/scale-pool/settings.js';
 import { byteSizeArg, durationUpToArg, intArg } from '../parsers.js';
-import type { CliIO } from '../io.js';
+import type { CliIO } from '../../runtime/io.js';
 import { prepareRun } from '../run-prelude.js';
 import { SCALE_POOL_EXIT_CODES_LINE, usageErrorsNamed } from '../help.js';
 
@@ -59,7 +59,7 @@ export function scalePoolCommand(io: CliIO, done: (code: number) => void): Comma
   addPoolOptions(run).action(async (_opts: PoolFlags, self: Command) => {
     const flags = merged<PoolFlags>(self);
     const setup = await setupOf(flags);
-    const { runInShell } = await import('../run-shell.js');
+    const { runInShell } = await import('../../runtime/run-shell.js');
     const { runPools } = await import('../../commands/scale-pool/run.js');
     const once = (): Promise<number> => runInShell(setup.spec, (shell) => runPools(setup, shell, io.sleep));
     if (flags.interval === undefined) return done(await once());
@@ -79,7 +79,7 @@ export function scalePoolCommand(io: CliIO, done: (code: number) => void): Comma
   addPoolOptions(status, { readOnly: true }).action(async (_opts: PoolFlags, self: Command) => {
     const flags = merged<PoolFlags>(self);
     const setup = await setupOf(flags, { dryRun: true });
-    const { runInShell } = await import('../run-shell.js');
+    const { runInShell } = await import('../../runtime/run-shell.js');
     const { poolStatus } = await import('../../commands/scale-pool/status.js');
     done(await runInShell(setup.spec, (shell) => poolStatus(setup, shell, io.sleep)));
   });
@@ -92,7 +92,7 @@ export function scalePoolCommand(io: CliIO, done: (code: number) => void): Comma
     addPoolOptions(manual).action(async (n: number, _opts: PoolFlags, self: Command) => {
       const flags = merged<PoolFlags>(self);
       const setup = await setupOf(flags, { onePool: `scale-${direction}` });
-      const { runInShell } = await import('../run-shell.js');
+      const { runInShell } = await import('../../runtime/run-shell.js');
       const { manualScale } = await import('../../commands/scale-pool/manual.js');
       done(await runInShell(setup.spec, (shell) => manualScale(setup, shell, direction, n, io.sleep)));
     });

@@ -3,7 +3,7 @@ import type { CommonFlags } from '../../runtime/config.js';
 import { addCommonOptions } from '../common-options.js';
 import { addHoldOptions, holdPolicyOf, type HoldFlags } from '../hold-options.js';
 import { loadRunCommand } from '../load-run.js';
-import type { CliIO } from '../io.js';
+import type { CliIO } from '../../runtime/io.js';
 import { envModeArg } from '../parsers.js';
 import type { EnvMode } from '../../runtime/env-mode.js';
 import { holdsAnything } from '../../state/hold.js';

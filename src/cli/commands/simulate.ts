@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError, Option } from '../commander.js';
 import { ExitCode } from '../../runtime/exit-codes.js';
 import { ConfigError } from '../../runtime/errors.js';
 import { holdDurationArg } from '../hold-options.js';
-import type { CliIO } from '../io.js';
+import type { CliIO } from '../../runtime/io.js';
 import { durationArg, intArg } from '../parsers.js';
 
 interface SimulateFlags {

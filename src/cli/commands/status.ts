@@ -1,6 +1,6 @@
 import { Command, Option } from '../commander.js';
 import { ExitCode } from '../../runtime/exit-codes.js';
-import type { CliIO } from '../io.js';
+import type { CliIO } from '../../runtime/io.js';
 import { durationArg } from '../parsers.js';
 import type { RunStatus } from '../../runtime/status-file.js';
 

@@ -1,4 +1,4 @@
-import type { CliIO } from '../../cli/io.js';
+import type { CliIO } from '../../runtime/io.js';
 import { formatDuration } from '../../runtime/duration.js';
 import { ConfigError, RunError, describeError } from '../../runtime/errors.js';
 import { ExitCode } from '../../runtime/exit-codes.js';

@@ -1,6 +1,6 @@
 import { AwsClients } from '../../aws/clients.js';
 import { MutationLedger } from '../../aws/mutation-guard.js';
-import type { Shell } from '../../cli/run-shell.js';
+import type { Shell } from '../../runtime/run-shell.js';
 import { Transport } from '../../evalai/transport.js';
 import { createPacer } from '../../runtime/rate-limit.js';
 import type { PoolSetup } from './settings.js';

@@ -1,34 +1,12 @@
-import type { RefusedCall, SentCall } from '../../aws/mutation-guard.js';
+import type { SentCall } from '../../aws/mutation-guard.js';
+import type { PoolRunReport, RunPoolsReport } from '../../pool/run-report.js';
 import type { Demand } from '../../pool/demand/demand.js';
 import { describeCounts, stateCounts, type HostStatusRow } from '../../pool/status.js';
 import type { TickReport } from '../../pool/tick.js';
 import { counted } from '../../runtime/plural.js';
 import { cleanText } from '../../runtime/sanitize.js';
 
-/** One pool in the `run` report: the tick's report with the hosts counted by state. */
-export interface PoolRunReport extends Omit<TickReport, 'hosts' | 'state'> {
-  /** Hosts by state, as observed at the start of the tick. */
-  hosts: Record<string, number>;
-  /** The pool could not even be listed. */
-  unavailable: boolean;
-}
-
-export interface RunPoolsReport {
-  command: string;
-  file: string;
-  dryRun: boolean;
-  startedAt: string;
-  finishedAt: string;
-  exitCode: number;
-  errors: string[];
-  pools: PoolRunReport[];
-  notStarted?: string[];
-  /** Every change sent to AWS in this run (action, instance ids, when), as the clients' guard recorded it. */
-  sent: SentCall[];
-  /** Changes held back because the run's signal came first: they never left. */
-  notSent?: RefusedCall[];
-  logLinesDropped?: { lines: number; error: string };
-}
+export type { PoolRunReport, RunPoolsReport } from '../../pool/run-report.js';
 
 /** "CreateTags i-1, i-2": one call, as the summary lists it. */
 export function describeCall(c: SentCall): string {

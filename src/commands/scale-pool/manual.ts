@@ -1,5 +1,5 @@
 import type { RefusedCall, SentCall } from '../../aws/mutation-guard.js';
-import type { Shell, ShellResult } from '../../cli/run-shell.js';
+import type { Shell, ShellResult } from '../../runtime/run-shell.js';
 import { RunError, describeError } from '../../runtime/errors.js';
 import { ExitCode, signalExitCode } from '../../runtime/exit-codes.js';
 import { withAbandonment } from '../../runtime/watchdog.js';

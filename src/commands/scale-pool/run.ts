@@ -1,5 +1,5 @@
 import { demandHistoryPath, noteForecast } from './forecast-log.js';
-import type { Shell, ShellResult } from '../../cli/run-shell.js';
+import type { Shell, ShellResult } from '../../runtime/run-shell.js';
 import { describeError } from '../../runtime/errors.js';
 import { counted } from '../../runtime/plural.js';
 import { ExitCode, signalExitCode, type ExitCodeValue } from '../../runtime/exit-codes.js';

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { registerAwsEnvSecrets } from '../../aws/env-secrets.js';
-import type { CliIO } from '../../cli/io.js';
-import type { ShellSpec } from '../../cli/run-shell.js';
+import type { CliIO } from '../../runtime/io.js';
+import type { ShellSpec } from '../../runtime/run-shell.js';
 import { loadPoolFile, selectPools, type PoolConfig, type PoolFile } from '../../pool/config.js';
 import { DEFAULTS, loadCommonConfig, loadEvalAIConfig, type CommonConfig, type CommonFlags, type EvalAIConfig } from '../../runtime/config.js';
 import { ConfigError } from '../../runtime/errors.js';

@@ -1,4 +1,4 @@
-import type { Shell, ShellResult } from '../../cli/run-shell.js';
+import type { Shell, ShellResult } from '../../runtime/run-shell.js';
 import { describeError } from '../../runtime/errors.js';
 import { ExitCode } from '../../runtime/exit-codes.js';
 import { withAbandonment } from '../../runtime/watchdog.js';
