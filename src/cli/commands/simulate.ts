@@ -107,12 +107,7 @@ export function simulateCommand(io: CliIO, done: (code: number) => void): Comman
         const sweep = { kind, ...(poolConfig ? { pool: poolConfig.name } : {}), submissions: trace.length, bootMs: flags.boot, threads: Math.min(threads, settings.length), elapsedMs: Date.now() - started, values, rows, ...analyse(rows, target) };
         if (flags.chart) {
           const { renderSweepChart } = await import('../../simulate/sweep-chart.js');
-          const { writeFileSync } = await import('node:fs');
-          try {
-            writeFileSync(flags.chart, renderSweepChart(sweep));
-          } catch (err) {
-            throw new ConfigError(`cannot write the chart ${flags.chart} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-          }
+          await writeChart(flags.chart, renderSweepChart(sweep));
         }
         io.stdout.write(flags.json ? JSON.stringify(sweepJson(sweep), null, 2) + '\n' : formatSweep(sweep));
         done(ExitCode.Ok);
@@ -125,16 +120,21 @@ export function simulateCommand(io: CliIO, done: (code: number) => void): Comman
       const result = poolConfig ? simulatePool(trace, poolConfig, { intervalMs: flags.interval, bootMs: flags.boot, also, ...chartOption }) : simulate(trace, { ...workerOptions, also, ...chartOption });
       if (flags.chart) {
         const { renderChart } = await import('../../simulate/chart.js');
-        const { writeFileSync } = await import('node:fs');
-        try {
-          writeFileSync(flags.chart, renderChart(result));
-        } catch (err) {
-          throw new ConfigError(`cannot write the chart ${flags.chart} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-        }
+        await writeChart(flags.chart, renderChart(result));
       }
       io.stdout.write(flags.json ? JSON.stringify(toJson(result), null, 2) + '\n' : formatTable(result));
       done(ExitCode.Ok);
     });
+}
+
+/** Writes the SVG to `path`; a path that cannot be written is a configuration error (exit 2) naming it. */
+async function writeChart(path: string, svg: string): Promise<void> {
+  const { writeFileSync } = await import('node:fs');
+  try {
+    writeFileSync(path, svg);
+  } catch (err) {
+    throw new ConfigError(`cannot write the chart ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
 }
 
 /** At most about 800 buckets across the trace: the first round length (5 min ... 1 week) that is a whole number of ticks. */
