@@ -110,7 +110,7 @@ async function runPool(pool: PoolConfig, setup: PoolSetup, shell: Shell, deps: P
     logger.error({ pool: pool.name }, message);
     return { pool: pool.name, dryRun: setup.common.dryRun, demand: null, desiredHosts: null, why: message, moves: [], launches: { wanted: 0, reason: '', status: 'none', launched: [], attempts: [] }, terminated: [], hosts: {}, failed: true, unavailable: false, errors: [message] };
   }
-  logTick(logger, report);
+  logTick(logger, report, pool.backend.type === 'slurm' ? 'scancel' : 'TerminateInstances');
   noteForecast(pool, demandHistoryPath(setup.stateDir, setup.spec.targetKey, pool.name), logger, report, Date.now());
   if (!setup.common.dryRun && !report.errors.some((e) => e.startsWith('observe:'))) {
     try {
@@ -125,8 +125,8 @@ async function runPool(pool: PoolConfig, setup: PoolSetup, shell: Shell, deps: P
   return poolSummary(report);
 }
 
-/** A pino line per move and launch, with its reason, and one for the size decision. */
-export function logTick(logger: Logger, r: TickReport): void {
+/** A pino line per move and launch, with its reason, and one for the size decision. `terminateCall` names what the backend sends. */
+export function logTick(logger: Logger, r: TickReport, terminateCall: 'TerminateInstances' | 'scancel' = 'TerminateInstances'): void {
   const pool = r.pool;
   logger.info({ pool, demand: r.demand, desiredHosts: r.desiredHosts, hosts: describeCounts(stateCounts(r.hosts)) }, r.why);
   for (const m of r.moves) {
@@ -140,7 +140,7 @@ export function logTick(logger: Logger, r: TickReport): void {
     if (l.status === 'failed' || l.status === 'refused') logger.warn(fields, l.reason);
     else logger.info(fields, l.reason);
   }
-  if (r.terminated.length > 0) logger.info({ pool, terminated: r.terminated }, `TerminateInstances sent for ${counted(r.terminated.length, 'host')}`);
+  if (r.terminated.length > 0) logger.info({ pool, terminated: r.terminated }, `${terminateCall} sent for ${counted(r.terminated.length, 'host')}`);
   for (const e of r.errors) logger.error({ pool }, e);
 }
 
