@@ -52,7 +52,7 @@ export function simulateCommand(io: CliIO, done: (code: number) => void): Comman
     .addOption(new Option('--boot <duration>', 'time from a start request to a ready worker').argParser(bootArg).default(180_000, '3m'))
     .addOption(new Option('--pool-config <pool.json>', 'simulate a scale-pool pool instead: its policy as configured against the same with one knob turned at a time; every submission is one job, all challenges one queue'))
     .addOption(new Option('--pool <name>', 'with --pool-config: the pool of the file (needed when it holds several)'))
-    .addOption(new Option('--also <knob=value,...>', 'also compare the configured setting with these knobs changed together (headroom, scale-down-delay, min-uptime, interval, jobs-per-host; e.g. headroom=none,scale-down-delay=0); repeatable').argParser(collect).default([]))
+    .addOption(new Option('--also <knob=value,...>', 'also compare the configured setting with these knobs changed together (scale-down-delay, min-uptime, interval; for a pool also headroom, jobs-per-host and anticipate; e.g. headroom=none,scale-down-delay=0); repeatable').argParser(collect).default([]))
     .addOption(new Option('--sweep', 'run a grid of settings instead (in parallel), print the Pareto front of cost against waits and cold starts, and recommend the cheapest setting meeting the target'))
     .addOption(new Option('--grid <knob=v1,v2,...>', 'with --sweep: the values of one knob (replaces the default grid\'s; jobs-per-host is swept only when given); repeatable').argParser(collect).default([]))
     .addOption(new Option('--target-wait-p95 <duration>', 'with --sweep: the wait p95 to meet (default: the configured setting\'s)').argParser(waitArg))
