@@ -7,6 +7,17 @@
 WRAPPER_DIR=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)
 WRAPPER_NAME=$(basename -- "$0")
 
+# `<wrapper> --help` (or -h) as the first argument: the wrapper's header comment, which names its
+# positional arguments, and where the command's own options are listed. Nothing is run. (A sourced
+# file sees the wrapper's arguments.)
+wrapper_help() {
+  sed -n '2,/^[^#]/{/^#/!d;/^# shellcheck/d;s/^# \{0,1\}//;p;}' "$0"
+  cmd_name=$(sed -n 's/^run_bin \([a-z0-9-]*\).*/\1/p' "$0")
+  echo "$cmd_name --help lists its options (node bin/$cmd_name.js --help in a clone)."
+  exit 0
+}
+case "${1:-}" in -h | --help) wrapper_help ;; esac
+
 # Refuses an option-looking value in positional slot $1 (named $2): `... <url> --dry-run` with one
 # argument missing would otherwise take --dry-run as ENV (or the URL) and run for real. Exit 2, one
 # line. $4 = secret: the value is not echoed.

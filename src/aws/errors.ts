@@ -138,7 +138,7 @@ export function toAwsError(err: unknown, operation: string, subject?: string): A
     return new AwsError('no-credentials', operation, name || undefined, `${about}no AWS credentials found (the default chain looked at the environment, ~/.aws and the instance role)`);
   }
   if (/region is missing/i.test(message)) {
-    return new AwsError('no-region', operation, undefined, `${about}no AWS region configured (set AWS_REGION or pass --region)`);
+    return new AwsError('no-region', operation, undefined, `${about}no AWS region configured (set AWS_REGION, or the region of the AWS profile, or the command's own: scale-eks --region, backend.region in the pool file)`);
   }
   const status = e.$metadata?.httpStatusCode;
   if (typeof status === 'number' && status >= 200 && status < 300) {

@@ -208,7 +208,7 @@ const ec2Backend = z
     market: z.enum(['spot', 'on-demand']).default('spot'),
     /** Fall back to on-demand when no spot type has capacity. Default true. */
     onDemandFallback: z.boolean().default(true),
-    /** How long a type that hit a capacity error is avoided. */
+    /** The longest an offer (market x type x subnet) that hit capacity errors is avoided: 1 min at first, doubling up to this. */
     capacityBackoff: duration.default(15 * 60_000),
     /** Extra tags on every instance and volume (the pool and state tags cannot be overridden). */
     tags: z.record(z.string(), z.string()).default({}),
@@ -259,9 +259,9 @@ const policy = z
     scaleDownDelay: duration.optional(),
     /** The hard cap on live instances plus launches not yet listed (default maxHosts + ceil(maxHosts / 2)). */
     maxLiveHosts: count.min(1, 'must be at least 1').optional(),
-    /** Spare job slots above n: "2sqrt" (n + 2√n, the default), "sqrt", "none", or a whole number. */
     /** Forecast-only mode: keep a demand history in the state dir and log what the anticipatory policy would launch. */
     forecast: z.strictObject({ days: z.number().int('must be a whole number of days').min(1, 'must be 1 to 28').max(28, 'must be 1 to 28'), lead: duration.default(180_000) }).optional(),
+    /** Spare job slots above n: "2sqrt" (n + 2√n, the default), "sqrt", "none", or a whole number. */
     headroom: z.union([z.enum(HEADROOMS), z.number().int('must be "2sqrt", "sqrt", "none" or a whole number').min(0, 'must be 0 or more')], { error: 'must be "2sqrt", "sqrt", "none" or a whole number' }).optional(),
   })
   .refine((p) => p.minHosts <= p.maxHosts, { message: 'minHosts must not be above maxHosts', path: ['minHosts'] })

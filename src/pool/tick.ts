@@ -58,7 +58,7 @@ export interface TickReport {
   why: string;
   moves: ReportedMove[];
   launches: { wanted: number; reason: string; status: ActStatus | 'none'; launched: string[]; attempts: LaunchAttempt[]; error?: string; refused?: number };
-  /** TerminateInstances sent for these. */
+  /** The terminate (EC2's TerminateInstances, SLURM's scancel) was sent for these. */
   terminated: string[];
   /** The hosts as observed at the start of the tick, with probe answers. */
   hosts: Host[];

@@ -9,7 +9,8 @@ const GAP = 36;
 const QUEUE = '#e8871e';
 const CAPACITY = '#1f5fbf';
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+/** Text made safe for SVG (also used by the sweep's chart). */
+export const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const day = (ms: number) => new Date(ms).toISOString().slice(5, 10);
 
 /**

@@ -21,6 +21,7 @@ export function formatTable(r: SimResult): string {
   const o = r.options;
   const pool = r.pool;
   const p = pool?.policy;
+  const refs = r.policies.filter((row) => row.kind === 'reference').map((row) => row.policy);
   return [
     `trace: ${r.submissions} submissions, ${r.challenges} challenge${r.challenges === 1 ? '' : 's'}${pool ? ' (one queue)' : ''}, first arrival ${iso(r.firstArrival)}; a tick every ${o.intervalMs / 60_000} min from ${iso(r.clock.t0)}, boot ${o.bootMs / 60_000} min`,
     ...(p ? [`pool ${pool.name}: ${p.minHosts} to ${p.maxHosts} hosts, ${pool.slots} job(s) per host, at most ${p.maxLaunchesPerTick} launches per tick; cold starts = launches`] : []),
@@ -30,7 +31,7 @@ export function formatTable(r: SimResult): string {
     '',
     ...r.policies.map((p) => `${p.policy}: ${p.label}`),
     '',
-    'Each row but the references (upstream, always-on, oracle) differs from the configured one in the knobs its name says and no other.',
+    `Each row but the reference${refs.length === 1 ? '' : 's'} (${refs.join(', ')}) differs from the configured one in the knobs its name says and no other.`,
     '',
   ].join('\n');
 }

@@ -1,3 +1,4 @@
+import { esc } from './chart.js';
 import { describeSetting } from './settings.js';
 import type { SweepResult } from './sweep-report.js';
 
@@ -7,7 +8,6 @@ const PANEL_H = 360;
 const LEFT = 70;
 const TOP = 80;
 const GAP = 70;
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /**
  * The sweep as a chart: two panels, cost (hours, across) against wait p95 and wait p50 (up, in

@@ -31,6 +31,8 @@ describe('toAwsError: one clear reason per AWS error', () => {
     ['timeout', Object.assign(new Error('Request timed out'), { name: 'TimeoutError' }), 'timeout', /no answer from AWS in time/, false],
     ['no credentials', Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }), 'no-credentials', /no AWS credentials found/, false],
     ['no region', new Error('Region is missing'), 'no-region', /no AWS region configured \(set AWS_REGION/, false],
+    // scale-pool has no --region flag: the hint names the pool file's field too.
+    ['no region (the hint fits scale-pool)', new Error('Region is missing'), 'no-region', /no AWS region configured \(set AWS_REGION.*backend\.region in the pool file/, false],
   ];
   it.each(rows)('%s', (_name, err, kind, reason, soft) => {
     const e = toAwsError(err, 'EKS DescribeNodegroup');

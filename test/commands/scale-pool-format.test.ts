@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatRunHuman, type RunPoolsReport } from '../../src/commands/scale-pool/format.js';
+import { formatRunHuman, formatStatusHuman, type RunPoolsReport } from '../../src/commands/scale-pool/format.js';
 
 const NOW = Date.UTC(2026, 11, 7, 21, 0, 0);
 
@@ -42,5 +42,22 @@ describe('scale-pool run: the human summary', () => {
     const out = formatRunHuman(report([{ hostId: '101', from: 'ready', to: 'unhealthy', reason, at: NOW, status: 'done' }, { hostId: '102', from: 'launching', to: 'ready', reason: 'SLURM says RUNNING', at: NOW, status: 'done' }]), false);
     expect(out).toContain(`  101 ready -> unhealthy [done]: ${reason}`);
     expect(out).not.toContain('102 launching -> ready');
+  });
+});
+
+describe('scale-pool: an error line keeps its fix', () => {
+  // A login node's PATH is long; the hint after it (the field to set) is what the operator needs.
+  const path = Array.from({ length: 12 }, (_, i) => `/opt/site/module-${i}/bin`).join(':');
+  const error = `observe: squeue: cannot run: not found on PATH=${path}; set backend.commands.squeue to its full path (\`command -v squeue\` in a login shell)`;
+
+  it('in status', () => {
+    const out = formatStatusHuman([{ pool: 'hypha-ray', demand: null, desiredHosts: null, why: 'the pool could not be listed', next: [], counts: {}, hosts: [], errors: [error] }]);
+    expect(out).toContain(`  error: ${error}\n`);
+  });
+
+  it('in run', () => {
+    const r = report([]);
+    r.pools[0]!.errors = [error];
+    expect(formatRunHuman(r, false)).toContain(`  error: ${error}\n`);
   });
 });

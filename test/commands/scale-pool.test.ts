@@ -482,6 +482,9 @@ describe('scale-pool status', () => {
     ec2Mock.on(DescribeInstancesCommand).rejects(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' }));
     const r = await cli(['status', '--config', poolFile([trainers])]);
     expect(r.code).toBe(3);
+    // Nothing was decided: status does not claim the next tick has nothing to change.
+    expect(r.stdout).not.toMatch(/next tick/);
+    expect(r.stdout).toMatch(/^ {2}error: observe: /m);
   });
 });
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { LocalHttpServer } from './local-server.js';
 
 // As src/aws/clients.ts does: the SDK's multi-line Node-version notice is noise in test output.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -127,41 +127,26 @@ export class Ec2HttpFake {
    */
   respond: ((req: FakeRequest, own: RawAnswer) => RawAnswer | 'drop' | undefined) | null = null;
   readonly region: string;
-  private server: Server | null = null;
-  private readonly sockets = new Set<Socket>();
+  private readonly http = new LocalHttpServer('Ec2HttpFake');
   private seq = 0;
   private requestSeq = 0;
   private readonly tokens = new Map<string, { signature: string; reservationId: string; ids: string[] }>();
-  private url_ = '';
 
   constructor(options: Ec2HttpFakeOptions = {}) {
     this.region = options.region ?? 'us-east-1';
   }
 
   /** Listens on 127.0.0.1 (a free port); resolves to the endpoint URL. */
-  async start(): Promise<string> {
-    const server = createServer((req, res) => this.handle(req, res));
-    server.on('connection', (s) => {
-      this.sockets.add(s);
-      s.on('close', () => this.sockets.delete(s));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    this.server = server;
-    this.url_ = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    return this.url_;
+  start(): Promise<string> {
+    return this.http.start((req, res) => this.handle(req, res));
   }
 
   get url(): string {
-    if (!this.url_) throw new Error('Ec2HttpFake: start() first');
-    return this.url_;
+    return this.http.url;
   }
 
-  async close(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    this.server = null;
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+  close(): Promise<void> {
+    return this.http.close();
   }
 
   /**

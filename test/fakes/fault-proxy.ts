@@ -1,5 +1,5 @@
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import { LocalHttpServer } from './local-server.js';
 
 /**
  * An HTTP proxy on 127.0.0.1 in front of a fake (./ec2-http.ts, or any HTTP fake) that injects
@@ -105,11 +105,9 @@ export class FaultProxy {
   plan: FaultPlan;
   /** Every request through the proxy with the fault it got (undefined: none), in order. */
   readonly log: Array<{ req: ProxiedRequest; fault: Fault | undefined }> = [];
-  private server: Server | null = null;
-  private readonly sockets = new Set<Socket>();
+  private readonly http = new LocalHttpServer('FaultProxy');
   private readonly counts = new Map<string, number>();
   private seq = 0;
-  private url_ = '';
 
   constructor(
     readonly upstream: string,
@@ -118,29 +116,16 @@ export class FaultProxy {
     this.plan = plan;
   }
 
-  async start(): Promise<string> {
-    const server = createServer((req, res) => this.handle(req, res));
-    server.on('connection', (s) => {
-      this.sockets.add(s);
-      s.on('close', () => this.sockets.delete(s));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    this.server = server;
-    this.url_ = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    return this.url_;
+  start(): Promise<string> {
+    return this.http.start((req, res) => this.handle(req, res));
   }
 
   get url(): string {
-    if (!this.url_) throw new Error('FaultProxy: start() first');
-    return this.url_;
+    return this.http.url;
   }
 
-  async close(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    this.server = null;
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+  close(): Promise<void> {
+    return this.http.close();
   }
 
   /** The faults given so far to requests of this action. */

@@ -232,6 +232,8 @@ describe('status --command', () => {
     await runBin('scale-workers', [], env());
     const other = await runBin('evalai-autoscaler', ['status', '--command', 'cancel-stale', '--max-age', '1h'], env());
     expect(other.code).toBe(1); // cancel-stale never ran here
+    // Runs are recorded (scale-workers'): the line says none is of the command asked about.
+    expect(other.stdout).toMatch(/^no runs of cancel-stale recorded in /);
     const mine = await runBin('evalai-autoscaler', ['status', '--command', 'scale-workers', '--max-age', '1h'], env());
     expect(mine.code).toBe(0);
     expect(mine.stdout).not.toMatch(/cancel-stale/);

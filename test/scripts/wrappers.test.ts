@@ -161,6 +161,27 @@ describe('scripts/run_auto_*.sh: options after the positional arguments reach th
   });
 });
 
+describe('scripts/run_auto_*.sh --help', () => {
+  const helps: Array<[string, string, RegExp]> = [
+    ['run_auto_scale_workers.sh', 'scale-workers', /\$4 upstream's monitoring API URL/],
+    ['run_auto_scale_ec2_workers.sh', 'scale-ec2', /\$4 ENV/],
+    ['run_auto_scale_eks_nodes.sh', 'scale-eks', /\$9 EKS_AWS_STORAGE_BUCKET_NAME/],
+    ['run_auto_cancel_submissions.sh', 'cancel-stale', /\$3 API host URL/],
+  ];
+  it.each(helps)('%s --help says which arguments it takes and where the command\'s options are; exit 0, nothing run', async (script, command, slot) => {
+    for (const flag of ['--help', '-h']) {
+      const r = await cron(script, [flag]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain(`Drop-in for EvalAI's scripts/monitoring/${script}`);
+      expect(r.stdout).toMatch(slot);
+      expect(r.stdout).toContain(`${command} --help`);
+      expect(r.stdout).not.toMatch(/shellcheck/);
+      expect(r.stderr).toBe('');
+      expect(sandbox.requests).toEqual([]);
+    }
+  });
+});
+
 const haveShellcheck = spawnSync('shellcheck', ['--version']).status === 0;
 if (!haveShellcheck) console.log('shellcheck of the wrappers skipped: shellcheck is not installed (apt-get install shellcheck)');
 

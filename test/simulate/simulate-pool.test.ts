@@ -104,6 +104,8 @@ describe('docs/simulate.md stays true (Pools)', () => {
     const svg = join(dir, 'pool-month.svg');
     const r = await runBin('evalai-autoscaler', ['simulate', '--trace', 'examples/traces/month.csv', '--pool-config', 'examples/pools/simulate-pool.json', '--chart', svg], {});
     expect(r.code).toBe(0);
+    // A pool's table has one reference row (the oracle): the note names only the rows shown.
+    expect(r.stdout).toContain('Each row but the reference (oracle) differs from the configured one');
     expect(readFileSync('docs/simulate.md', 'utf8')).toContain(r.stdout.trim());
     expect(readFileSync(svg, 'utf8')).toBe(readFileSync('docs/simulate-pool-month.svg', 'utf8'));
   });

@@ -75,4 +75,14 @@ describe('simulate --sweep (the built bin)', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
   });
+
+  it('a chart that cannot be written is exit 2 and one line naming it, for a comparison and for a sweep', async () => {
+    const chart = join(dir, 'no-such-dir', 'out.svg');
+    for (const mode of [[], ['--sweep', '--threads', '1', '--grid', 'interval=1m,5m', '--grid', 'scale-down-delay=0', '--grid', 'min-uptime=0', '--grid', 'headroom=none']]) {
+      const r = await runBin('evalai-autoscaler', ['simulate', '--trace', TRACE, '--pool-config', POOL, '--chart', chart, ...mode], {});
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(`simulate: configuration error: cannot write the chart ${chart} (ENOENT)\n`);
+      expect(r.stdout).toBe('');
+    }
+  });
 });

@@ -52,7 +52,7 @@ export function simulateCommand(io: CliIO, done: (code: number) => void): Comman
     .addOption(new Option('--boot <duration>', 'time from a start request to a ready worker').argParser(bootArg).default(180_000, '3m'))
     .addOption(new Option('--pool-config <pool.json>', 'simulate a scale-pool pool instead: its policy as configured against the same with one knob turned at a time; every submission is one job, all challenges one queue'))
     .addOption(new Option('--pool <name>', 'with --pool-config: the pool of the file (needed when it holds several)'))
-    .addOption(new Option('--also <knob=value,...>', 'also compare the configured setting with these knobs changed together (headroom, scale-down-delay, min-uptime, interval, jobs-per-host; e.g. headroom=none,scale-down-delay=0); repeatable').argParser(collect).default([]))
+    .addOption(new Option('--also <knob=value,...>', 'also compare the configured setting with these knobs changed together (scale-down-delay, min-uptime, interval; for a pool also headroom, jobs-per-host and anticipate; e.g. headroom=none,scale-down-delay=0); repeatable').argParser(collect).default([]))
     .addOption(new Option('--sweep', 'run a grid of settings instead (in parallel), print the Pareto front of cost against waits and cold starts, and recommend the cheapest setting meeting the target'))
     .addOption(new Option('--grid <knob=v1,v2,...>', 'with --sweep: the values of one knob (replaces the default grid\'s; jobs-per-host is swept only when given); repeatable').argParser(collect).default([]))
     .addOption(new Option('--target-wait-p95 <duration>', 'with --sweep: the wait p95 to meet (default: the configured setting\'s)').argParser(waitArg))
@@ -107,12 +107,7 @@ export function simulateCommand(io: CliIO, done: (code: number) => void): Comman
         const sweep = { kind, ...(poolConfig ? { pool: poolConfig.name } : {}), submissions: trace.length, bootMs: flags.boot, threads: Math.min(threads, settings.length), elapsedMs: Date.now() - started, values, rows, ...analyse(rows, target) };
         if (flags.chart) {
           const { renderSweepChart } = await import('../../simulate/sweep-chart.js');
-          const { writeFileSync } = await import('node:fs');
-          try {
-            writeFileSync(flags.chart, renderSweepChart(sweep));
-          } catch (err) {
-            throw new ConfigError(`cannot write the chart ${flags.chart} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-          }
+          await writeChart(flags.chart, renderSweepChart(sweep));
         }
         io.stdout.write(flags.json ? JSON.stringify(sweepJson(sweep), null, 2) + '\n' : formatSweep(sweep));
         done(ExitCode.Ok);
@@ -125,16 +120,21 @@ export function simulateCommand(io: CliIO, done: (code: number) => void): Comman
       const result = poolConfig ? simulatePool(trace, poolConfig, { intervalMs: flags.interval, bootMs: flags.boot, also, ...chartOption }) : simulate(trace, { ...workerOptions, also, ...chartOption });
       if (flags.chart) {
         const { renderChart } = await import('../../simulate/chart.js');
-        const { writeFileSync } = await import('node:fs');
-        try {
-          writeFileSync(flags.chart, renderChart(result));
-        } catch (err) {
-          throw new ConfigError(`cannot write the chart ${flags.chart} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-        }
+        await writeChart(flags.chart, renderChart(result));
       }
       io.stdout.write(flags.json ? JSON.stringify(toJson(result), null, 2) + '\n' : formatTable(result));
       done(ExitCode.Ok);
     });
+}
+
+/** Writes the SVG to `path`; a path that cannot be written is a configuration error (exit 2) naming it. */
+async function writeChart(path: string, svg: string): Promise<void> {
+  const { writeFileSync } = await import('node:fs');
+  try {
+    writeFileSync(path, svg);
+  } catch (err) {
+    throw new ConfigError(`cannot write the chart ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
 }
 
 /** At most about 800 buckets across the trace: the first round length (5 min ... 1 week) that is a whole number of ticks. */

@@ -42,7 +42,7 @@ export function statusCommand(io: CliIO, done: (code: number) => void): Command 
         });
         io.stdout.write(JSON.stringify(reads.map((r) => (r.ok ? entry(r.status) : { path: r.path, problem: r.problem, ...(flags.maxAge !== undefined ? { check: 'not-running' } : {}) })), null, 2) + '\n');
       } else {
-        io.stdout.write(reads.length ? formatStatusTable(reads, now) : `no runs recorded in ${dir}\n`);
+        io.stdout.write(reads.length ? formatStatusTable(reads, now) : `no runs${only ? ` of ${only.join(', ')}` : ''} recorded in ${dir}\n`);
       }
       if (flags.maxAge === undefined) return done(ExitCode.Ok);
       const check = checkStatuses(reads, flags.maxAge, now, only);

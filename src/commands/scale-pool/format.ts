@@ -27,6 +27,8 @@ export function describeDemand(d: Demand | null): string {
 }
 
 const clean = (s: string): string => cleanText(s, 300);
+/** Errors get the log's longer cap: their fix (the field to set) comes last, after a PATH or an endpoint. */
+const cleanError = (s: string): string => cleanText(s);
 
 /** The human summary of `run`: per pool, demand, desired and why, what was done, hosts by state. */
 export function formatRunHuman(report: RunPoolsReport, verbose: boolean): string {
@@ -45,20 +47,20 @@ export function formatRunHuman(report: RunPoolsReport, verbose: boolean): string
         `, ${verb}drain ${drains.filter((m) => m.status !== 'refused' && m.status !== 'failed').length}, ${verb}terminate ${p.dryRun ? terms.length : p.terminated.length}` +
         `; hosts before: ${describeCounts(p.hosts as never)}`,
     );
-    if (p.launches.wanted > 0) lines.push(`  launch: ${clean(p.launches.reason)}${p.launches.error ? ` (${clean(p.launches.error)})` : ''}`);
+    if (p.launches.wanted > 0) lines.push(`  launch: ${clean(p.launches.reason)}${p.launches.error ? ` (${cleanError(p.launches.error)})` : ''}`);
     for (const m of p.moves) {
       // Without -v, the moves a reader must see: drains, terminations, recaptures, and hosts lost to unhealthy.
       if (!verbose && m.status === 'done' && m.to !== 'draining' && m.to !== 'terminating' && m.to !== 'unhealthy' && m.from !== 'draining') continue;
-      lines.push(`  ${m.hostId} ${m.from} -> ${m.to} [${m.status}]: ${clean(m.reason)}${m.error ? ` (${clean(m.error)})` : ''}`);
+      lines.push(`  ${m.hostId} ${m.from} -> ${m.to} [${m.status}]: ${clean(m.reason)}${m.error ? ` (${cleanError(m.error)})` : ''}`);
     }
-    for (const e of p.errors) lines.push(`  error: ${clean(e)}`);
+    for (const e of p.errors) lines.push(`  error: ${cleanError(e)}`);
   }
   for (const name of report.notStarted ?? []) lines.push(`pool ${name}: not started (deadline or signal)`);
   if (!report.dryRun) {
     if (report.sent.length) lines.push(`sent to AWS: ${report.sent.map(describeCall).join('; ')}`);
     if (report.notSent?.length) lines.push(`not sent (${report.notSent[0]!.signal} came first): ${report.notSent.map(describeCall).join('; ')}`);
   }
-  for (const e of report.errors.filter((e) => !e.startsWith('pool '))) lines.push(clean(e));
+  for (const e of report.errors.filter((e) => !e.startsWith('pool '))) lines.push(cleanError(e));
   lines.push(`exit ${report.exitCode}`);
   return `${lines.join('\n')}\n`;
 }
@@ -91,7 +93,7 @@ export function formatStatusHuman(pools: readonly PoolStatus[]): string {
       for (const r of rows) lines.push(`  ${r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()}`);
     }
     for (const n of p.next) lines.push(`  next tick: ${clean(n)}`);
-    for (const e of p.errors) lines.push(`  error: ${clean(e)}`);
+    for (const e of p.errors) lines.push(`  error: ${cleanError(e)}`);
   }
   return `${lines.join('\n')}\n`;
 }

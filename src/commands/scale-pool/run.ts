@@ -49,7 +49,7 @@ export async function runPools(setup: PoolSetup, shell: Shell, sleep?: (ms: numb
   const exitCode = runExitCode(pools, notStarted, shell);
   const sent = deps.mutations?.sent ?? [];
   const notSent = deps.mutations?.refused ?? [];
-  const errors = runErrorLines(pools, notStarted, shell, notSent);
+  const errors = runErrorLines(pools, notStarted, shell, notSent, new Set(setup.pools.map((p) => p.backend.type)));
   // The pools' own errors were logged with their pool; the run-level ones here.
   for (const e of errors.slice(pools.reduce((s, p) => s + p.errors.length, 0))) logger.error(e);
   const report: RunPoolsReport = {
@@ -110,7 +110,7 @@ async function runPool(pool: PoolConfig, setup: PoolSetup, shell: Shell, deps: P
     logger.error({ pool: pool.name }, message);
     return { pool: pool.name, dryRun: setup.common.dryRun, demand: null, desiredHosts: null, why: message, moves: [], launches: { wanted: 0, reason: '', status: 'none', launched: [], attempts: [] }, terminated: [], hosts: {}, failed: true, unavailable: false, errors: [message] };
   }
-  logTick(logger, report);
+  logTick(logger, report, pool.backend.type === 'slurm' ? 'scancel' : 'TerminateInstances');
   noteForecast(pool, demandHistoryPath(setup.stateDir, setup.spec.targetKey, pool.name), logger, report, Date.now());
   if (!setup.common.dryRun && !report.errors.some((e) => e.startsWith('observe:'))) {
     try {
@@ -125,8 +125,8 @@ async function runPool(pool: PoolConfig, setup: PoolSetup, shell: Shell, deps: P
   return poolSummary(report);
 }
 
-/** A pino line per move and launch, with its reason, and one for the size decision. */
-export function logTick(logger: Logger, r: TickReport): void {
+/** A pino line per move and launch, with its reason, and one for the size decision. `terminateCall` names what the backend sends. */
+export function logTick(logger: Logger, r: TickReport, terminateCall: 'TerminateInstances' | 'scancel' = 'TerminateInstances'): void {
   const pool = r.pool;
   logger.info({ pool, demand: r.demand, desiredHosts: r.desiredHosts, hosts: describeCounts(stateCounts(r.hosts)) }, r.why);
   for (const m of r.moves) {
@@ -140,7 +140,7 @@ export function logTick(logger: Logger, r: TickReport): void {
     if (l.status === 'failed' || l.status === 'refused') logger.warn(fields, l.reason);
     else logger.info(fields, l.reason);
   }
-  if (r.terminated.length > 0) logger.info({ pool, terminated: r.terminated }, `TerminateInstances sent for ${counted(r.terminated.length, 'host')}`);
+  if (r.terminated.length > 0) logger.info({ pool, terminated: r.terminated }, `${terminateCall} sent for ${counted(r.terminated.length, 'host')}`);
   for (const e of r.errors) logger.error({ pool }, e);
 }
 
@@ -159,13 +159,15 @@ export function runExitCode(pools: readonly PoolRunReport[], notStarted: readonl
   return ExitCode.Ok;
 }
 
-function runErrorLines(pools: readonly PoolRunReport[], notStarted: readonly string[], shell: Shell, notSent: readonly RefusedCall[]): string[] {
+function runErrorLines(pools: readonly PoolRunReport[], notStarted: readonly string[], shell: Shell, notSent: readonly RefusedCall[], backends: ReadonlySet<string>): string[] {
   const errors = pools.flatMap((p) => p.errors.map((e) => `pool ${p.pool}: ${e}`));
   if (shell.guard.refused > 0) errors.push(`--max-actions ${shell.maxActions} reached: ${shell.guard.refused} further change(s) refused; check the demand before raising it`);
   const signal = shell.deadline.interruptedBy;
-  // What the AWS clients' guard enforces: no change leaves after the signal (aws/mutation-guard.ts).
+  // What the AWS clients' guard enforces: no change leaves after the signal (aws/mutation-guard.ts);
+  // the SLURM backend starts no sbatch or scancel after it (pool/backends/slurm.ts, `interrupted`).
+  const held = [...(backends.has('ec2') ? ['no change was sent to AWS'] : []), ...(backends.has('slurm') ? ['no sbatch or scancel started'] : [])].join(', and ');
   const heldBack = notSent.length ? `; held back: ${notSent.map(describeCall).join('; ')}` : '';
-  if (signal) errors.push(`interrupted by ${signal}: no change was sent to AWS after it${heldBack}${notStarted.length ? `; pools not started: ${notStarted.join(', ')}` : ''}`);
+  if (signal) errors.push(`interrupted by ${signal}: ${held} after it${heldBack}${notStarted.length ? `; pools not started: ${notStarted.join(', ')}` : ''}`);
   else if (notStarted.length > 0) errors.push(`deadline passed: pools not started: ${notStarted.join(', ')}; the next run handles them`);
   return errors;
 }

@@ -30,12 +30,13 @@ export async function poolStatus(setup: PoolSetup, shell: Shell, sleep?: (ms: nu
           const parts = buildPoolParts(pool, deps);
           for (const w of parts.warnings) shell.logger.warn({ pool: pool.name }, w);
           const r = await tick({ pool: pool.name, policy: pool.policy, backend: parts.backend, demand: parts.demand, ...(parts.probe ? { probe: parts.probe } : {}), state: read.state, now, dryRun: true });
-          if (r.errors.some((e) => e.startsWith('observe:'))) unavailable += 1;
+          const unlisted = r.errors.some((e) => e.startsWith('observe:'));
+          if (unlisted) unavailable += 1;
           const next = [
             ...r.moves.map((m) => `${m.hostId} ${m.from} -> ${m.to}: ${m.reason}`),
             ...(r.launches.wanted > 0 ? [`launch ${r.launches.wanted}: ${r.launches.reason}`] : []),
           ];
-          out.push({ pool: pool.name, demand: r.demand, desiredHosts: r.desiredHosts, why: r.why, next: next.length ? next : ['nothing to change'], counts: Object.fromEntries(Object.entries(stateCounts(r.hosts)).filter(([, n]) => n > 0)), hosts: statusRows(r.hosts, now), errors: r.errors });
+          out.push({ pool: pool.name, demand: r.demand, desiredHosts: r.desiredHosts, why: r.why, next: next.length || unlisted ? next : ['nothing to change'], counts: Object.fromEntries(Object.entries(stateCounts(r.hosts)).filter(([, n]) => n > 0)), hosts: statusRows(r.hosts, now), errors: r.errors });
         } catch (err) {
           out.push({ pool: pool.name, demand: null, desiredHosts: null, why: 'not read', next: [], counts: {}, hosts: [], errors: [describeError(err)] });
         }
