@@ -80,7 +80,15 @@ class S3Fake {
   }
 }
 const s3Mock = mockClient(S3Client);
-afterAll(() => s3Mock.restore());
+/** What the schedules exercised (TICK_STATS=1 prints it): the properties are only as good as this. */
+const stats: Record<string, number> = {};
+const count = (what: string, by = 1): void => {
+  stats[what] = (stats[what] ?? 0) + by;
+};
+afterAll(() => {
+  s3Mock.restore();
+  if (process.env.TICK_STATS) console.error(JSON.stringify(stats, null, 1));
+});
 const s3 = new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'AKIATEST', secretAccessKey: 'test' } });
 
 /** Hosts a pool of this policy needs for n jobs: ceil((n + 2√n) / jobs per host), clamped to [min, max]. */
@@ -94,11 +102,13 @@ function liveCap(p: PoolPolicy): number {
   return p.maxLiveHosts ?? p.maxHosts + Math.ceil(p.maxHosts / 2);
 }
 
-type FaultName = 'dropBefore' | 'dropAfter' | 'empty' | 'html' | 'emptyResponse' | 'truncated' | '500' | '503' | '500acted';
-const READ_FAULTS: readonly FaultName[] = ['dropBefore', 'empty', 'html', 'emptyResponse', 'truncated', '500', '503'];
-const WRITE_FAULTS: readonly FaultName[] = [...READ_FAULTS, 'dropAfter', 'dropAfter', '500acted'];
+/** `unfiltered`: EC2 answers a DescribeInstances as if it had no tag filter (a wrong answer must never widen the scope). */
+type FaultName = 'dropBefore' | 'dropAfter' | 'empty' | 'html' | 'emptyResponse' | 'truncated' | '500' | '503' | '500acted' | 'unfiltered';
+const GARBLED: readonly FaultName[] = ['dropBefore', 'empty', 'html', 'emptyResponse', 'truncated', '500', '503'];
+const READ_FAULTS: readonly FaultName[] = [...GARBLED, 'unfiltered', 'unfiltered'];
+const WRITE_FAULTS: readonly FaultName[] = [...GARBLED, 'dropAfter', 'dropAfter', '500acted'];
 
-function toFault(name: FaultName): Fault {
+function toFault(name: Exclude<FaultName, 'unfiltered'>): Fault {
   switch (name) {
     case 'dropBefore':
       return faults.dropBefore();
@@ -203,6 +213,7 @@ interface Scheduler {
   flipped: boolean;
   logFrom: number;
   sentFrom: number;
+  refusedFrom: number;
   /** Another scheduler's instance a listing would show when this tick started (uncoordinated). */
   otherVisible: string | null;
 }
@@ -222,12 +233,22 @@ async function runSchedule(mode: Mode, policy: PoolPolicy, steps: Step[], steady
   const checkCap = (at: string): void => {
     if (!capHolds) return;
     const live = liveOf();
+    if (live.length === liveCap(policy)) count('at the live cap');
     if (live.length > liveCap(policy)) violations.liveCap.push(`${at}: ${live.length} live > cap ${liveCap(policy)} (max ${policy.maxHosts}): ${live.map((i) => `${i.tags[STATE]}/${i.state}/${i.tags[SCHED]}`).join(',')}`);
   };
   // Each time EC2 launched: the cap holds at that moment too, not only at the end of a tick.
   let tickName = '';
-  fake.respond = (req) => {
+  let unfiltered = 0;
+  fake.respond = (req, own) => {
     if (req.action === 'RunInstances') checkCap(`${tickName}, as RunInstances #${req.seq} acted`);
+    if (req.action === 'DescribeInstances' && unfiltered > 0 && own.status === 200) {
+      unfiltered -= 1;
+      // The same request without its tag filters, answered by the fake (its private describe).
+      const tagFilters = new Set([...req.params.entries()].filter(([k, v]) => /^Filter\.\d+\.Name$/.test(k) && v.startsWith('tag:')).map(([k]) => k.split('.')[1]));
+      const params = new URLSearchParams([...req.params.entries()].filter(([k]) => !(k.startsWith('Filter.') && tagFilters.has(k.split('.')[1]))));
+      const body = (fake as unknown as { describe: (p: URLSearchParams, r: typeof req) => string }).describe(params, req);
+      return { status: 200, body };
+    }
     return undefined;
   };
 
@@ -287,6 +308,7 @@ async function runSchedule(mode: Mode, policy: PoolPolicy, steps: Step[], steady
       flipped: false,
       logFrom: 0,
       sentFrom: 0,
+      refusedFrom: 0,
       otherVisible: null,
     };
     guardMutations(client, s.mutations);
@@ -314,19 +336,23 @@ async function runSchedule(mode: Mode, policy: PoolPolicy, steps: Step[], steady
       s.counts.set(req.action, k);
       // Past the tick's first listing, the tick acts: jobs land now, between decide and the re-check.
       if (!(req.action === 'DescribeInstances' && k === 1)) land();
-      let fault: Fault | undefined = s.faults[req.action]?.[k - 1] ? toFault(s.faults[req.action]![k - 1]!) : undefined;
+      const name = s.faults[req.action]?.[k - 1] ?? null;
+      if (name === 'unfiltered') unfiltered += 1;
+      let fault: Fault | undefined = name !== null && name !== 'unfiltered' ? toFault(name) : undefined;
       if (MUTATING.has(req.action)) {
         if (s.flipped) violations.afterSignal.push(`${tickName}: scheduler ${s.name} sent ${req.action} (${req.path}) after its signal`);
         const ids = [...req.params.entries()].filter(([key]) => /^(ResourceId|InstanceId)\.\d+$/.test(key)).map(([, v]) => v);
         for (const id of ids) if (fake.instances.get(id)?.tags[TAG] !== POOL) violations.foreignTouched.push(`${tickName}: ${req.action} on ${id}, not the pool's`);
         s.mutatingSeen += 1;
         if (s.signalAt === s.mutatingSeen) {
+          count('signal flipped');
           s.signal = 'SIGTERM';
           s.flipped = true;
         }
         // Nested: the other scheduler's whole tick runs while this RunInstances has acted and not answered.
         if (req.action === 'RunInstances' && nest?.outer === s && !nest.started) {
           nest.started = true;
+          count('nested tick');
           const g = gate();
           nest.inner = runOne(nest.innerSched).finally(g.open);
           fault = faults.hold(g.promise, true);
@@ -381,6 +407,7 @@ async function runSchedule(mode: Mode, policy: PoolPolicy, steps: Step[], steady
       s.mutatingSeen = 0;
       s.logFrom = s.proxy.log.length;
       s.sentFrom = s.mutations.sent.length;
+      s.refusedFrom = s.mutations.refused.length;
     }
     const reports = new Map<Scheduler, TickReport>();
     if (active.length === 1) reports.set(active[0]!, await runOne(active[0]!));
@@ -435,6 +462,16 @@ async function runSchedule(mode: Mode, policy: PoolPolicy, steps: Step[], steady
         }
       }
       const sent = s.mutations.sent.slice(s.sentFrom);
+      count('SDK retries on the wire', commands.filter((c) => c.attempts > 1).length);
+      count('faulted mutating requests', wire.filter((l) => l.fault && l.fault.kind !== 'hold').length);
+      count('refused after a signal', s.mutations.refused.length - s.refusedFrom);
+      count('kept by the re-check', r.moves.filter((m) => m.status === 'refused' && /re-check/.test(m.error ?? '')).length);
+      count('ticks failed', r.failed ? 1 : 0);
+      count('ticks', 1);
+      count('observe failed', r.errors.some((e) => e.startsWith('observe:')) ? 1 : 0);
+      count('other scheduler named', r.errors.some((e) => /another scheduler/.test(e)) ? 1 : 0);
+      count('launched', r.launches.launched.length);
+      count('terminated', r.terminated.length);
       if (JSON.stringify(sent.map((x) => x.action)) !== JSON.stringify(commands.map((c) => c.action))) {
         violations.sentIsWire.push(`${where}: the ledger says sent [${sent.map((x) => x.action).join(',')}], the wire carried [${commands.map((c) => `${c.action}x${c.attempts}`).join(',')}]`);
       } else {
@@ -478,6 +515,7 @@ async function runSchedule(mode: Mode, policy: PoolPolicy, steps: Step[], steady
       if (unreported.length > 0 && !(r.launches.status === 'failed' && /outcome unknown|outcome is still unknown/.test(r.launches.error ?? ''))) {
         violations.reportIsSent.push(`${where}: EC2 launched [${unreported.join(',')}], the report names [${r.launches.launched.join(',')}] and says ${r.launches.status} (${r.launches.error ?? 'no error'}), not an unknown outcome`);
       }
+      count('launched on a lost answer', unreported.length);
       for (const id of unreported) {
         owed.add(id);
         lost.add(id);
