@@ -45,7 +45,11 @@ import { policy as makePolicy, MIN } from './builders.js';
  *   whose listing shows another's instance launched within launchTimeout launches nothing and
  *   fails naming the other id and backend.coordination (no cap is promised before that).
  * Then, faults over, a few steady ticks settle at ceil((n + 2√n) / jobsPerHost) clamped to
- * [min, max], written out here (never `desiredSize`). FC_SEED=<n> pins another seed.
+ * [min, max], written out here (never `desiredSize`). FC_SEED=<n> pins another seed; FC_NO_SHRINK=1
+ * reports the first counterexample without shrinking it (each shrink step re-runs a schedule over
+ * HTTP); TICK_STATS=1 prints how often each fault and outcome occurred.
+ *
+ * The SLURM side (a hanging sbatch, squeue listing nothing) is test/pool/slurm-tick.property.test.ts.
  */
 const SEED = process.env.FC_SEED ? Number(process.env.FC_SEED) : 1207;
 const POOL = 'p';
@@ -384,8 +388,8 @@ async function runSchedule(mode: Mode, policy: PoolPolicy, steps: Step[], steady
   const runTick = async (k: number | 'steady', s0: Step, only?: Scheduler): Promise<void> => {
     step = s0;
     tickName = `tick ${k}`;
-    if (process.env.TICK_DEBUG) console.error(new Date().toISOString(), mode, tickName, JSON.stringify(s0.faults), s0.order, JSON.stringify(s0.signal));
     landed = false;
+    unfiltered = 0;
     fake.listLagMs = s0.lagMs;
     fake.capacity = (market) => ((market === 'spot' ? !s0.spotCapacity : !s0.onDemandCapacity) ? 'InsufficientInstanceCapacity' : null);
     fake.live(POOL).forEach((i, index) => {
