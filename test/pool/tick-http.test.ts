@@ -133,3 +133,30 @@ describe('a tick over an unreadable DescribeInstances answer', () => {
     expect(r.launches.launched.length).toBeGreaterThan(0);
   });
 });
+
+describe('instances launched in a tick that then fails', () => {
+  // Found by tick-http.property.test.ts: an earlier launch of unknown outcome is re-sent and EC2
+  // launches now; a later DescribeInstances of the same launch step is unreadable. The instances are
+  // in the ledger (counted), but no report ever named them as launched.
+  it('a re-sent launch that EC2 carries out is reported as launched, whatever fails after it', async () => {
+    readyHost();
+    const backend = ec2Backend({ client, pool: POOL, config });
+    const once = (queued: number, state = EMPTY_TICK_STATE) =>
+      tick({ pool: POOL, policy: policy({ minHosts: 1, maxHosts: 6, maxLaunchesPerTick: 1, scaleDownDelayMs: 0, minUptimeMs: 0 }), backend, demand: fixed(queued), state, now: START, dryRun: false });
+    // Tick 1: RunInstances answered 500 without acting: an unknown outcome, nothing launched.
+    proxy.plan = schedule({ RunInstances: [faults.error(500)] });
+    const first = await once(3);
+    expect(first.launches.error).toMatch(/outcome unknown/);
+    expect(fake.live(POOL)).toHaveLength(1);
+    // Tick 2: the re-send launches; the look-up of launched instances missing from the listing (the
+    // third DescribeInstances: list, re-count, look-up) answers truncated XML.
+    let describes = 0;
+    proxy.plan = (req) => (req.action === 'DescribeInstances' && ++describes === 3 ? faults.truncated(120) : undefined);
+    const second = await once(3, first.state);
+    const made = fake.live(POOL).filter((i) => i.tags[STATE] === 'launching').map((i) => i.id);
+    expect(made).toHaveLength(1);
+    expect(second.launches.launched).toEqual(made);
+    expect(second.launches.status).toBe('failed');
+    expect(second.launches.error).toMatch(/truncated XML/);
+  });
+});

@@ -80,11 +80,23 @@ export function ec2Backend({ client, pool, config, ledger = memoryIntentStore(),
    * instances. A dry run sends each RunInstances with DryRun and writes nothing.
    */
   async function launchWith(count: number, opts: LaunchOptions, dryRun: boolean): Promise<LaunchOutcome> {
+    const outcome: LaunchOutcome = { launched: [], wanted: count, allowed: 0, recounted: 0, attempts: [], backoff: pruneBackoff(opts.backoff, opts.now) };
+    try {
+      return await launchInto(outcome, count, opts, dryRun);
+    } catch (err) {
+      // Instances launched (or an earlier launch resolved) before a later call failed are still
+      // reported: otherwise no report would ever name them.
+      if (outcome.launched.length === 0 && (outcome.resolved ?? []).length === 0) throw err;
+      outcome.error = describeError(err);
+      return outcome;
+    }
+  }
+
+  async function launchInto(outcome: LaunchOutcome, count: number, opts: LaunchOptions, dryRun: boolean): Promise<LaunchOutcome> {
     const { now, maxHosts } = opts;
     const maxLive = opts.maxLiveHosts ?? Infinity;
     const timeout = opts.launchTimeoutMs ?? DEFAULT_LAUNCH_TIMEOUT_MS;
-    const backoff = pruneBackoff(opts.backoff, now);
-    const outcome: LaunchOutcome = { launched: [], wanted: count, allowed: 0, recounted: 0, attempts: [], backoff };
+    const backoff = outcome.backoff;
     const { instances } = await describePoolInstances(client, pool);
     const hosts = instances.map(toHost);
     const listed = new Set<string>(instances.map((i) => i.instanceId));
