@@ -145,7 +145,7 @@ export interface Variant {
  * - headroom: each of "2sqrt", "sqrt", "none" that is not the configured one;
  * - scale-down delay and min uptime: 0 when configured above 0, else 10m;
  * - interval: 1m, or 5m when the configured interval is 1m;
- * - anticipate (pools): 1d when off (the default), off when on.
+ * - anticipate: 14d-p25 when off (the default), off when on.
  * The name is `knob=value`.
  */
 export function oneKnobVariants(configured: Setting, kind: Kind): Variant[] {
@@ -158,6 +158,6 @@ export function oneKnobVariants(configured: Setting, kind: Kind): Variant[] {
   add('scale-down-delay', configured.scaleDownDelayMs > 0 ? '0' : '10m');
   add('min-uptime', configured.minUptimeMs > 0 ? '0' : '10m');
   add('interval', configured.intervalMs === MINUTE ? '5m' : '1m');
-  add('anticipate', configured.anticipateDays ? 'off' : '1d');
+  add('anticipate', configured.anticipateDays ? 'off' : '14d-p25');
   return out;
 }

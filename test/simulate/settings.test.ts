@@ -9,15 +9,15 @@ const workers: Setting = { scaleDownDelayMs: 0, minUptimeMs: 0, intervalMs: 5 * 
 describe('fair comparisons: each compared setting differs from the configured one in one knob', () => {
   it('a pool: the two other headroom rules, the delay off, the min uptime off, a 1-minute tick, anticipation on; nothing else changes', () => {
     const v = oneKnobVariants(pool, 'pool');
-    expect(v.map((x) => x.name)).toEqual(['headroom=sqrt', 'headroom=none', 'scale-down-delay=0', 'min-uptime=0', 'interval=1m', 'anticipate=1d']);
+    expect(v.map((x) => x.name)).toEqual(['headroom=sqrt', 'headroom=none', 'scale-down-delay=0', 'min-uptime=0', 'interval=1m', 'anticipate=14d-p25']);
     for (const x of v) {
       expect(x.changed).toHaveLength(1);
       expect(changedKnobs(pool, x.setting, 'pool')).toEqual(x.changed);
     }
   });
-  it('workers with no hold: the delay and min uptime turned on (10m), a 1-minute tick, anticipation on (1d)', () => {
+  it('workers with no hold: the delay and min uptime turned on (10m), a 1-minute tick, anticipation on (14d-p25, the rule docs/simulate.md recommends)', () => {
     const v = oneKnobVariants(workers, 'workers');
-    expect(v.map((x) => x.name)).toEqual(['scale-down-delay=10m', 'min-uptime=10m', 'interval=1m', 'anticipate=1d']);
+    expect(v.map((x) => x.name)).toEqual(['scale-down-delay=10m', 'min-uptime=10m', 'interval=1m', 'anticipate=14d-p25']);
     for (const x of v) expect(changedKnobs(workers, x.setting, 'workers')).toEqual(x.changed);
     expect(oneKnobVariants({ ...workers, intervalMs: M }, 'workers').map((x) => x.name)).toContain('interval=5m');
   });
