@@ -111,3 +111,22 @@ describe('anticipation for scale-workers in the replay: only the past is visible
     expect(anticipating.starts[0]).toBe(reactive.starts[0]);
   });
 });
+
+describe('no peeking, whatever the rule', () => {
+  const spikeAt = DAY + 12 * 60 * M;
+  const rules = [
+    { days: 14, stat: 'p25' as const, rise: false },
+    { days: 2, stat: 'mean' as const, rise: true },
+    { days: 3, stat: 'p50' as const, rise: true },
+  ];
+  for (const r of rules) {
+    it(`${r.days}d ${r.stat}${r.rise ? ' rise' : ''}: a pool launches and a worker starts the same before the spike as without it`, () => {
+      const a = { days: r.days, windowMs: 0, stat: r.stat, rise: r.rise };
+      // launches before the spike's first job arrives (at spikeAt itself the tick sees it: a reactive launch)
+      const launches = (spike: boolean) => runPoolPolicy(trace(spike), policy, clock, undefined, a).sessions.filter((x, i) => i % 2 === 0 && x < spikeAt);
+      expect(launches(true)).toEqual(launches(false));
+      const worker = (spike: boolean) => runTicking(workerTrace(spike), 1, workerPolicy, clock, undefined, r).sessions.filter((x) => x <= DAY + 12 * 60 * M + 30_000);
+      expect(worker(true)).toEqual(worker(false));
+    });
+  }
+});
