@@ -80,6 +80,27 @@ export function monthTrace() {
   });
 }
 
+/**
+ * A held-out month for checking what was tuned on monthTrace: November 2026 (30 days), the same six
+ * challenges, challenge 12's deadline on 20 November at 23:59; only the seed differs (docs/simulate.md
+ * uses 7, 99 and 5).
+ */
+export function heldOutTrace(seed) {
+  return generateTrace({
+    seed,
+    startMs: Date.UTC(2026, 10, 1),
+    days: 30,
+    challenges: [
+      { id: 11, perDay: 60, medianMin: 6 },
+      { id: 12, perDay: 25, medianMin: 10, deadline: Date.UTC(2026, 10, 20, 23, 59) },
+      { id: 13, perDay: 30, medianMin: 4 },
+      { id: 14, perDay: 12, medianMin: 20 },
+      { id: 15, perDay: 8, medianMin: 8 },
+      { id: 16, perDay: 4, medianMin: 30 },
+    ],
+  });
+}
+
 /** A year of `n` challenges, about 27 submissions a day each on average over the diurnal cycle (a million for 100), for the bench. */
 export function yearTrace(n = 100, seed = 2026) {
   const random = rng(seed);
@@ -101,4 +122,12 @@ export function toCsv(trace) {
 }
 
 //   node scripts/make-trace.js --sweep-bench > /tmp/100k.csv   (about 100,000 submissions, docs/performance.md)
-if (process.argv[1] === fileURLToPath(import.meta.url)) process.stdout.write(toCsv(process.argv[2] === '--sweep-bench' ? sweepBenchTrace() : monthTrace()));
+//   node scripts/make-trace.js --held-out 7 > /tmp/nov-7.csv    (a held-out month, docs/simulate.md)
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const [flag, arg] = process.argv.slice(2);
+  if (flag === '--held-out' && !/^\d+$/.test(arg ?? '')) {
+    process.stderr.write('make-trace: --held-out needs a seed, a whole number (7)\n');
+    process.exit(2);
+  }
+  process.stdout.write(toCsv(flag === '--sweep-bench' ? sweepBenchTrace() : flag === '--held-out' ? heldOutTrace(Number(arg)) : monthTrace()));
+}

@@ -27,9 +27,56 @@ export function seasonalForecast(past: readonly number[], ticksPerDay: number, l
 export interface Anticipation {
   days: number;
   windowMs: number;
+  /** How the days combine (default max) and whether the rise is forecast (default: the level); see ruleForecast. */
+  stat?: ForecastStat;
+  rise?: boolean;
 }
 
 /** The ticks a forecast at interval `intervalMs` uses: a day, the lead (boot, rounded up), the window. */
 export function forecastTicks(intervalMs: number, bootMs: number, windowMs: number): { ticksPerDay: number; leadTicks: number; windowTicks: number } {
   return { ticksPerDay: Math.round(86_400_000 / intervalMs), leadTicks: Math.max(1, Math.ceil(bootMs / intervalMs)), windowTicks: Math.max(0, Math.round(windowMs / intervalMs)) };
+}
+
+/** How the days' values are combined: the largest, the mean, or a nearest-rank percentile (`p50`, `p75`). */
+export type ForecastStat = 'max' | 'mean' | `p${number}`;
+
+/** The statistic of a non-empty list (nearest rank for a percentile: position ceil(p/100 · n) ascending). */
+export function statOf(values: readonly number[], stat: ForecastStat): number {
+  if (stat === 'max') return Math.max(...values);
+  if (stat === 'mean') return values.reduce((s, v) => s + v, 0) / values.length;
+  const p = Number(stat.slice(1));
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/** What the forecast predicts: the level of the demand boot-time ahead, or its rise over the next boot time. */
+export interface ForecastRule {
+  days: number;
+  stat: ForecastStat;
+  /** false: the days' demand at k + lead; true: n now + the days' rise from k to k + lead (its positive part). */
+  rise: boolean;
+}
+
+/**
+ * The forecast of the demand at tick k + lead from `past[0..k]` (k = past.length − 1, the current
+ * tick; nothing later exists). For each day d = 1..days whose index k + lead − d·ticksPerDay is in
+ * [0, k]: level: v_d = past[k + lead − d·T]; rise: v_d = past[k + lead − d·T] − past[k − d·T] (the
+ * second index at or above 0 too). Level: stat(v); rise: past[k] + max(0, stat(v)). Null when no day
+ * qualifies (less than a day of history): the reactive policy alone.
+ */
+export function ruleForecast(past: readonly number[], ticksPerDay: number, leadTicks: number, rule: ForecastRule): number | null {
+  const k = past.length - 1;
+  const v: number[] = [];
+  for (let d = 1; d <= rule.days; d++) {
+    const ahead = k + leadTicks - d * ticksPerDay;
+    const then = k - d * ticksPerDay;
+    if (ahead < 0 || ahead > k) continue;
+    if (rule.rise) {
+      if (then < 0) continue;
+      v.push(past[ahead]! - past[then]!);
+    } else v.push(past[ahead]!);
+  }
+  if (v.length === 0) return null;
+  const s = statOf(v, rule.stat);
+  return rule.rise ? past[k]! + Math.max(0, s) : s;
 }

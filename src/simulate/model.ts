@@ -3,6 +3,7 @@ import type { Challenge } from '../core/challenge.js';
 import { decideWorkers, WORKER_ACTIONS } from '../commands/scale-workers/decide.js';
 import type { ScaleWorkersPolicy } from '../commands/scale-workers/policy.js';
 import { remember, type ChallengeMemory } from '../state/memory.js';
+import { forecastTicks, ruleForecast, type ForecastRule } from './forecast.js';
 import type { TraceSubmission } from './trace.js';
 
 /** The simulation's clock: ticks every intervalMs from t0 (the first arrival's minute); a start is ready after bootMs. */
@@ -61,7 +62,7 @@ function simChallenge(id: number, workers: number): Challenge {
  * answers "none" there and the memory does not change (nothing pending, no capacity), so skipping
  * them changes nothing but speed.
  */
-export function runTicking(subs: readonly TraceSubmission[], id: number, policy: ScaleWorkersPolicy, clock: SimClock, times = new TickTimes(clock)): ChallengeRun {
+export function runTicking(subs: readonly TraceSubmission[], id: number, policy: ScaleWorkersPolicy, clock: SimClock, times = new TickTimes(clock), anticipate?: ForecastRule): ChallengeRun {
   const n = subs.length;
   const starts = new Float64Array(n);
   const sessions: number[] = [];
@@ -77,7 +78,12 @@ export function runTicking(subs: readonly TraceSubmission[], id: number, policy:
   let requestedAt = 0;
   let readyAt = 0;
   let memory: ChallengeMemory | undefined;
-  let k = Math.ceil((subs[0]!.arrivalMs - t0) / intervalMs);
+  // Anticipation (docs/simulate.md, "Anticipation (scale-workers)"): every tick from t0 is evaluated,
+  // and the forecast reads this challenge's own pending of the ticks so far (past[0..k]) only.
+  const ft = anticipate ? forecastTicks(intervalMs, bootMs, 0) : undefined;
+  const past: number[] = [];
+  let lastBusyTick = -Infinity;
+  let k = anticipate ? 0 : Math.ceil((subs[0]!.arrivalMs - t0) / intervalMs);
 
   const assign = (): void => {
     for (; assigned < arrived; assigned++) {
@@ -94,7 +100,14 @@ export function runTicking(subs: readonly TraceSubmission[], id: number, policy:
     while (arrived < n && subs[arrived]!.arrivalMs <= t) arrived++;
     if (isUp) assign();
     while (completed < assigned && completionOf(completed) <= t) completed++;
-    const pending = arrived - completed;
+    let pending = arrived - completed;
+    if (anticipate && ft) {
+      past.push(pending);
+      if (pending > 0) lastBusyTick = k;
+      const forecast = ruleForecast(past, ft.ticksPerDay, ft.leadTicks, anticipate);
+      // The decision sees the larger of what is pending and the forecast (rounded to a whole submission).
+      if (forecast !== null) pending = Math.max(pending, Math.round(forecast));
+    }
     const now = times.at(k);
     const wasUp = isUp;
     const decision = decideWorkers(wasUp ? up : down, pending, policy, now, memory ?? { lastSeenAt: '' });
@@ -110,7 +123,12 @@ export function runTicking(subs: readonly TraceSubmission[], id: number, policy:
     }
     memory = remember(memory, { pending, capacityUp: wasUp }, { action: decision.action, status: 'done' }, WORKER_ACTIONS, now);
 
-    if (isUp && pending === 0 && decision.action === 'none') {
+    if (anticipate && ft) {
+      // Every tick, until everything completed, the worker is down and no day of the history the
+      // forecast can still read had anything pending (it answers 0 from then on).
+      if (arrived === n && completed === n && !isUp && k + ft.leadTicks - anticipate.days * ft.ticksPerDay > lastBusyTick) break;
+      k++;
+    } else if (isUp && pending === 0 && decision.action === 'none') {
       // Kept by --scale-down-delay / --min-uptime. Until the next arrival the ticks see the same
       // thing (worker up, nothing pending, the same memory but for lastSeenAt), and the hold rules
       // are monotone in time (each holds while an elapsed time is below its threshold): the first

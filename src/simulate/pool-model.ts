@@ -2,7 +2,7 @@ import { decide, EMPTY_HISTORY, type PoolHistory } from '../pool/decide.js';
 import type { Demand } from '../pool/demand/demand.js';
 import type { Host } from '../pool/host.js';
 import { desiredSize, type DesiredSize, type PoolPolicy } from '../pool/policy.js';
-import { forecastTicks, seasonalForecast, type Anticipation } from './forecast.js';
+import { forecastTicks, ruleForecast, seasonalForecast, type Anticipation } from './forecast.js';
 import type { HostState } from '../pool/states.js';
 import type { SimClock } from './model.js';
 import type { TraceSubmission } from './trace.js';
@@ -45,7 +45,7 @@ function anticipatedSize(reactive: (n: number, p: PoolPolicy) => DesiredSize, fo
     const now = reactive(n, p);
     const ahead = reactive(forecast, p);
     if (ahead.hosts <= now.hosts) return now;
-    return { ...ahead, rule: `${ahead.rule ?? 'n + 2√n'} for n=${forecast}, the forecast (the most seen at boot ahead on the last ${a.days} day(s)), not n` };
+    return { ...ahead, rule: `${ahead.rule ?? 'n + 2√n'} for n=${forecast}, the forecast (${a.rise ? 'n + the rise' : 'the demand'} seen at boot ahead on the last ${a.days} day(s), ${a.stat ?? 'max'}), not n` };
   };
 }
 
@@ -99,7 +99,7 @@ export function runPoolPolicy(subs: readonly TraceSubmission[], policy: PoolPoli
     });
     // Anticipation: the forecast sees the demand of this tick and the earlier ones only (past).
     past.push(demand.n);
-    const forecast = anticipate && ft ? seasonalForecast(past, ft.ticksPerDay, ft.leadTicks, ft.windowTicks, anticipate.days) : null;
+    const forecast = !anticipate || !ft ? null : ft.windowTicks > 0 ? seasonalForecast(past, ft.ticksPerDay, ft.leadTicks, ft.windowTicks, anticipate.days) : ruleForecast(past, ft.ticksPerDay, ft.leadTicks, { days: anticipate.days, stat: anticipate.stat ?? 'max', rise: anticipate.rise ?? false });
     const sizeNow = forecast !== null && forecast > demand.n ? anticipatedSize(reactive, forecast, anticipate!) : size;
     const decision = decide({ hosts: seen, demand, policy, history, now: t, ...(sizeNow ? { size: sizeNow } : {}) });
     history = decision.history;

@@ -1,7 +1,7 @@
 import type { PoolPolicy } from '../pool/policy.js';
 import { runTicking, TickTimes, type SimClock } from './model.js';
 import { runPoolPolicy, type PoolRun } from './pool-model.js';
-import type { Setting } from './settings.js';
+import { anticipationOf, type Setting } from './settings.js';
 import { nearestRank } from './waits.js';
 import type { TraceSubmission } from './trace.js';
 
@@ -38,7 +38,7 @@ export function waitFigures(sorted: Float64Array): Figures['wait'] {
 
 /** A pool under one setting (docs/simulate.md, "Pools"): the run and its figures. */
 export function runPoolSetting(trace: readonly TraceSubmission[], base: PoolPolicy, s: Setting, t0: number, bootMs: number): { run: PoolRun; figures: Figures } {
-  const run = runPoolPolicy(trace, policyOf(base, s), { t0, intervalMs: s.intervalMs, bootMs }, undefined, s.anticipateDays ? { days: s.anticipateDays, windowMs: 0 } : undefined);
+  const run = runPoolPolicy(trace, policyOf(base, s), { t0, intervalMs: s.intervalMs, bootMs }, undefined, anticipationOf(s));
   let closedMs = 0;
   const open = { count: 0, launchSum: 0 };
   for (let i = 0; i < run.sessions.length; i += 2) {
@@ -80,7 +80,8 @@ export function runWorkerSetting(groups: ReadonlyArray<[number, TraceSubmission[
   let coldStarts = 0;
   let total = 0;
   for (const [id, subs] of groups) {
-    const r = runTicking(subs, id, { mode: 'prod', includeEc2: false, ...hold }, clock, tt);
+    const a = anticipationOf(s);
+    const r = runTicking(subs, id, { mode: 'prod', includeEc2: false, ...hold }, clock, tt, a ? { days: a.days, stat: a.stat ?? 'max', rise: a.rise ?? false } : undefined);
     for (const x of r.sessions) sessions.push(x);
     starts.push(r.starts);
     coldStarts += r.coldStarts;

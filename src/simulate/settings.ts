@@ -1,6 +1,7 @@
 import { headroomRule, HEADROOMS, type Headroom } from '../pool/policy.js';
 import { ConfigError } from '../runtime/errors.js';
 import { parseDuration } from '../runtime/duration.js';
+import type { ForecastStat } from './forecast.js';
 
 /**
  * The knobs a comparison or a sweep turns. A pool: the headroom rule, the scale-down delay, the min
@@ -12,7 +13,7 @@ export type Kind = 'pool' | 'workers';
 
 export const KNOBS: Record<Kind, readonly Knob[]> = {
   pool: ['headroom', 'scale-down-delay', 'min-uptime', 'interval', 'jobs-per-host', 'anticipate'],
-  workers: ['scale-down-delay', 'min-uptime', 'interval'],
+  workers: ['scale-down-delay', 'min-uptime', 'interval', 'anticipate'],
 };
 
 /** One setting of every knob (jobsPerHost and headroom are the pool's only). All durations in ms. */
@@ -24,6 +25,9 @@ export interface Setting {
   jobsPerHost?: number;
   /** The anticipatory policy (pools): the days of history its forecast looks back; 0 or absent: off. */
   anticipateDays?: number;
+  /** How the days combine (`max` when absent) and whether the rise is forecast (docs/simulate.md, "Anticipation"). */
+  anticipateStat?: ForecastStat;
+  anticipateRise?: boolean;
 }
 
 const MINUTE = 60_000;
@@ -48,8 +52,20 @@ function valueOf(s: Setting, knob: Knob): string {
     case 'jobs-per-host':
       return String(s.jobsPerHost ?? 1);
     case 'anticipate':
-      return s.anticipateDays ? `${s.anticipateDays}d` : 'off';
+      return anticipateText(s);
   }
+}
+
+/** `off`, or `Nd` with the statistic when not max and `-rise` when the rise is forecast: `7d-p50-rise`. */
+function anticipateText(s: Setting): string {
+  if (!s.anticipateDays) return 'off';
+  return `${s.anticipateDays}d${s.anticipateStat && s.anticipateStat !== 'max' ? `-${s.anticipateStat}` : ''}${s.anticipateRise ? '-rise' : ''}`;
+}
+
+/** The anticipation a setting asks for (undefined: off). */
+export function anticipationOf(s: Setting): { days: number; windowMs: number; stat?: ForecastStat; rise?: boolean } | undefined {
+  if (!s.anticipateDays) return undefined;
+  return { days: s.anticipateDays, windowMs: 0, ...(s.anticipateStat ? { stat: s.anticipateStat } : {}), ...(s.anticipateRise ? { rise: true } : {}) };
 }
 
 /** Every knob of the kind as `knob=value`, space-separated: what each comparison and sweep row prints. */
@@ -96,10 +112,11 @@ export function withKnob(s: Setting, knob: string, value: string, kind: Kind, wh
       if (!/^\d+$/.test(v) || Number(v) < 1) bad('a whole number, 1 or more');
       return { ...s, jobsPerHost: Number(v) };
     case 'anticipate': {
-      if (v === 'off' || v === '0') return { ...s, anticipateDays: 0 };
-      const m = /^(\d+)d$/.exec(v);
-      if (!m || Number(m[1]) < 1 || Number(m[1]) > 28) return bad('off or a number of days of history, 1d to 28d');
-      return { ...s, anticipateDays: Number(m[1]) };
+      const { anticipateStat: _s, anticipateRise: _r, ...rest } = s;
+      if (v === 'off' || v === '0') return { ...rest, anticipateDays: 0 };
+      const m = /^(\d+)d(?:-(max|mean|p(?:[1-9]\d?|100)))?(-rise)?$/.exec(v);
+      if (!m || Number(m[1]) < 1 || Number(m[1]) > 28) return bad('off or Nd[-max|-mean|-pNN][-rise]: N days of history, 1 to 28 (7d, 7d-p50-rise)');
+      return { ...rest, anticipateDays: Number(m[1]), ...(m[2] && m[2] !== 'max' ? { anticipateStat: m[2] as ForecastStat } : {}), ...(m[3] ? { anticipateRise: true } : {}) };
     }
   }
 }
@@ -128,7 +145,7 @@ export interface Variant {
  * - headroom: each of "2sqrt", "sqrt", "none" that is not the configured one;
  * - scale-down delay and min uptime: 0 when configured above 0, else 10m;
  * - interval: 1m, or 5m when the configured interval is 1m;
- * - anticipate (pools): 1d when off (the default), off when on.
+ * - anticipate: 14d-p25 when off (the default), off when on.
  * The name is `knob=value`.
  */
 export function oneKnobVariants(configured: Setting, kind: Kind): Variant[] {
@@ -141,6 +158,6 @@ export function oneKnobVariants(configured: Setting, kind: Kind): Variant[] {
   add('scale-down-delay', configured.scaleDownDelayMs > 0 ? '0' : '10m');
   add('min-uptime', configured.minUptimeMs > 0 ? '0' : '10m');
   add('interval', configured.intervalMs === MINUTE ? '5m' : '1m');
-  if (kind === 'pool') add('anticipate', configured.anticipateDays ? 'off' : '1d');
+  add('anticipate', configured.anticipateDays ? 'off' : '14d-p25');
   return out;
 }

@@ -36,6 +36,17 @@ const durationText = (ms: number) => (ms === 0 ? '0s' : shortDuration(ms));
 
 /** What to paste: a pool-file fragment (pools) or the scale-workers flags and the crontab line (workers). */
 export function pasteable(kind: Kind, s: Setting, configured?: Setting): { text: string; json: unknown } {
+  const base = pasteableReactive(kind, s, configured);
+  if (!s.anticipateDays) return base;
+  // Neither scale-pool nor scale-workers runs the anticipatory policy: say so rather than drop it.
+  const a = describeSetting(s, kind).split(' ').find((x) => x.startsWith('anticipate='))!;
+  return {
+    json: { ...(base.json as Record<string, unknown>), anticipate: a.slice('anticipate='.length), anticipateRunsIn: 'simulate only' },
+    text: `${base.text}\n${a} is simulate's only (docs/simulate.md, "Anticipation"): no command runs it yet; the lines above are the rest of the setting`,
+  };
+}
+
+function pasteableReactive(kind: Kind, s: Setting, configured?: Setting): { text: string; json: unknown } {
   const every = s.intervalMs / 60_000;
   const cron = 60 % every === 0 ? `${every === 1 ? '*' : `*/${every}`} * * * *` : `every ${every} min (not a divisor of an hour: use a systemd timer)`;
   if (kind === 'pool') {

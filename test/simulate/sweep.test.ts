@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { changedKnobs, describeSetting, type Setting } from '../../src/simulate/settings.js';
 import { sweepGrid } from '../../src/simulate/sweep.js';
+import { pasteable } from '../../src/simulate/sweep-report.js';
 import { ConfigError } from '../../src/runtime/errors.js';
 
 const M = 60_000;
@@ -36,5 +37,18 @@ describe('the sweep grid', () => {
     expect(() => sweepGrid('workers', workers, ['headroom=none'])).toThrow(ConfigError);
     expect(() => sweepGrid('pool', pool, ['interval'])).toThrow(/expected knob=v1,v2/);
     expect(() => sweepGrid('pool', pool, ['interval=30s'])).toThrow(/whole minutes/);
+  });
+});
+
+describe('what to paste when the recommended setting anticipates', () => {
+  const M = 60_000;
+  it('says that anticipation runs in simulate only, for workers and pools, and keeps the rest of the setting', () => {
+    const w = pasteable('workers', { scaleDownDelayMs: 0, minUptimeMs: 0, intervalMs: M, anticipateDays: 14, anticipateStat: 'p25' });
+    expect(w.text).toContain('--scale-down-delay 0 --min-uptime 0');
+    expect(w.text).toMatch(/anticipate=14d-p25 is simulate's only/);
+    expect(w.json).toMatchObject({ anticipate: '14d-p25', anticipateRunsIn: 'simulate only' });
+    const p = pasteable('pool', { headroom: 'none', scaleDownDelayMs: 0, minUptimeMs: 0, intervalMs: M, jobsPerHost: 2, anticipateDays: 14, anticipateStat: 'p25' });
+    expect(p.text).toMatch(/anticipate=14d-p25 is simulate's only/);
+    expect(pasteable('pool', { headroom: 'none', scaleDownDelayMs: 0, minUptimeMs: 0, intervalMs: M }).text).not.toContain('anticipate');
   });
 });
