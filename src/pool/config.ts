@@ -5,6 +5,7 @@ import { ConfigError, describeError } from '../runtime/errors.js';
 import { parseDuration } from '../runtime/duration.js';
 import { defaultMaxLiveHosts, HEADROOMS, POLICY_DEFAULTS, type PoolPolicy } from './policy.js';
 import { PROBE_MAX_BYTES } from './probe.js';
+import { isForecastStat, type ForecastStat } from './forecast-stat.js';
 
 /**
  * The pool file: JSON, one or more pools, validated whole before anything runs. An error names the
@@ -260,7 +261,14 @@ const policy = z
     /** The hard cap on live instances plus launches not yet listed (default maxHosts + ceil(maxHosts / 2)). */
     maxLiveHosts: count.min(1, 'must be at least 1').optional(),
     /** Forecast-only mode: keep a demand history in the state dir and log what the anticipatory policy would launch. */
-    forecast: z.strictObject({ days: z.number().int('must be a whole number of days').min(1, 'must be 1 to 28').max(28, 'must be 1 to 28'), lead: duration.default(180_000) }).optional(),
+    forecast: z
+      .strictObject({
+        days: z.number().int('must be a whole number of days').min(1, 'must be 1 to 28').max(28, 'must be 1 to 28').default(14),
+        lead: duration.default(180_000),
+        /** How the days' demand is combined: "max", "mean" or "pNN" (default "p25", tuned in docs/simulate.md). */
+        stat: z.string().refine(isForecastStat, 'must be "max", "mean" or a percentile "p1" to "p100"').default('p25'),
+      })
+      .optional(),
     /** Spare job slots above n: "2sqrt" (n + 2√n, the default), "sqrt", "none", or a whole number. */
     headroom: z.union([z.enum(HEADROOMS), z.number().int('must be "2sqrt", "sqrt", "none" or a whole number').min(0, 'must be 0 or more')], { error: 'must be "2sqrt", "sqrt", "none" or a whole number' }).optional(),
   })
@@ -371,7 +379,7 @@ function toPoolConfig(p: ParsedPool): PoolConfig {
       scaleDownDelayMs: p.policy.scaleDownDelay ?? POLICY_DEFAULTS.scaleDownDelayMs,
       maxLiveHosts: p.policy.maxLiveHosts ?? defaultMaxLiveHosts(p.policy.maxHosts),
       ...(p.policy.headroom !== undefined ? { headroom: p.policy.headroom } : {}),
-      ...(p.policy.forecast ? { forecast: { days: p.policy.forecast.days, leadMs: p.policy.forecast.lead } } : {}),
+      ...(p.policy.forecast ? { forecast: { days: p.policy.forecast.days, leadMs: p.policy.forecast.lead, stat: p.policy.forecast.stat as ForecastStat } } : {}),
     },
   };
   if (p.probe) out.probe = { url: p.probe.url, timeoutMs: p.probe.timeout, maxBytes: p.probe.maxBytes };

@@ -1,3 +1,4 @@
+import { statOf, type ForecastStat } from './forecast-stat.js';
 import { desiredSize, type PoolPolicy } from './policy.js';
 
 /**
@@ -35,20 +36,22 @@ function firstAtOrAfter(s: ReadonlyArray<[number, number]>, t: number): number {
 }
 
 /**
- * The seasonal-naive forecast of `simulate` (docs/simulate.md, "Anticipation") on real tick times:
- * the largest n among the samples within `toleranceMs` of now + lead − d days, d = 1..days; only
- * samples at or before `now` are read. Null when the history does not reach back to
- * now + lead − 1 day (too short: no forecast).
+ * The forecast of `simulate`'s anticipation (docs/simulate.md, "Anticipation") on real tick times:
+ * for each day d = 1..days, the demand seen at now + lead − d days (the largest n among the samples
+ * within `toleranceMs` of that time; a day without such a sample is left out), combined over the
+ * days by `stat` (`p25`, the tuned default, is the 4th smallest of 14 days). Only samples at or
+ * before `now` are read. Null when no day has a sample (too short a history: no forecast).
  */
-export function forecastDemand(h: DemandHistory, now: number, leadMs: number, days: number, toleranceMs = 60_000): number | null {
+export function forecastDemand(h: DemandHistory, now: number, leadMs: number, days: number, stat: ForecastStat = 'max', toleranceMs = 60_000): number | null {
   const s = h.samples;
-  if (s.length === 0 || s[0]![0] > now + leadMs - DAY + toleranceMs) return null;
-  let best = 0;
+  const values: number[] = [];
   for (let d = 1; d <= days; d++) {
     const target = now + leadMs - d * DAY;
-    for (let i = firstAtOrAfter(s, target - toleranceMs); i < s.length && s[i]![0] <= target + toleranceMs && s[i]![0] <= now; i++) best = Math.max(best, s[i]![1]);
+    let day: number | null = null;
+    for (let i = firstAtOrAfter(s, target - toleranceMs); i < s.length && s[i]![0] <= target + toleranceMs && s[i]![0] <= now; i++) day = Math.max(day ?? 0, s[i]![1]);
+    if (day !== null) values.push(day);
   }
-  return best;
+  return values.length > 0 ? statOf(values, stat) : null;
 }
 
 /** What the anticipatory policy would want: the pool's own rule for the larger of n and the forecast, clamped. */

@@ -1,3 +1,4 @@
+import type { ForecastStat } from './forecast-stat.js';
 /** How a pool is sized and how long its hosts may stay in each state. All durations in ms. */
 export interface PoolPolicy {
   minHosts: number;
@@ -21,7 +22,7 @@ export interface PoolPolicy {
   /** Spare job slots above n (absent: "2sqrt"). */
   headroom?: Headroom;
   /** Forecast-only mode (absent: off): keep a demand history, log what anticipation would launch; it never acts. */
-  forecast?: { days: number; leadMs: number };
+  forecast?: { days: number; leadMs: number; stat: ForecastStat };
 }
 
 /**

@@ -37,17 +37,8 @@ export function forecastTicks(intervalMs: number, bootMs: number, windowMs: numb
   return { ticksPerDay: Math.round(86_400_000 / intervalMs), leadTicks: Math.max(1, Math.ceil(bootMs / intervalMs)), windowTicks: Math.max(0, Math.round(windowMs / intervalMs)) };
 }
 
-/** How the days' values are combined: the largest, the mean, or a nearest-rank percentile (`p50`, `p75`). */
-export type ForecastStat = 'max' | 'mean' | `p${number}`;
-
-/** The statistic of a non-empty list (nearest rank for a percentile: position ceil(p/100 · n) ascending). */
-export function statOf(values: readonly number[], stat: ForecastStat): number {
-  if (stat === 'max') return Math.max(...values);
-  if (stat === 'mean') return values.reduce((s, v) => s + v, 0) / values.length;
-  const p = Number(stat.slice(1));
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
+export { statOf, type ForecastStat } from '../pool/forecast-stat.js';
+import { statOf, type ForecastStat } from '../pool/forecast-stat.js';
 
 /** What the forecast predicts: the level of the demand boot-time ahead, or its rise over the next boot time. */
 export interface ForecastRule {

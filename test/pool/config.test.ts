@@ -227,9 +227,11 @@ describe('policy.headroom', () => {
 
 describe('policy.forecast (forecast-only mode)', () => {
   const withForecast = (forecast: unknown) => parse({ pools: [{ ...seed002, policy: { minHosts: 0, maxHosts: 5, forecast } }] });
-  it('days of history and a lead (default 3m)', () => {
-    expect(withForecast({ days: 7 }).pools[0]!.policy.forecast).toEqual({ days: 7, leadMs: 180_000 });
-    expect(withForecast({ days: 1, lead: '5m' }).pools[0]!.policy.forecast).toEqual({ days: 1, leadMs: 300_000 });
+  it('days of history, a lead and a statistic (defaults 14 days, 3m, p25: the rule tuned in docs/simulate.md)', () => {
+    expect(withForecast({}).pools[0]!.policy.forecast).toEqual({ days: 14, leadMs: 180_000, stat: 'p25' });
+    expect(withForecast({ days: 7 }).pools[0]!.policy.forecast).toEqual({ days: 7, leadMs: 180_000, stat: 'p25' });
+    expect(withForecast({ days: 1, lead: '5m', stat: 'max' }).pools[0]!.policy.forecast).toEqual({ days: 1, leadMs: 300_000, stat: 'max' });
+    expect(() => withForecast({ stat: 'p0' })).toThrow(/pools\[0\]\.policy\.forecast\.stat: must be "max", "mean" or a percentile/);
     expect(parse({ pools: [seed002] }).pools[0]!.policy.forecast).toBeUndefined();
   });
   it('days outside 1 to 28, or an unknown key, is a ConfigError naming the field', () => {

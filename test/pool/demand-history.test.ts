@@ -34,10 +34,23 @@ describe('the pool demand history', () => {
     const short = { samples: h.samples.slice(0, 600) };
     expect(forecastDemand(short, 599 * M, 3 * M, 1)).toBeNull();
   });
+  it('forecast over days: one value per day at now + lead, combined by the statistic (p25 of 14 days: the 4th smallest)', () => {
+    let h = EMPTY_DEMAND_HISTORY;
+    // Day d (1..14 days before now) saw 15 - d jobs at 12:03; the gaps in between are quiet.
+    const now = 14 * DAY + 12 * 60 * M;
+    for (let d = 14; d >= 1; d--) {
+      h = recordDemand(h, now + 3 * M - d * DAY - 30 * M, 0);
+      h = recordDemand(h, now + 3 * M - d * DAY, 15 - d);
+    }
+    expect(forecastDemand(h, now, 3 * M, 14, 'max')).toBe(14);
+    expect(forecastDemand(h, now, 3 * M, 14, 'p25')).toBe(4);
+    expect(forecastDemand(h, now, 3 * M, 14, 'mean')).toBe(7.5);
+    expect(forecastDemand(h, now, 3 * M, 3, 'p25')).toBe(12); // the last 3 days saw 14, 13, 12
+  });
   it('forecast: a sample later than now is never read (no peeking)', () => {
     const h = recordDemand(dayOfSamples(), DAY + 12 * 60 * M + 2 * M, 50); // a "future" spike at 12:02 on day 1
     // now = 12:00 on day 1, lead 3 min, tolerance a day + 2 min wide: the window would include 12:02 if it read past now.
-    expect(forecastDemand(h, DAY + 12 * 60 * M, 3 * M, 1, DAY + 2 * M)).toBeLessThan(50);
+    expect(forecastDemand(h, DAY + 12 * 60 * M, 3 * M, 1, 'max', DAY + 2 * M)).toBeLessThan(50);
   });
   it('the anticipatory size is the pool rule for the larger of n and the forecast', () => {
     const policy = { minHosts: 0, maxHosts: 5, jobsPerHost: 1, maxLaunchesPerTick: 10, launchTimeoutMs: 0, unhealthyTimeoutMs: 0, minUptimeMs: 0, scaleDownDelayMs: 0, headroom: 'none' as const };

@@ -23,12 +23,12 @@ export function noteForecast(pool: PoolConfig, path: string, logger: Logger, rep
   const read = readDemandHistory(path);
   if (read.warning) logger.warn({ pool: pool.name }, read.warning);
   const history = recordDemand(read.history, now, report.demand.n);
-  const forecast = forecastDemand(history, now, f.leadMs, f.days);
+  const forecast = forecastDemand(history, now, f.leadMs, f.days, f.stat);
   const would = anticipatedHosts(report.demand.n, forecast, pool.policy);
   const fields = { pool: pool.name, forecastOnly: true, n: report.demand.n, forecast, anticipatoryHosts: would, desiredHosts: report.desiredHosts, launched: report.launches.launched.length, samples: history.samples.length };
   logger.info(fields, forecast === null
-    ? `forecast only: the demand history is shorter than a day (${history.samples.length} sample(s)): no forecast yet`
-    : `forecast only: n=${forecast} expected ${Math.round(f.leadMs / 60_000)} min ahead (the most seen then on the last ${f.days} day(s)); anticipation would want ${would} host(s), the tick wanted ${report.desiredHosts ?? 'unknown'} and launched ${report.launches.launched.length}`);
+    ? `forecast only: the demand history does not reach a day back (${history.samples.length} sample(s)): no forecast yet`
+    : `forecast only: n=${forecast} expected ${Math.round(f.leadMs / 60_000)} min ahead (the ${f.stat} of what the last ${f.days} day(s) saw then); anticipation would want ${would} host(s), the tick wanted ${report.desiredHosts ?? 'unknown'} and launched ${report.launches.launched.length}`);
   try {
     writeDemandHistory(path, history);
   } catch (err) {
