@@ -2,9 +2,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EC2Client } from '@aws-sdk/client-ec2';
-import { GetObjectCommand, PutObjectCommand, S3Client, S3ServiceException, type GetObjectCommandInput, type PutObjectCommandInput } from '@aws-sdk/client-s3';
+import { PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
+import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { putObjectIf, readObject } from '../../src/aws/s3.js';
 import type { PoolBackend } from '../../src/pool/backend.js';
@@ -15,6 +15,7 @@ import { fileIntentStore } from '../../src/pool/ledger-file.js';
 import { s3IntentStore } from '../../src/pool/ledger-s3.js';
 import { EMPTY_TICK_STATE, tick, type PoolTickState, type TickReport } from '../../src/pool/tick.js';
 import { policy } from './builders.js';
+import { S3Fake } from '../fakes/s3-conditional.js';
 import { Ec2Fake } from './ec2-fake.js';
 
 /**
@@ -22,34 +23,6 @@ import { Ec2Fake } from './ec2-fake.js';
  * object written only by conditional PUT, and neither ever launches on a stale read; without it, a
  * second scheduler is detected and refused.
  */
-
-/** S3 with conditional writes as AWS documents them: If-None-Match "*" and If-Match <etag>, else 412. */
-class S3Fake {
-  readonly objects = new Map<string, { body: string; etag: string }>();
-  conflicts = 0;
-  private seq = 0;
-
-  install(mock: AwsClientStub<S3Client>): void {
-    mock.on(GetObjectCommand).callsFake((input: GetObjectCommandInput) => {
-      const o = this.objects.get(`${input.Bucket}/${input.Key}`);
-      if (!o) return Promise.reject(new S3ServiceException({ name: 'NoSuchKey', $fault: 'client', $metadata: { httpStatusCode: 404 }, message: 'The specified key does not exist.' }));
-      return Promise.resolve({ Body: { transformToString: () => Promise.resolve(o.body) }, ETag: o.etag, ContentLength: o.body.length });
-    });
-    mock.on(PutObjectCommand).callsFake((input: PutObjectCommandInput) => {
-      const key = `${input.Bucket}/${input.Key}`;
-      const o = this.objects.get(key);
-      const refused = (input.IfNoneMatch === '*' && o !== undefined) || (input.IfMatch !== undefined && o?.etag !== input.IfMatch);
-      if (refused) {
-        this.conflicts += 1;
-        return Promise.reject(new S3ServiceException({ name: 'PreconditionFailed', $fault: 'client', $metadata: { httpStatusCode: 412 }, message: 'At least one of the pre-conditions you specified did not hold' }));
-      }
-      this.seq += 1;
-      const etag = `"etag-${this.seq}"`;
-      this.objects.set(key, { body: String(input.Body), etag });
-      return Promise.resolve({ ETag: etag });
-    });
-  }
-}
 
 const ec2Mock = mockClient(EC2Client);
 const sqsMock = mockClient(SQSClient);

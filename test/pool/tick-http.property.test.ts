@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EC2Client } from '@aws-sdk/client-ec2';
-import { GetObjectCommand, PutObjectCommand, S3Client, S3ServiceException, type GetObjectCommandInput, type PutObjectCommandInput } from '@aws-sdk/client-s3';
-import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
+import { S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { guardMutations, MutationLedger } from '../../src/aws/mutation-guard.js';
@@ -19,6 +19,7 @@ import { httpProbe } from '../../src/pool/probe.js';
 import { EMPTY_TICK_STATE, tick, type PoolTickState, type TickReport } from '../../src/pool/tick.js';
 import { Ec2HttpFake, type FakeInstance } from '../fakes/ec2-http.js';
 import { faults, gate, startFaultProxy, type Fault, type FaultProxy } from '../fakes/fault-proxy.js';
+import { S3Fake } from '../fakes/s3-conditional.js';
 import { policy as makePolicy, MIN } from './builders.js';
 
 /**
@@ -59,30 +60,6 @@ const SCHED = 'evalai-autoscaler:scheduler';
 const MUTATING = new Set(['RunInstances', 'CreateTags', 'TerminateInstances']);
 const START = Date.UTC(2026, 10, 29, 12);
 
-/** S3 with conditional writes as AWS documents them (as in coordination.test.ts): If-None-Match "*" and If-Match <etag>, else 412. */
-class S3Fake {
-  readonly objects = new Map<string, { body: string; etag: string }>();
-  private seq = 0;
-
-  install(mock: AwsClientStub<S3Client>): void {
-    mock.on(GetObjectCommand).callsFake((input: GetObjectCommandInput) => {
-      const o = this.objects.get(`${input.Bucket}/${input.Key}`);
-      if (!o) return Promise.reject(new S3ServiceException({ name: 'NoSuchKey', $fault: 'client', $metadata: { httpStatusCode: 404 }, message: 'The specified key does not exist.' }));
-      return Promise.resolve({ Body: { transformToString: () => Promise.resolve(o.body) }, ETag: o.etag, ContentLength: o.body.length });
-    });
-    mock.on(PutObjectCommand).callsFake((input: PutObjectCommandInput) => {
-      const key = `${input.Bucket}/${input.Key}`;
-      const o = this.objects.get(key);
-      if ((input.IfNoneMatch === '*' && o !== undefined) || (input.IfMatch !== undefined && o?.etag !== input.IfMatch)) {
-        return Promise.reject(new S3ServiceException({ name: 'PreconditionFailed', $fault: 'client', $metadata: { httpStatusCode: 412 }, message: 'At least one of the pre-conditions you specified did not hold' }));
-      }
-      this.seq += 1;
-      const etag = `"etag-${this.seq}"`;
-      this.objects.set(key, { body: String(input.Body), etag });
-      return Promise.resolve({ ETag: etag });
-    });
-  }
-}
 const s3Mock = mockClient(S3Client);
 /** What the schedules exercised (TICK_STATS=1 prints it): the properties are only as good as this. */
 const stats: Record<string, number> = {};
