@@ -32,6 +32,21 @@ function diurnal(ms) {
 }
 
 /**
+ * The rate (submissions per minute) of challenge `c` in the minute starting at `t` (ms, on a minute):
+ * perDay/1440 · diurnal · surge, 0 from its deadline on. generateTrace draws from it; it is exported
+ * for scripts/workers-bound.js, which asks what a policy that knew it could do.
+ */
+export function ratePerMinute(c, t) {
+  if (c.deadline !== undefined && t >= c.deadline) return 0;
+  let surge = 1;
+  if (c.deadline !== undefined) {
+    const left = (c.deadline - t) / 3_600_000;
+    if (left < 72) surge = 1 + 9 * ((72 - left) / 72) ** 3;
+  }
+  return (c.perDay / 1440) * diurnal(t) * surge;
+}
+
+/**
  * challenges: [{ id, perDay, medianMin, deadline? (ms: ends then, surging the 3 days before) }].
  * Arrivals: a Poisson count per minute at rate perDay/1440 · diurnal · surge; durations lognormal
  * around medianMin (sigma 0.5), at least 20 s.
@@ -42,15 +57,9 @@ export function generateTrace({ seed, startMs, days, challenges }) {
   const minutes = days * 1440;
   for (let m = 0; m < minutes; m++) {
     const t = startMs + m * 60_000;
-    const shape = diurnal(t);
     for (const c of challenges) {
       if (c.deadline !== undefined && t >= c.deadline) continue;
-      let surge = 1;
-      if (c.deadline !== undefined) {
-        const left = (c.deadline - t) / 3_600_000;
-        if (left < 72) surge = 1 + 9 * ((72 - left) / 72) ** 3;
-      }
-      const k = poisson(random, (c.perDay / 1440) * shape * surge);
+      const k = poisson(random, ratePerMinute(c, t));
       for (let i = 0; i < k; i++) {
         const arrivalMs = t + Math.floor(random() * 60) * 1000;
         const durationMs = Math.max(20_000, Math.round(c.medianMin * 60_000 * Math.exp(0.5 * normal(random)) / 1000) * 1000);
@@ -63,11 +72,10 @@ export function generateTrace({ seed, startMs, days, challenges }) {
 }
 
 /** The shipped example: October 2026, six challenges, one (12) with a deadline on the 24th and its surge. */
-export function monthTrace() {
-  const startMs = Date.UTC(2026, 9, 1);
-  return generateTrace({
+export function monthSpec() {
+  return {
     seed: 20261001,
-    startMs,
+    startMs: Date.UTC(2026, 9, 1),
     days: 31,
     challenges: [
       { id: 11, perDay: 60, medianMin: 6 },
@@ -77,7 +85,11 @@ export function monthTrace() {
       { id: 15, perDay: 8, medianMin: 8 },
       { id: 16, perDay: 4, medianMin: 30 },
     ],
-  });
+  };
+}
+
+export function monthTrace() {
+  return generateTrace(monthSpec());
 }
 
 /**
@@ -85,8 +97,8 @@ export function monthTrace() {
  * challenges, challenge 12's deadline on 20 November at 23:59; only the seed differs (docs/simulate.md
  * uses 7, 99 and 5).
  */
-export function heldOutTrace(seed) {
-  return generateTrace({
+export function heldOutSpec(seed) {
+  return {
     seed,
     startMs: Date.UTC(2026, 10, 1),
     days: 30,
@@ -98,7 +110,11 @@ export function heldOutTrace(seed) {
       { id: 15, perDay: 8, medianMin: 8 },
       { id: 16, perDay: 4, medianMin: 30 },
     ],
-  });
+  };
+}
+
+export function heldOutTrace(seed) {
+  return generateTrace(heldOutSpec(seed));
 }
 
 /** A year of `n` challenges, about 27 submissions a day each on average over the diurnal cycle (a million for 100), for the bench. */

@@ -2,6 +2,7 @@ import { DateTime, FixedOffsetZone } from 'luxon';
 import type { Challenge } from '../core/challenge.js';
 import { decideWorkers, WORKER_ACTIONS } from '../commands/scale-workers/decide.js';
 import type { ScaleWorkersPolicy } from '../commands/scale-workers/policy.js';
+import { recordIdle } from '../commands/scale-workers/keep-alive.js';
 import { remember, type ChallengeMemory } from '../state/memory.js';
 import { forecastTicks, ruleForecast, type ForecastRule } from './forecast.js';
 import type { TraceSubmission } from './trace.js';
@@ -84,6 +85,10 @@ export function runTicking(subs: readonly TraceSubmission[], id: number, policy:
   const past: number[] = [];
   let lastBusyTick = -Infinity;
   let k = anticipate ? 0 : Math.ceil((subs[0]!.arrivalMs - t0) / intervalMs);
+  // Keep-alive from the idle times (docs/simulate.md, "Keep-alive from the challenge's idle times"):
+  // every tick is evaluated, and the decision reads the idle times this run has seen end so far.
+  const keepAlive = policy.keepAlive;
+  let idleTimes: number[] = [];
 
   const assign = (): void => {
     for (; assigned < arrived; assigned++) {
@@ -101,6 +106,8 @@ export function runTicking(subs: readonly TraceSubmission[], id: number, policy:
     if (isUp) assign();
     while (completed < assigned && completionOf(completed) <= t) completed++;
     let pending = arrived - completed;
+    // An idle time ends at the first tick that sees something pending again: it is known from then on.
+    if (keepAlive && pending > 0 && memory?.idleSince !== undefined) idleTimes = recordIdle(idleTimes, t - Date.parse(memory.idleSince), keepAlive.maxSamples);
     if (anticipate && ft) {
       past.push(pending);
       if (pending > 0) lastBusyTick = k;
@@ -110,7 +117,7 @@ export function runTicking(subs: readonly TraceSubmission[], id: number, policy:
     }
     const now = times.at(k);
     const wasUp = isUp;
-    const decision = decideWorkers(wasUp ? up : down, pending, policy, now, memory ?? { lastSeenAt: '' });
+    const decision = decideWorkers(wasUp ? up : down, pending, policy, now, memory ?? { lastSeenAt: '' }, keepAlive ? idleTimes : null);
     if (decision.action === 'start') {
       isUp = true;
       requestedAt = t;
@@ -123,10 +130,14 @@ export function runTicking(subs: readonly TraceSubmission[], id: number, policy:
     }
     memory = remember(memory, { pending, capacityUp: wasUp }, { action: decision.action, status: 'done' }, WORKER_ACTIONS, now);
 
-    if (anticipate && ft) {
-      // Every tick, until everything completed, the worker is down and no day of the history the
-      // forecast can still read had anything pending (it answers 0 from then on).
-      if (arrived === n && completed === n && !isUp && k + ft.leadTicks - anticipate.days * ft.ticksPerDay > lastBusyTick) break;
+    if (keepAlive || (anticipate && ft)) {
+      // Every tick, until everything completed, the worker is down, and: with anticipation, no day of
+      // the history the forecast can still read had anything pending (it answers 0 from then on);
+      // with keep-alive, the challenge has been idle for the histogram's range (no start time lies
+      // beyond it).
+      const forecastDone = !(anticipate && ft) || k + ft.leadTicks - anticipate.days * ft.ticksPerDay > lastBusyTick;
+      const keepAliveDone = !keepAlive || (memory.idleSince !== undefined && t - Date.parse(memory.idleSince) >= keepAlive.rangeMs);
+      if (arrived === n && completed === n && !isUp && forecastDone && keepAliveDone) break;
       k++;
     } else if (isUp && pending === 0 && decision.action === 'none') {
       // Kept by --scale-down-delay / --min-uptime. Until the next arrival the ticks see the same

@@ -1,3 +1,4 @@
+import { HYBRID_DEFAULTS } from '../commands/scale-workers/keep-alive.js';
 import type { PoolPolicy } from '../pool/policy.js';
 import { runTicking, TickTimes, type SimClock } from './model.js';
 import { runPoolPolicy, type PoolRun } from './pool-model.js';
@@ -81,7 +82,8 @@ export function runWorkerSetting(groups: ReadonlyArray<[number, TraceSubmission[
   let total = 0;
   for (const [id, subs] of groups) {
     const a = anticipationOf(s);
-    const r = runTicking(subs, id, { mode: 'prod', includeEc2: false, ...hold }, clock, tt, a ? { days: a.days, stat: a.stat ?? 'max', rise: a.rise ?? false } : undefined);
+    const keepAlive = s.keepAlive ? { keepAlive: { ...HYBRID_DEFAULTS, ...s.keepAlive, bootMs } } : {};
+    const r = runTicking(subs, id, { mode: 'prod', includeEc2: false, ...hold, ...keepAlive }, clock, tt, a ? { days: a.days, stat: a.stat ?? 'max', rise: a.rise ?? false } : undefined);
     for (const x of r.sessions) sessions.push(x);
     starts.push(r.starts);
     coldStarts += r.coldStarts;

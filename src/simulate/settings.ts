@@ -1,3 +1,4 @@
+import { HYBRID_DEFAULTS } from '../commands/scale-workers/keep-alive.js';
 import { headroomRule, HEADROOMS, type Headroom } from '../pool/policy.js';
 import { ConfigError } from '../runtime/errors.js';
 import { parseDuration } from '../runtime/duration.js';
@@ -8,12 +9,12 @@ import type { ForecastStat } from './forecast.js';
  * uptime, the tick interval and jobs per host. Workers (scale-workers): the scale-down delay, the
  * min uptime and the tick interval (cron's).
  */
-export type Knob = 'headroom' | 'scale-down-delay' | 'min-uptime' | 'interval' | 'jobs-per-host' | 'anticipate';
+export type Knob = 'headroom' | 'scale-down-delay' | 'min-uptime' | 'interval' | 'jobs-per-host' | 'anticipate' | 'keep-alive';
 export type Kind = 'pool' | 'workers';
 
 export const KNOBS: Record<Kind, readonly Knob[]> = {
   pool: ['headroom', 'scale-down-delay', 'min-uptime', 'interval', 'jobs-per-host', 'anticipate'],
-  workers: ['scale-down-delay', 'min-uptime', 'interval', 'anticipate'],
+  workers: ['scale-down-delay', 'min-uptime', 'interval', 'anticipate', 'keep-alive'],
 };
 
 /** One setting of every knob (jobsPerHost and headroom are the pool's only). All durations in ms. */
@@ -28,6 +29,12 @@ export interface Setting {
   /** How the days combine (`max` when absent) and whether the rise is forecast (docs/simulate.md, "Anticipation"). */
   anticipateStat?: ForecastStat;
   anticipateRise?: boolean;
+  /**
+   * scale-workers: the hybrid histogram keep-alive / pre-warm from each challenge's own idle times
+   * (src/commands/scale-workers/keep-alive.ts) with these percentiles and CV bound; absent: the
+   * fixed scale-down delay (`fixed`).
+   */
+  keepAlive?: { headPct: number; tailPct: number; minCv: number };
 }
 
 const MINUTE = 60_000;
@@ -53,6 +60,8 @@ function valueOf(s: Setting, knob: Knob): string {
       return String(s.jobsPerHost ?? 1);
     case 'anticipate':
       return anticipateText(s);
+    case 'keep-alive':
+      return s.keepAlive ? `hybrid-p${s.keepAlive.headPct}-p${s.keepAlive.tailPct}-cv${s.keepAlive.minCv}` : 'fixed';
   }
 }
 
@@ -117,6 +126,15 @@ export function withKnob(s: Setting, knob: string, value: string, kind: Kind, wh
       const m = /^(\d+)d(?:-(max|mean|p(?:[1-9]\d?|100)))?(-rise)?$/.exec(v);
       if (!m || Number(m[1]) < 1 || Number(m[1]) > 28) return bad('off or Nd[-max|-mean|-pNN][-rise]: N days of history, 1 to 28 (7d, 7d-p50-rise)');
       return { ...rest, anticipateDays: Number(m[1]), ...(m[2] && m[2] !== 'max' ? { anticipateStat: m[2] as ForecastStat } : {}), ...(m[3] ? { anticipateRise: true } : {}) };
+    }
+    case 'keep-alive': {
+      const { keepAlive: _k, ...rest } = s;
+      if (v === 'fixed') return rest;
+      const m = /^hybrid(?:-p(\d{1,3})-p(\d{1,3}))?(?:-cv(\d+(?:\.\d+)?))?$/.exec(v);
+      const head = m?.[1] !== undefined ? Number(m[1]) : HYBRID_DEFAULTS.headPct;
+      const tail = m?.[2] !== undefined ? Number(m[2]) : HYBRID_DEFAULTS.tailPct;
+      if (!m || head > 100 || tail < 1 || tail > 100 || head > tail) return bad('fixed or hybrid[-pHEAD-pTAIL][-cvX]: percentiles of the idle times, 0 <= HEAD <= TAIL <= 100, TAIL at least 1 (hybrid-p5-p99, hybrid-p0-p50-cv0)');
+      return { ...rest, keepAlive: { headPct: head, tailPct: tail, minCv: m[3] !== undefined ? Number(m[3]) : HYBRID_DEFAULTS.minCv } };
     }
   }
 }

@@ -36,14 +36,24 @@ const durationText = (ms: number) => (ms === 0 ? '0s' : shortDuration(ms));
 
 /** What to paste: a pool-file fragment (pools) or the scale-workers flags and the crontab line (workers). */
 export function pasteable(kind: Kind, s: Setting, configured?: Setting): { text: string; json: unknown } {
-  const base = pasteableReactive(kind, s, configured);
-  if (!s.anticipateDays) return base;
-  // Neither scale-pool nor scale-workers runs the anticipatory policy: say so rather than drop it.
-  const a = describeSetting(s, kind).split(' ').find((x) => x.startsWith('anticipate='))!;
-  return {
-    json: { ...(base.json as Record<string, unknown>), anticipate: a.slice('anticipate='.length), anticipateRunsIn: 'simulate only' },
-    text: `${base.text}\n${a} is simulate's only (docs/simulate.md, "Anticipation"): no command runs it yet; the lines above are the rest of the setting`,
-  };
+  let out = pasteableReactive(kind, s, configured);
+  const knob = (name: string) => describeSetting(s, kind).split(' ').find((x) => x.startsWith(`${name}=`))!;
+  // Neither scale-pool nor scale-workers runs the anticipatory policy or the hybrid keep-alive: say so rather than drop them.
+  if (s.anticipateDays) {
+    const a = knob('anticipate');
+    out = {
+      json: { ...(out.json as Record<string, unknown>), anticipate: a.slice('anticipate='.length), anticipateRunsIn: 'simulate only' },
+      text: `${out.text}\n${a} is simulate's only (docs/simulate.md, "Anticipation"): no command runs it yet; the lines above are the rest of the setting`,
+    };
+  }
+  if (s.keepAlive) {
+    const k = knob('keep-alive');
+    out = {
+      json: { ...(out.json as Record<string, unknown>), keepAlive: k.slice('keep-alive='.length), keepAliveRunsIn: 'simulate only' },
+      text: `${out.text}\n${k} is simulate's only (docs/simulate.md, "Keep-alive from the challenge's idle times"): scale-workers has no flag for it; the lines above are the rest of the setting`,
+    };
+  }
+  return out;
 }
 
 function pasteableReactive(kind: Kind, s: Setting, configured?: Setting): { text: string; json: unknown } {

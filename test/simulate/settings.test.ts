@@ -23,7 +23,7 @@ describe('fair comparisons: each compared setting differs from the configured on
   });
   it('every row prints all its knobs', () => {
     expect(describeSetting(pool, 'pool')).toBe('headroom=2sqrt scale-down-delay=15m min-uptime=10m interval=5m jobs-per-host=2 anticipate=off');
-    expect(describeSetting(workers, 'workers')).toBe('scale-down-delay=0 min-uptime=0 interval=5m anticipate=off');
+    expect(describeSetting(workers, 'workers')).toBe('scale-down-delay=0 min-uptime=0 interval=5m anticipate=off keep-alive=fixed');
   });
   it('a combination asked for changes exactly the knobs it names', () => {
     const s = parseCombination('headroom=none, scale-down-delay=0', pool, 'pool', '--also');
@@ -43,7 +43,7 @@ describe('the anticipate knob', () => {
     const s = parseCombination('anticipate=14d-p25', pool, 'pool', '--also');
     expect(s).toMatchObject({ anticipateDays: 14, anticipateStat: 'p25' });
     expect(describeSetting(s, 'pool')).toContain('anticipate=14d-p25');
-    expect(describeSetting(parseCombination('anticipate=7d-mean-rise', workers, 'workers', '--also'), 'workers')).toBe('scale-down-delay=0 min-uptime=0 interval=5m anticipate=7d-mean-rise');
+    expect(describeSetting(parseCombination('anticipate=7d-mean-rise', workers, 'workers', '--also'), 'workers')).toBe('scale-down-delay=0 min-uptime=0 interval=5m anticipate=7d-mean-rise keep-alive=fixed');
     expect(describeSetting(parseCombination('anticipate=7d-max', pool, 'pool', '--also'), 'pool')).toMatch(/ anticipate=7d$/);
     // turned off again, nothing of the statistic is left
     expect(changedKnobs(pool, parseCombination('anticipate=14d-p25,anticipate=off', pool, 'pool', '--also'), 'pool')).toEqual([]);
@@ -52,5 +52,18 @@ describe('the anticipate knob', () => {
     expect(() => parseCombination('anticipate=14d-p0', pool, 'pool', '--also')).toThrow(/anticipate=14d-p0: expected off or Nd/);
     expect(() => parseCombination('anticipate=29d', workers, 'workers', '--also')).toThrow(ConfigError);
     expect(() => parseCombination('anticipate=7d-median', pool, 'pool', '--also')).toThrow(ConfigError);
+  });
+});
+
+describe('the keep-alive knob (scale-workers)', () => {
+  it('hybrid, with its percentiles and CV bound: parsed, printed back in full, fixed again leaves nothing', () => {
+    expect(describeSetting(parseCombination('keep-alive=hybrid', workers, 'workers', '--also'), 'workers')).toMatch(/ keep-alive=hybrid-p5-p99-cv2$/);
+    expect(parseCombination('keep-alive=hybrid-p0-p50-cv0', workers, 'workers', '--also')).toMatchObject({ keepAlive: { headPct: 0, tailPct: 50, minCv: 0 } });
+    expect(changedKnobs(workers, parseCombination('keep-alive=hybrid,keep-alive=fixed', workers, 'workers', '--also'), 'workers')).toEqual([]);
+  });
+  it('a bad value names what it expects; a pool has no such knob', () => {
+    expect(() => parseCombination('keep-alive=hybrid-p99-p5', workers, 'workers', '--also')).toThrow(/keep-alive=hybrid-p99-p5: expected fixed or hybrid/);
+    expect(() => parseCombination('keep-alive=always', workers, 'workers', '--also')).toThrow(ConfigError);
+    expect(() => parseCombination('keep-alive=hybrid', pool, 'pool', '--also')).toThrow(/one of the knobs/);
   });
 });

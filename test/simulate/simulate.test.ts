@@ -92,7 +92,7 @@ describe('simulate: figures on a tiny trace, computed by hand', () => {
     const svg = join(dir, 'tiny.svg');
     const r = await runBin('evalai-autoscaler', ['simulate', '--trace', file('tiny2.csv', TINY), '--chart', svg], {});
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^upstream\s+0\.4\s+1\.92\s+3\s+5\.0 min\s+7\.5 min\s+7\.5 min\s+scale-down-delay=0 min-uptime=0 interval=5m anticipate=off$/m);
+    expect(r.stdout).toMatch(/^upstream\s+0\.4\s+1\.92\s+3\s+5\.0 min\s+7\.5 min\s+7\.5 min\s+scale-down-delay=0 min-uptime=0 interval=5m anticipate=off keep-alive=fixed$/m);
     expect(r.stdout).toContain('Each row but the references (upstream, always-on, oracle) differs from the configured one');
     const chart = readFileSync(svg, 'utf8');
     expect(chart).toMatch(/^<svg /);

@@ -51,4 +51,11 @@ describe('what to paste when the recommended setting anticipates', () => {
     expect(p.text).toMatch(/anticipate=14d-p25 is simulate's only/);
     expect(pasteable('pool', { headroom: 'none', scaleDownDelayMs: 0, minUptimeMs: 0, intervalMs: M }).text).not.toContain('anticipate');
   });
+  it('says that the hybrid keep-alive runs in simulate only too, with the rest of the setting', () => {
+    const w = pasteable('workers', { scaleDownDelayMs: 0, minUptimeMs: 0, intervalMs: M, keepAlive: { headPct: 5, tailPct: 99, minCv: 2 } });
+    expect(w.text).toContain('--scale-down-delay 0 --min-uptime 0');
+    expect(w.text).toMatch(/keep-alive=hybrid-p5-p99-cv2 is simulate's only/);
+    expect(w.json).toMatchObject({ keepAlive: 'hybrid-p5-p99-cv2', keepAliveRunsIn: 'simulate only' });
+    expect(pasteable('workers', { scaleDownDelayMs: 0, minUptimeMs: 0, intervalMs: M }).text).not.toContain('keep-alive');
+  });
 });

@@ -6,6 +6,7 @@ import { knownPending, type Pending } from '../../core/pending.js';
 import { skipsRemoteEvaluation } from '../../runtime/env-mode.js';
 import { holdStop } from '../../state/hold.js';
 import type { ChallengeMemory } from '../../state/memory.js';
+import { keepAliveWindows } from './keep-alive.js';
 import type { ScaleWorkersPolicy } from './policy.js';
 
 export type WorkerDecisionAction = 'start' | 'stop' | 'none' | 'skip';
@@ -21,8 +22,13 @@ export const WORKER_ACTIONS = { start: ['start'], stop: ['stop'] } as const;
  * into "kept". Upstream's auto_scale_workers.py rules, minus its defects: no `stop` for an ended
  * challenge (the server refuses it with 406), a null end date means "no end", EC2 challenges are
  * scale-ec2's, and an unknown pending count is never acted on.
+ *
+ * With `policy.keepAlive` (off by default) and the challenge's own past idle times (`idleTimesMs`,
+ * oldest first), a usable histogram replaces the scale-down delay (keep-alive.ts): an idle worker is
+ * kept only between its start and stop times after the challenge went idle, and a worker that is
+ * down is started (pre-warmed) between them. --min-uptime still keeps a worker.
  */
-export function decideWorkers(challenge: Challenge, observed: Pending, policy: ScaleWorkersPolicy, now: DateTime, memory: ChallengeMemory | null = null): Decision<WorkerDecisionAction> {
+export function decideWorkers(challenge: Challenge, observed: Pending, policy: ScaleWorkersPolicy, now: DateTime, memory: ChallengeMemory | null = null, idleTimesMs: readonly number[] | null = null): Decision<WorkerDecisionAction> {
   const scope = outOfScope(challenge, policy);
   if (scope) return scope;
 
@@ -43,6 +49,20 @@ export function decideWorkers(challenge: Challenge, observed: Pending, policy: S
   if (pending === 'unknown') return { action: 'none', reason: 'pending submissions unknown: nothing done', facts };
   if (pending > 0 && workers === 0) return { action: 'start', reason: `${pending} pending submission${pending === 1 ? '' : 's'} and no worker`, facts };
   if (pending > 0) return { action: 'none', reason: `busy: ${pending} pending, ${up}`, facts };
+  const windows = policy.keepAlive && idleTimesMs && memory ? keepAliveWindows(idleTimesMs, policy.keepAlive) : null;
+  if (windows?.use) {
+    const idle = memory!.idleSince === undefined ? 0 : Math.max(0, now.toMillis() - Date.parse(memory!.idleSince));
+    const within = idle >= windows.startAtMs && idle < windows.stopAtMs;
+    const idleText = `idle for ${Math.round(idle / 60_000)} min; ${windows.reason}`;
+    if (workers === 0) {
+      if (within) return { action: 'start', reason: `pre-warm: no pending submissions, no worker, ${idleText}`, facts };
+      return { action: 'none', reason: `idle: no pending submissions, no worker, ${idleText}`, facts };
+    }
+    if (within) return { action: 'none', reason: `no pending submissions, ${up}; ${idleText}: kept`, facts };
+    const hold = holdStop({ policy: { ...(policy.minUptimeMs ? { minUptimeMs: policy.minUptimeMs } : {}) }, memory, now });
+    if (hold.keep) return { action: 'none', reason: `no pending submissions, ${up}; ${hold.reason}`, facts };
+    return { action: 'stop', reason: `no pending submissions, ${up}; ${idleText}`, facts };
+  }
   if (workers > 0) {
     const hold = holdStop({ policy, memory, now });
     if (hold.keep) return { action: 'none', reason: `no pending submissions, ${up}; ${hold.reason}`, facts };

@@ -1,5 +1,6 @@
 import type { EnvMode } from '../../runtime/env-mode.js';
 import type { HoldPolicy } from '../../state/hold.js';
+import type { HybridKeepAlive } from './keep-alive.js';
 
 /**
  * What an operator configures for scale-workers (from ENV and flags). The HoldPolicy options
@@ -10,4 +11,6 @@ export interface ScaleWorkersPolicy extends HoldPolicy {
   mode: EnvMode;
   /** Challenges with `uses_ec2_worker` belong to scale-ec2 unless this is set. */
   includeEc2: boolean;
+  /** The hybrid histogram keep-alive / pre-warm (keep-alive.ts); absent: off (simulate only so far). */
+  keepAlive?: HybridKeepAlive;
 }
