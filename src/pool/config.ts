@@ -6,6 +6,7 @@ import { parseDuration } from '../runtime/duration.js';
 import { defaultMaxLiveHosts, HEADROOMS, POLICY_DEFAULTS, type PoolPolicy } from './policy.js';
 import { PROBE_MAX_BYTES } from './probe.js';
 import { isForecastStat, type ForecastStat } from './forecast-stat.js';
+import { fromPulumiSchema, type PulumiValues } from './pulumi-outputs.js';
 import { expandShapes, shapeIssues, shapesSchema, type ShapeConfig } from './shapes.js';
 
 /**
@@ -296,6 +297,8 @@ const poolSchema = z
     policy,
     probe: probe.optional(),
     shapes: shapesSchema(demandSchema, launchTemplate).optional(),
+    /** Fields filled from a Pulumi stack's outputs before validation (pulumi-stack.ts). */
+    fromPulumi: fromPulumiSchema.optional(),
   })
   .superRefine((p, ctx) => {
     if (p.shapes) {
@@ -338,6 +341,8 @@ export interface PoolConfig {
   /** A shape of a pool split by shape (src/pool/shapes.ts): name is `<pool>.<shape>`. */
   shape?: { pool: string; name: string };
   demand: NonNullable<ParsedPool['demand']>;
+  /** The fields read from a Pulumi stack (`fromPulumi`), for `status`. */
+  fromPulumi?: PulumiValues;
   backend: Ec2BackendConfig | SlurmBackendConfig;
   policy: PoolPolicy;
   probe?: ProbeConfig;
@@ -348,28 +353,48 @@ export interface PoolFile {
   pools: PoolConfig[];
 }
 
-/** Parses and validates a pool file's text. Throws a ConfigError naming `path` and the field. */
+/**
+ * Parses and validates a pool file's text. Throws a ConfigError naming `path` and the field. A pool
+ * with `fromPulumi` needs its stack read first: loadPoolFileWithStacks (pulumi-stack.ts).
+ */
 export function parsePoolFile(content: string, path: string): PoolFile {
-  let json: unknown;
+  return validatePoolJson(readPoolJson(content, path), path);
+}
+
+export function readPoolJson(content: string, path: string): unknown {
   try {
-    json = JSON.parse(content);
+    return JSON.parse(content);
   } catch (err) {
     throw new ConfigError(`${path}: not valid JSON: ${describeError(err)}`);
   }
-  const result = fileSchema.safeParse(json);
-  if (!result.success) throw new ConfigError(`${path}: ${describeIssues(result.error)}`);
-  return { path, pools: result.data.pools.flatMap(toPoolConfigs) };
 }
 
-export function loadPoolFile(path: string): PoolFile {
-  let content: string;
+/** Validates a pool file's JSON; `stacks`: what was read from Pulumi for the pools (by index) that have `fromPulumi`. */
+export function validatePoolJson(json: unknown, path: string, stacks: ReadonlyMap<number, PulumiValues> = new Map()): PoolFile {
+  const result = fileSchema.safeParse(json);
+  if (!result.success) throw new ConfigError(`${path}: ${describeIssues(result.error)}`);
+  const unread = result.data.pools.findIndex((p, i) => p.fromPulumi !== undefined && !stacks.has(i));
+  if (unread >= 0) throw new ConfigError(`${path}: field pools[${unread}].fromPulumi: this command does not read Pulumi stacks`);
+  return {
+    path,
+    pools: result.data.pools.flatMap((p, i) => {
+      const read = stacks.get(i);
+      return toPoolConfigs(p).map((c) => (read ? { ...c, fromPulumi: read } : c));
+    }),
+  };
+}
+
+export function readPoolText(path: string): string {
   try {
-    content = readFileSync(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (err) {
     const code = (err as { code?: string }).code;
     throw new ConfigError(`${path}: cannot read the pool file${code === 'ENOENT' ? ': no such file' : `: ${describeError(err)}`}`);
   }
-  return parsePoolFile(content, path);
+}
+
+export function loadPoolFile(path: string): PoolFile {
+  return parsePoolFile(readPoolText(path), path);
 }
 
 /** The pools `--pool NAME` picks (all when no name is given); an unknown name is a ConfigError. */
@@ -384,12 +409,12 @@ export function selectPools(file: PoolFile, name?: string): PoolConfig[] {
 }
 
 function toPoolConfigs(p: ParsedPool): PoolConfig[] {
-  const { demand, shapes, ...rest } = p;
+  const { demand, shapes, fromPulumi: _fromPulumi, ...rest } = p;
   if (shapes) return expandShapes(toPoolConfig(rest), shapes as Record<string, ShapeConfig>);
   return [{ ...toPoolConfig(rest), demand: demand! }];
 }
 
-function toPoolConfig(p: Omit<ParsedPool, 'demand' | 'shapes'>): Omit<PoolConfig, 'demand'> {
+function toPoolConfig(p: Omit<ParsedPool, 'demand' | 'shapes' | 'fromPulumi'>): Omit<PoolConfig, 'demand'> {
   const out: Omit<PoolConfig, 'demand'> = {
     name: p.name,
     backend: p.backend,

@@ -24,6 +24,10 @@ export async function poolStatus(setup: PoolSetup, shell: Shell, sleep?: (ms: nu
   try {
     const work = (async () => {
       for (const pool of setup.pools) {
+        const about = {
+          ...(pool.shape ? { shape: { ...pool.shape, instanceTypes: pool.backend.type === 'ec2' ? [...pool.backend.instanceTypes] : [] } } : {}),
+          ...(pool.fromPulumi ? { fromPulumi: pool.fromPulumi } : {}),
+        };
         const read = readPoolState(poolStatePath(setup.stateDir, setup.spec.targetKey, pool.name));
         if (read.warning) shell.logger.warn({ pool: pool.name }, read.warning);
         try {
@@ -36,9 +40,9 @@ export async function poolStatus(setup: PoolSetup, shell: Shell, sleep?: (ms: nu
             ...r.moves.map((m) => `${m.hostId} ${m.from} -> ${m.to}: ${m.reason}`),
             ...(r.launches.wanted > 0 ? [`launch ${r.launches.wanted}: ${r.launches.reason}`] : []),
           ];
-          out.push({ pool: pool.name, demand: r.demand, desiredHosts: r.desiredHosts, why: r.why, next: next.length || unlisted ? next : ['nothing to change'], counts: Object.fromEntries(Object.entries(stateCounts(r.hosts)).filter(([, n]) => n > 0)), hosts: statusRows(r.hosts, now), errors: r.errors });
+          out.push({ pool: pool.name, ...about, demand: r.demand, desiredHosts: r.desiredHosts, why: r.why, next: next.length || unlisted ? next : ['nothing to change'], counts: Object.fromEntries(Object.entries(stateCounts(r.hosts)).filter(([, n]) => n > 0)), hosts: statusRows(r.hosts, now), errors: r.errors });
         } catch (err) {
-          out.push({ pool: pool.name, demand: null, desiredHosts: null, why: 'not read', next: [], counts: {}, hosts: [], errors: [describeError(err)] });
+          out.push({ pool: pool.name, ...about, demand: null, desiredHosts: null, why: 'not read', next: [], counts: {}, hosts: [], errors: [describeError(err)] });
         }
       }
     })();
