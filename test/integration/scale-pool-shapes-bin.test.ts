@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DescribeInstancesCommand, DescribeSecurityGroupsCommand, DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeInstancesCommand, DescribeSecurityGroupsCommand, DescribeSubnetsCommand, EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { CreateQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { motoServer, sayMotoMissing, startMoto, type Moto } from '../fakes/moto.js';
 import { runBin } from './harness.js';
@@ -132,6 +132,24 @@ describe.skipIf(!motoServer)('scale-pool: a pool split by shape, its settings fr
     expect(json.pools[0]).toMatchObject({ pool: 'trainers.gpu', shape: { pool: 'trainers', name: 'gpu', instanceTypes: ['g4dn.xlarge', 'p3.2xlarge'] }, desiredHosts: 2, fromPulumi: { stack: 'dev' } });
     expect(status.stdout + status.stderr).not.toContain('[secret]');
   }, 120_000);
+
+  it('hosts of the pool from before it was split by shape: no shape counts, drains or terminates them, and run and status name them', async () => {
+    // Launched by the unshaped pool `trainers`: tagged with its name, no shape in it.
+    const old = await ec2.send(
+      new RunInstancesCommand({ ImageId: 'ami-12c6146b', MinCount: 1, MaxCount: 1, InstanceType: 'g4dn.xlarge', TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'evalai-autoscaler:pool', Value: 'trainers' }, { Key: 'evalai-autoscaler:state', Value: 'ready' }] }] }),
+    );
+    const id = old.Instances![0]!.InstanceId!;
+    const r = await runBin('scale-pool', ['run', '--config', poolFile, '--json'], env);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as { warnings?: string[]; sent: Array<{ action: string; ids: string[] }> };
+    expect(report.warnings).toEqual([
+      `pool trainers is split by shape, but 1 host still carries its unshaped tag (evalai-autoscaler:pool=trainers): ${id}: no shape counts, drains or terminates it; see "Splitting an existing pool by shape" in docs/scale-pool.md`,
+    ]);
+    expect(report.sent.flatMap((c) => c.ids)).not.toContain(id);
+    expect((await instances()).filter((i) => i.pool === 'trainers')).toHaveLength(1);
+    const status = await runBin('scale-pool', ['status', '--config', poolFile], env);
+    expect(status.stdout).toContain(`warning: pool trainers is split by shape, but 1 host still carries its unshaped tag (evalai-autoscaler:pool=trainers): ${id}`);
+  }, 60_000);
 
   it('a pulumi that is not on PATH: exit 2, one line naming the field and the stack, nothing launched', async () => {
     const before = (await instances()).length;

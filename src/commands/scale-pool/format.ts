@@ -61,6 +61,7 @@ export function formatRunHuman(report: RunPoolsReport, verbose: boolean): string
     if (report.sent.length) lines.push(`sent to AWS: ${report.sent.map(describeCall).join('; ')}`);
     if (report.notSent?.length) lines.push(`not sent (${report.notSent[0]!.signal} came first): ${report.notSent.map(describeCall).join('; ')}`);
   }
+  for (const w of report.warnings ?? []) lines.push(`warning: ${cleanError(w)}`);
   for (const e of report.errors.filter((e) => !e.startsWith('pool '))) lines.push(cleanError(e));
   lines.push(`exit ${report.exitCode}`);
   return `${lines.join('\n')}\n`;
@@ -82,8 +83,8 @@ export interface PoolStatus {
   errors: string[];
 }
 
-export function formatStatusHuman(pools: readonly PoolStatus[]): string {
-  const lines: string[] = [];
+export function formatStatusHuman(pools: readonly PoolStatus[], warnings: readonly string[] = []): string {
+  const lines: string[] = warnings.map((w) => `warning: ${cleanError(w)}`);
   for (const p of pools) {
     lines.push(`pool ${p.pool}: ${clean(describeDemand(p.demand))}`);
     if (p.shape) lines.push(`  shape ${p.shape.name} of pool ${p.shape.pool}: launches ${p.shape.instanceTypes.join(', ')}`);

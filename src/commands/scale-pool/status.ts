@@ -9,6 +9,7 @@ import { formatStatusHuman, type PoolStatus } from './format.js';
 import type { PoolSetup } from './settings.js';
 import { buildPoolParts } from './sources.js';
 import { poolStatePath, readPoolState } from './state.js';
+import { unshapedHostWarnings } from './unshaped.js';
 
 /**
  * `scale-pool status`: for each chosen pool, the demand, the desired hosts and why, every host with
@@ -21,8 +22,11 @@ export async function poolStatus(setup: PoolSetup, shell: Shell, sleep?: (ms: nu
   const now = Date.now();
   const out: PoolStatus[] = [];
   let unavailable = 0;
+  const warnings: string[] = [];
   try {
     const work = (async () => {
+      warnings.push(...(await unshapedHostWarnings(setup.pools, deps)));
+      for (const w of warnings) shell.logger.warn(w);
       for (const pool of setup.pools) {
         const about = {
           ...(pool.shape ? { shape: { ...pool.shape, instanceTypes: pool.backend.type === 'ec2' ? [...pool.backend.instanceTypes] : [] } } : {}),
@@ -55,6 +59,6 @@ export async function poolStatus(setup: PoolSetup, shell: Shell, sleep?: (ms: nu
   return {
     exitCode,
     counts: { pools: out.length },
-    stdout: setup.common.json ? `${JSON.stringify({ command: 'scale-pool status', file: setup.file.path, exitCode, pools: out }, null, 2)}\n` : formatStatusHuman(out),
+    stdout: setup.common.json ? `${JSON.stringify({ command: 'scale-pool status', file: setup.file.path, exitCode, ...(warnings.length ? { warnings } : {}), pools: out }, null, 2)}\n` : formatStatusHuman(out, warnings),
   };
 }
