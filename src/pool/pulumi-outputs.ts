@@ -55,8 +55,8 @@ export const PULUMI_FIELDS: ReadonlyArray<{ pattern: RegExp; example: string; li
   { pattern: /^backend\.launchTemplate\.(id|name)$/, example: 'backend.launchTemplate.id|name', list: false },
   { pattern: /^backend\.coordination\.bucket$/, example: 'backend.coordination.bucket', list: false },
   { pattern: /^demand\.(queueUrl|region)$/, example: 'demand.queueUrl|region', list: false },
-  { pattern: /^shapes\.[^.]+\.demand\.(queueUrl|region)$/, example: 'shapes.<name>.demand.queueUrl|region', list: false },
-  { pattern: /^shapes\.[^.]+\.imageId$/, example: 'shapes.<name>.imageId', list: false },
+  { pattern: /^shapes\.[a-z0-9][a-z0-9_-]*\.demand\.(queueUrl|region)$/, example: 'shapes.<name>.demand.queueUrl|region', list: false },
+  { pattern: /^shapes\.[a-z0-9][a-z0-9_-]*\.imageId$/, example: 'shapes.<name>.imageId', list: false },
 ];
 
 /** How `pulumi stack output --json` shows a secret output without --show-secrets (never passed). */
@@ -107,7 +107,8 @@ export function fillPool(pool: Record<string, unknown>, config: FromPulumiConfig
     const parts = field.split('.');
     let node: Record<string, unknown> = pool;
     for (const [i, key] of parts.slice(0, -1).entries()) {
-      const next = node[key];
+      // Own keys only: a path never walks into an object's prototype.
+      const next = Object.hasOwn(node, key) ? node[key] : undefined;
       if (next === undefined || next === null) {
         if (parts[0] === 'shapes' && i <= 1) throw new FillError(at, `the pool has no shape ${JSON.stringify(parts[1])}`);
         node[key] = {};
@@ -117,7 +118,7 @@ export function fillPool(pool: Record<string, unknown>, config: FromPulumiConfig
       node = node[key] as Record<string, unknown>;
     }
     const last = parts[parts.length - 1]!;
-    if (node[last] !== undefined) throw new FillError(at, `also set in the file (${field}): give it in one place`);
+    if (Object.hasOwn(node, last) && node[last] !== undefined) throw new FillError(at, `also set in the file (${field}): give it in one place`);
     node[last] = value;
     values.push({ field, output, value });
   }

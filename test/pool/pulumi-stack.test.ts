@@ -105,6 +105,7 @@ describe('launch settings from a Pulumi stack (seed 002 --stack dev)', () => {
     ['a field also given in the file', { ...pool, demand: { type: 'sqs', queueUrl: QUEUE } }, {}, /field pools\[0\]\.fromPulumi\.outputs\.demand\.queueUrl: also set in the file \(demand\.queueUrl\): give it in one place/],
     ['a field that cannot come from Pulumi', { ...pool, fromPulumi: { ...pool.fromPulumi, outputs: { 'policy.maxHosts': 'max' } } }, {}, /field pools\[0\]\.fromPulumi\.outputs\.policy\.maxHosts: not a field Pulumi can fill \(/],
     ['a list for a single field', pool, { FAKE_PULUMI_JSON: JSON.stringify({ ...OUTPUTS, ami_id: ['ami-1', 'ami-2'] }) }, /field pools\[0\]\.fromPulumi\.outputs\.backend\.launch\.imageId: output "ami_id" of stack "dev" is not a string/],
+    ['a field path through __proto__', { ...pool, fromPulumi: { ...pool.fromPulumi, outputs: { 'shapes.__proto__.imageId': 'ami_id' } } }, {}, /field pools\[0\]\.fromPulumi\.outputs\.shapes\.__proto__\.imageId: not a field Pulumi can fill/],
     ['an unknown shape', { ...pool, fromPulumi: { ...pool.fromPulumi, outputs: { 'shapes.tpu.demand.queueUrl': 'queue_url' } } }, {}, /field pools\[0\]\.fromPulumi\.outputs\.shapes\.tpu\.demand\.queueUrl: the pool has no shape "tpu"/],
   ];
   it.each(failures)('%s: a one-line ConfigError naming the field, the stack and the cause', async (_name, p, env, message) => {
@@ -117,6 +118,12 @@ describe('launch settings from a Pulumi stack (seed 002 --stack dev)', () => {
     expect((err as Error).message).toMatch(/^\S*pool-\d+\.json: /);
     expect((err as Error).message).toMatch(message);
     expect((err as Error).message).not.toContain('\n');
+  });
+
+  it('a shape path never reaches an object\'s prototype', async () => {
+    const { loaded } = await load([{ ...pool, shapes: { cpu: {} }, fromPulumi: { ...pool.fromPulumi, outputs: { 'shapes.constructor.imageId': 'ami_id' } } }]);
+    await expect(loaded).rejects.toThrow(/field pools\[0\]\.fromPulumi\.outputs\.shapes\.constructor\.imageId: the pool has no shape "constructor"/);
+    expect(({} as Record<string, unknown>).imageId).toBeUndefined();
   });
 
   it('a secret never appears in an error, even when the output is asked for', async () => {

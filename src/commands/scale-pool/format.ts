@@ -88,7 +88,8 @@ export function formatStatusHuman(pools: readonly PoolStatus[], warnings: readon
   for (const p of pools) {
     lines.push(`pool ${p.pool}: ${clean(describeDemand(p.demand))}`);
     if (p.shape) lines.push(`  shape ${p.shape.name} of pool ${p.shape.pool}: launches ${p.shape.instanceTypes.join(', ')}`);
-    if (p.fromPulumi) lines.push(`  from pulumi stack ${p.fromPulumi.stack}: ${p.fromPulumi.values.map((v) => `${v.field} = ${Array.isArray(v.value) ? v.value.join(',') : v.value} (output ${v.output})`).join('; ')}`);
+    // A stack's values are outside text: cleaned like an error line (control characters, length).
+    if (p.fromPulumi) lines.push(`  ${cleanError(`from pulumi stack ${p.fromPulumi.stack}: ${p.fromPulumi.values.map((v) => `${v.field} = ${Array.isArray(v.value) ? v.value.join(',') : v.value} (output ${v.output})`).join('; ')}`)}`);
     lines.push(`  desired: ${p.desiredHosts === null ? 'not decided' : counted(p.desiredHosts, 'host')}: ${clean(p.why)}`);
     lines.push(`  hosts: ${describeCounts(p.counts as never)}`);
     if (p.hosts.length > 0) {
