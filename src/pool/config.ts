@@ -6,6 +6,8 @@ import { parseDuration } from '../runtime/duration.js';
 import { defaultMaxLiveHosts, HEADROOMS, POLICY_DEFAULTS, type PoolPolicy } from './policy.js';
 import { PROBE_MAX_BYTES } from './probe.js';
 import { isForecastStat, type ForecastStat } from './forecast-stat.js';
+import { fromPulumiSchema, type PulumiValues } from './pulumi-outputs.js';
+import { expandShapes, shapeIssues, shapesSchema, type ShapeConfig } from './shapes.js';
 
 /**
  * The pool file: JSON, one or more pools, validated whole before anything runs. An error names the
@@ -218,7 +220,6 @@ const ec2Backend = z
   })
   .superRefine((b, ctx) => {
     if (!b.launchTemplate === !b.launch) ctx.addIssue({ code: 'custom', message: 'give exactly one of launchTemplate and launch' });
-    if (b.launch && b.instanceTypes.length === 0) ctx.addIssue({ code: 'custom', path: ['instanceTypes'], message: 'must name at least one instance type without a launch template' });
     for (const [key, value] of Object.entries(b.tags)) {
       const chars = (t: string): number => [...t].length;
       if (key === '') ctx.addIssue({ code: 'custom', path: ['tags'], message: 'a tag key must not be empty' });
@@ -285,17 +286,31 @@ const probe = z.strictObject({
   maxBytes: z.number().int('must be a whole number of bytes').min(64, 'must be at least 64 bytes').max(16 * 1024 * 1024, 'must be at most 16 MiB (16777216)').default(PROBE_MAX_BYTES),
 });
 
+const demandSchema = z.discriminatedUnion('type', [sqsDemand, evalaiDemand, rayDemand]);
+
 const poolSchema = z
   .strictObject({
     name: poolName,
-    demand: z.discriminatedUnion('type', [sqsDemand, evalaiDemand, rayDemand]),
+    /** Absent only when the pool is split by shape (src/pool/shapes.ts): then each shape has its own. */
+    demand: demandSchema.optional(),
     backend: z.discriminatedUnion('type', [ec2Backend, slurmBackend]),
     policy,
     probe: probe.optional(),
+    shapes: shapesSchema(demandSchema, launchTemplate).optional(),
+    /** Fields filled from a Pulumi stack's outputs before validation (pulumi-stack.ts). */
+    fromPulumi: fromPulumiSchema.optional(),
   })
   .superRefine((p, ctx) => {
+    if (p.shapes) {
+      for (const issue of shapeIssues({ ...p, shapes: p.shapes as Record<string, ShapeConfig> })) ctx.addIssue({ code: 'custom', ...issue });
+      return;
+    }
+    if (!p.demand) return void ctx.addIssue({ code: 'custom', path: ['demand'], message: 'missing' });
     if ((p.backend.type === 'slurm') !== (p.demand.type === 'ray')) {
       ctx.addIssue({ code: 'custom', path: ['demand', 'type'], message: 'a slurm backend goes with a ray demand, and a ray demand with a slurm backend (the Ray dashboard tells which jobs joined)' });
+    }
+    if (p.backend.type === 'ec2' && p.backend.launch && p.backend.instanceTypes.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['backend', 'instanceTypes'], message: 'must name at least one instance type without a launch template' });
     }
   });
 
@@ -304,8 +319,11 @@ const fileSchema = z
   .superRefine((f, ctx) => {
     const seen = new Set<string>();
     f.pools.forEach((p, i) => {
-      if (seen.has(p.name)) ctx.addIssue({ code: 'custom', path: ['pools', i, 'name'], message: `pool name ${JSON.stringify(p.name)} is used twice` });
-      seen.add(p.name);
+      // A shaped pool's pools are named pool.shape: those names must be free too.
+      for (const name of [p.name, ...Object.keys(p.shapes ?? {}).map((s) => `${p.name}.${s}`)]) {
+        if (seen.has(name)) ctx.addIssue({ code: 'custom', path: ['pools', i, 'name'], message: `pool name ${JSON.stringify(name)} is used twice` });
+        seen.add(name);
+      }
     });
   });
 
@@ -320,7 +338,11 @@ export type ProbeConfig = { url: string; timeoutMs: number; maxBytes: number };
 
 export interface PoolConfig {
   name: string;
-  demand: ParsedPool['demand'];
+  /** A shape of a pool split by shape (src/pool/shapes.ts): name is `<pool>.<shape>`. */
+  shape?: { pool: string; name: string };
+  demand: NonNullable<ParsedPool['demand']>;
+  /** The fields read from a Pulumi stack (`fromPulumi`), for `status`. */
+  fromPulumi?: PulumiValues;
   backend: Ec2BackendConfig | SlurmBackendConfig;
   policy: PoolPolicy;
   probe?: ProbeConfig;
@@ -331,42 +353,70 @@ export interface PoolFile {
   pools: PoolConfig[];
 }
 
-/** Parses and validates a pool file's text. Throws a ConfigError naming `path` and the field. */
+/**
+ * Parses and validates a pool file's text. Throws a ConfigError naming `path` and the field. A pool
+ * with `fromPulumi` needs its stack read first: loadPoolFileWithStacks (pulumi-stack.ts).
+ */
 export function parsePoolFile(content: string, path: string): PoolFile {
-  let json: unknown;
+  return validatePoolJson(readPoolJson(content, path), path);
+}
+
+export function readPoolJson(content: string, path: string): unknown {
   try {
-    json = JSON.parse(content);
+    return JSON.parse(content);
   } catch (err) {
     throw new ConfigError(`${path}: not valid JSON: ${describeError(err)}`);
   }
-  const result = fileSchema.safeParse(json);
-  if (!result.success) throw new ConfigError(`${path}: ${describeIssues(result.error)}`);
-  return { path, pools: result.data.pools.map(toPoolConfig) };
 }
 
-export function loadPoolFile(path: string): PoolFile {
-  let content: string;
+/** Validates a pool file's JSON; `stacks`: what was read from Pulumi for the pools (by index) that have `fromPulumi`. */
+export function validatePoolJson(json: unknown, path: string, stacks: ReadonlyMap<number, PulumiValues> = new Map()): PoolFile {
+  const result = fileSchema.safeParse(json);
+  if (!result.success) throw new ConfigError(`${path}: ${describeIssues(result.error)}`);
+  const unread = result.data.pools.findIndex((p, i) => p.fromPulumi !== undefined && !stacks.has(i));
+  if (unread >= 0) throw new ConfigError(`${path}: field pools[${unread}].fromPulumi: this command does not read Pulumi stacks`);
+  return {
+    path,
+    pools: result.data.pools.flatMap((p, i) => {
+      const read = stacks.get(i);
+      return toPoolConfigs(p).map((c) => (read ? { ...c, fromPulumi: read } : c));
+    }),
+  };
+}
+
+export function readPoolText(path: string): string {
   try {
-    content = readFileSync(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (err) {
     const code = (err as { code?: string }).code;
     throw new ConfigError(`${path}: cannot read the pool file${code === 'ENOENT' ? ': no such file' : `: ${describeError(err)}`}`);
   }
-  return parsePoolFile(content, path);
+}
+
+export function loadPoolFile(path: string): PoolFile {
+  return parsePoolFile(readPoolText(path), path);
 }
 
 /** The pools `--pool NAME` picks (all when no name is given); an unknown name is a ConfigError. */
 export function selectPools(file: PoolFile, name?: string): PoolConfig[] {
   if (name === undefined) return file.pools;
+  // A pool split by shape is picked whole by its own name.
+  const shapes = file.pools.filter((p) => p.shape?.pool === name);
+  if (shapes.length > 0) return shapes;
   const pool = file.pools.find((p) => p.name === name);
   if (!pool) throw new ConfigError(`${file.path}: no pool named ${JSON.stringify(name)} (pools: ${file.pools.map((p) => p.name).join(', ')})`);
   return [pool];
 }
 
-function toPoolConfig(p: ParsedPool): PoolConfig {
-  const out: PoolConfig = {
+function toPoolConfigs(p: ParsedPool): PoolConfig[] {
+  const { demand, shapes, fromPulumi: _fromPulumi, ...rest } = p;
+  if (shapes) return expandShapes(toPoolConfig(rest), shapes as Record<string, ShapeConfig>);
+  return [{ ...toPoolConfig(rest), demand: demand! }];
+}
+
+function toPoolConfig(p: Omit<ParsedPool, 'demand' | 'shapes' | 'fromPulumi'>): Omit<PoolConfig, 'demand'> {
+  const out: Omit<PoolConfig, 'demand'> = {
     name: p.name,
-    demand: p.demand,
     backend: p.backend,
     policy: {
       minHosts: p.policy.minHosts,

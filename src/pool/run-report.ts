@@ -22,6 +22,8 @@ export interface RunPoolsReport {
   finishedAt: string;
   exitCode: number;
   errors: string[];
+  /** What needs a person's look without failing the run (hosts of a pool from before it was split by shape). */
+  warnings?: string[];
   pools: PoolRunReport[];
   notStarted?: string[];
   /** Every change sent to AWS in this run (action, instance ids, when), as the clients' guard recorded it. */

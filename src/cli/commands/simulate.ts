@@ -71,8 +71,10 @@ export function simulateCommand(io: CliIO, done: (code: number) => void): Comman
       let poolConfig: import('../../pool/config.js').PoolConfig | undefined;
       if (flags.poolConfig) {
         if (flags.scaleDownDelay || flags.minUptime) throw new ConfigError('--scale-down-delay and --min-uptime are for workers; with --pool-config the pool file\'s policy.scaleDownDelay and policy.minUptime are used');
-        const { loadPoolFile, selectPools } = await import('../../pool/config.js');
-        const file = loadPoolFile(flags.poolConfig);
+        const { selectPools } = await import('../../pool/config.js');
+        const { loadPoolFileWithStacks } = await import('../../pool/pulumi-stack.js');
+        const { exec } = await import('../../runtime/exec.js');
+        const file = await loadPoolFileWithStacks(flags.poolConfig, { exec });
         const pools = selectPools(file, flags.pool);
         if (pools.length > 1) throw new ConfigError(`${file.path} holds ${pools.length} pools (${pools.map((p) => p.name).join(', ')}); pass --pool NAME`);
         poolConfig = pools[0]!;

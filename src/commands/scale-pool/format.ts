@@ -5,6 +5,7 @@ import { describeCounts, stateCounts, type HostStatusRow } from '../../pool/stat
 import type { TickReport } from '../../pool/tick.js';
 import { counted } from '../../runtime/plural.js';
 import { cleanText } from '../../runtime/sanitize.js';
+import type { PulumiValues } from '../../pool/pulumi-outputs.js';
 
 export type { PoolRunReport, RunPoolsReport } from '../../pool/run-report.js';
 
@@ -60,6 +61,7 @@ export function formatRunHuman(report: RunPoolsReport, verbose: boolean): string
     if (report.sent.length) lines.push(`sent to AWS: ${report.sent.map(describeCall).join('; ')}`);
     if (report.notSent?.length) lines.push(`not sent (${report.notSent[0]!.signal} came first): ${report.notSent.map(describeCall).join('; ')}`);
   }
+  for (const w of report.warnings ?? []) lines.push(`warning: ${cleanError(w)}`);
   for (const e of report.errors.filter((e) => !e.startsWith('pool '))) lines.push(cleanError(e));
   lines.push(`exit ${report.exitCode}`);
   return `${lines.join('\n')}\n`;
@@ -67,6 +69,10 @@ export function formatRunHuman(report: RunPoolsReport, verbose: boolean): string
 
 export interface PoolStatus {
   pool: string;
+  /** A shape of a pool split by shape, with the instance types it launches. */
+  shape?: { pool: string; name: string; instanceTypes: string[] };
+  /** The fields read from a Pulumi stack (`fromPulumi`). */
+  fromPulumi?: PulumiValues;
   demand: Demand | null;
   desiredHosts: number | null;
   why: string;
@@ -77,10 +83,13 @@ export interface PoolStatus {
   errors: string[];
 }
 
-export function formatStatusHuman(pools: readonly PoolStatus[]): string {
-  const lines: string[] = [];
+export function formatStatusHuman(pools: readonly PoolStatus[], warnings: readonly string[] = []): string {
+  const lines: string[] = warnings.map((w) => `warning: ${cleanError(w)}`);
   for (const p of pools) {
     lines.push(`pool ${p.pool}: ${clean(describeDemand(p.demand))}`);
+    if (p.shape) lines.push(`  shape ${p.shape.name} of pool ${p.shape.pool}: launches ${p.shape.instanceTypes.join(', ')}`);
+    // A stack's values are outside text: cleaned like an error line (control characters, length).
+    if (p.fromPulumi) lines.push(`  ${cleanError(`from pulumi stack ${p.fromPulumi.stack}: ${p.fromPulumi.values.map((v) => `${v.field} = ${Array.isArray(v.value) ? v.value.join(',') : v.value} (output ${v.output})`).join('; ')}`)}`);
     lines.push(`  desired: ${p.desiredHosts === null ? 'not decided' : counted(p.desiredHosts, 'host')}: ${clean(p.why)}`);
     lines.push(`  hosts: ${describeCounts(p.counts as never)}`);
     if (p.hosts.length > 0) {

@@ -16,6 +16,7 @@ import { poolDeps } from './deps.js';
 import type { PoolSetup } from './settings.js';
 import { buildPoolParts, type PoolDeps } from './sources.js';
 import { poolStatePath, readPoolState, writePoolState } from './state.js';
+import { unshapedHostWarnings } from './unshaped.js';
 
 /**
  * `scale-pool run`, one tick of every chosen pool inside the run shell: for each pool, one after
@@ -31,8 +32,11 @@ export async function runPools(setup: PoolSetup, shell: Shell, sleep?: (ms: numb
   logger.info({ dryRun: setup.common.dryRun, file: setup.file.path, pools: setup.pools.map((p) => p.name), deadlineMs: setup.common.deadlineMs, maxActions: shell.maxActions }, 'run started');
   const pools: PoolRunReport[] = [];
   const notStarted: string[] = [];
+  const warnings: string[] = [];
   try {
     const work = (async () => {
+      warnings.push(...(await unshapedHostWarnings(setup.pools, deps)));
+      for (const w of warnings) logger.warn(w);
       for (const pool of setup.pools) {
         if (deadline.expired()) {
           notStarted.push(pool.name);
@@ -60,6 +64,7 @@ export async function runPools(setup: PoolSetup, shell: Shell, sleep?: (ms: numb
     finishedAt: new Date().toISOString(),
     exitCode,
     errors,
+    ...(warnings.length ? { warnings } : {}),
     pools,
     ...(notStarted.length ? { notStarted } : {}),
     sent,

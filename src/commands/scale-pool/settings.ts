@@ -2,7 +2,9 @@ import { resolve } from 'node:path';
 import { registerAwsEnvSecrets } from '../../aws/env-secrets.js';
 import type { CliIO } from '../../runtime/io.js';
 import type { ShellSpec } from '../../runtime/run-shell.js';
-import { loadPoolFile, selectPools, type PoolConfig, type PoolFile } from '../../pool/config.js';
+import { selectPools, type PoolConfig, type PoolFile } from '../../pool/config.js';
+import { loadPoolFileWithStacks } from '../../pool/pulumi-stack.js';
+import { exec } from '../../runtime/exec.js';
 import { DEFAULTS, loadCommonConfig, loadEvalAIConfig, type CommonConfig, type CommonFlags, type EvalAIConfig } from '../../runtime/config.js';
 import { ConfigError } from '../../runtime/errors.js';
 import { fileRunTargetKey } from '../../runtime/run-target.js';
@@ -36,13 +38,14 @@ const AWS_ATTEMPTS = 3;
 /**
  * The layers for scale-pool, in one place: defaults <- the pool file (--config, env
  * SCALE_POOL_CONFIG) <- environment <- flags. The pool file is read and validated whole before any
- * lock is taken; API_HOST_URL and AUTH_TOKEN are needed only when a chosen pool's demand is `evalai`.
+ * lock is taken (a pool's `fromPulumi` stack is read then too, with `pulumi stack output --json`); API_HOST_URL
+ * and AUTH_TOKEN are needed only when a chosen pool's demand is `evalai`.
  */
-export function preparePoolRun(flags: PoolFlags, io: CliIO, opts: { dryRun?: boolean; onePool?: string } = {}): PoolSetup {
+export async function preparePoolRun(flags: PoolFlags, io: CliIO, opts: { dryRun?: boolean; onePool?: string } = {}): Promise<PoolSetup> {
   const common = { ...loadCommonConfig(flags, io.env), ...(opts.dryRun ? { dryRun: true } : {}) };
   const path = (flags.config ?? io.env.SCALE_POOL_CONFIG)?.trim();
   if (!path) throw new ConfigError('no pool file: pass --config pool.json or set SCALE_POOL_CONFIG');
-  const file = loadPoolFile(path);
+  const file = await loadPoolFileWithStacks(path, { exec });
   const pools = selectPools(file, flags.pool);
   for (const pool of pools) assertBuildable(pool);
   if (opts.onePool && pools.length > 1) {

@@ -9,6 +9,7 @@ import { formatStatusHuman, type PoolStatus } from './format.js';
 import type { PoolSetup } from './settings.js';
 import { buildPoolParts } from './sources.js';
 import { poolStatePath, readPoolState } from './state.js';
+import { unshapedHostWarnings } from './unshaped.js';
 
 /**
  * `scale-pool status`: for each chosen pool, the demand, the desired hosts and why, every host with
@@ -21,9 +22,16 @@ export async function poolStatus(setup: PoolSetup, shell: Shell, sleep?: (ms: nu
   const now = Date.now();
   const out: PoolStatus[] = [];
   let unavailable = 0;
+  const warnings: string[] = [];
   try {
     const work = (async () => {
+      warnings.push(...(await unshapedHostWarnings(setup.pools, deps)));
+      for (const w of warnings) shell.logger.warn(w);
       for (const pool of setup.pools) {
+        const about = {
+          ...(pool.shape ? { shape: { ...pool.shape, instanceTypes: pool.backend.type === 'ec2' ? [...pool.backend.instanceTypes] : [] } } : {}),
+          ...(pool.fromPulumi ? { fromPulumi: pool.fromPulumi } : {}),
+        };
         const read = readPoolState(poolStatePath(setup.stateDir, setup.spec.targetKey, pool.name));
         if (read.warning) shell.logger.warn({ pool: pool.name }, read.warning);
         try {
@@ -36,9 +44,9 @@ export async function poolStatus(setup: PoolSetup, shell: Shell, sleep?: (ms: nu
             ...r.moves.map((m) => `${m.hostId} ${m.from} -> ${m.to}: ${m.reason}`),
             ...(r.launches.wanted > 0 ? [`launch ${r.launches.wanted}: ${r.launches.reason}`] : []),
           ];
-          out.push({ pool: pool.name, demand: r.demand, desiredHosts: r.desiredHosts, why: r.why, next: next.length || unlisted ? next : ['nothing to change'], counts: Object.fromEntries(Object.entries(stateCounts(r.hosts)).filter(([, n]) => n > 0)), hosts: statusRows(r.hosts, now), errors: r.errors });
+          out.push({ pool: pool.name, ...about, demand: r.demand, desiredHosts: r.desiredHosts, why: r.why, next: next.length || unlisted ? next : ['nothing to change'], counts: Object.fromEntries(Object.entries(stateCounts(r.hosts)).filter(([, n]) => n > 0)), hosts: statusRows(r.hosts, now), errors: r.errors });
         } catch (err) {
-          out.push({ pool: pool.name, demand: null, desiredHosts: null, why: 'not read', next: [], counts: {}, hosts: [], errors: [describeError(err)] });
+          out.push({ pool: pool.name, ...about, demand: null, desiredHosts: null, why: 'not read', next: [], counts: {}, hosts: [], errors: [describeError(err)] });
         }
       }
     })();
@@ -51,6 +59,6 @@ export async function poolStatus(setup: PoolSetup, shell: Shell, sleep?: (ms: nu
   return {
     exitCode,
     counts: { pools: out.length },
-    stdout: setup.common.json ? `${JSON.stringify({ command: 'scale-pool status', file: setup.file.path, exitCode, pools: out }, null, 2)}\n` : formatStatusHuman(out),
+    stdout: setup.common.json ? `${JSON.stringify({ command: 'scale-pool status', file: setup.file.path, exitCode, ...(warnings.length ? { warnings } : {}), pools: out }, null, 2)}\n` : formatStatusHuman(out, warnings),
   };
 }
