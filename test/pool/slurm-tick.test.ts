@@ -207,6 +207,35 @@ describe('scale-pool with Ray demand on SLURM workers', () => {
     expect(slurm.job(started!).state).toBe('RUNNING');
   });
 
+  it('the re-checks before scancel run side by side, then one scancel: a barrier holding every re-check until all are asked opens', { timeout: 30_000 }, async () => {
+    await setup({ minHosts: 0, scaleDownDelay: 0 });
+    ray.addPending(4);
+    await runTick();
+    const queued = poolJobs('PENDING').map((j) => j.id);
+    expect(queued).toHaveLength(4);
+    ray.tasks = [];
+    // Each re-check waits until every job's re-check is in flight: one at a time, the first would
+    // wait for ever (bounded by the test's timeout).
+    const backend = wiring.backend;
+    const terminate = backend.terminate.bind(backend);
+    let peak = 0;
+    backend.terminate = async (items, recheck) => {
+      const held: Array<() => void> = [];
+      return terminate(items, async (h) => {
+        await new Promise<void>((release) => {
+          held.push(release);
+          peak = Math.max(peak, held.length);
+          if (held.length === items.length) for (const r of held.splice(0)) r();
+        });
+        return recheck ? recheck(h) : null;
+      });
+    };
+    const r = await runTick();
+    expect(peak).toBe(4);
+    expect([...r.terminated].sort()).toEqual([...queued].sort());
+    expect(slurm.calls('scancel')).toHaveLength(1);
+  });
+
   it('the Ray node is asked again right before scancel: a worker that just took a task is kept', async () => {
     await setup({ minHosts: 1, scaleDownDelay: 0, minUptime: 0 });
     ray.addPending(2);
