@@ -179,7 +179,7 @@ function lastKnownState(rec: HostRecord): string {
 export function slurmBackend(options: SlurmBackendOptions): PoolBackend & { warnings: string[] } {
   const { pool, config, statePath, now } = options;
   const user = config.user ?? userInfo().username;
-  const commands = slurmCommands({ exec: options.exec ?? realExec, paths: config.commands, timeoutMs: config.commandTimeout, user, squeueOutput: config.squeueOutput });
+  const commands = slurmCommands({ exec: options.exec ?? realExec, paths: config.commands, timeoutMs: config.commandTimeout, user, jobName: jobName(pool), squeueOutput: config.squeueOutput });
   const logDir = config.output ? undefined : resolve(options.logDir ?? join(dirname(statePath), 'slurm-logs', pool));
   const interrupted = options.interrupted ?? (() => undefined);
   const warnings: string[] = [];
