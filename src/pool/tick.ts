@@ -209,8 +209,9 @@ export async function tick(input: TickInput): Promise<TickReport> {
       const recheck = recheckFor(decision, byId, input);
       const out = await backend.terminate(items, (h) => limit(() => recheck(h)));
       report.terminated = out.terminated;
+      const moveOf = new Map(terminateMoves.map((m) => [m.hostId, m]));
       for (const r of out.refused) {
-        const m = terminateMoves.find((t) => t.hostId === r.hostId);
+        const m = moveOf.get(r.hostId);
         if (m) Object.assign(reported.get(m)!, { status: 'refused', error: r.reason });
       }
     } catch (err) {
