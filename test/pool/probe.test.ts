@@ -12,6 +12,8 @@ const held: Array<() => void> = [];
 /** What the /huge and /bomb answers sent before the client went away. */
 const huge = { sent: 0, closedEarly: false, done: Promise.resolve() };
 const GIB = 1024 ** 3;
+/** The Connection header of the last /conn request. */
+let connectionHeader: string | undefined;
 
 /** Streams `total` bytes of a JSON-looking answer, respecting backpressure, and notes whether the client hung up. */
 function stream(res: import('node:http').ServerResponse, total: number): void {
@@ -47,6 +49,15 @@ beforeAll(async () => {
     if (req.url === '/bad-jobs') return reply(200, '{"healthy": true, "jobs": -1}');
     if (req.url === '/hang') return void held.push(() => res.destroy());
     if (req.url === '/empty') return reply(200, '');
+    if (req.url === '/conn') {
+      connectionHeader = req.headers.connection;
+      return reply(200, '{"healthy": true, "jobs": 0}');
+    }
+    if (req.url === '/trickle') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"healthy": ');
+      return void held.push(() => res.destroy());
+    }
     if (req.url === '/cut') {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
       res.write('{"healthy": tr');
@@ -138,6 +149,13 @@ describe('probeHost against a local server', () => {
   it('an answer cut off mid-body (the host hangs up) is a failed probe', async () => {
     // Node reports the hang-up as a reset on the answer, or only as an answer that never completed.
     expect(await probe('/cut')).toEqual({ ok: false, error: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/cut: (connection reset \(ECONNRESET\)|the connection closed before the whole answer arrived)$/) });
+  });
+  it('an answer that starts but never ends fails at the timeout: it covers the whole answer, not only its first byte', async () => {
+    expect(await probe('/trickle', 200)).toEqual({ ok: false, error: `http://127.0.0.1:${port}/trickle: no answer within 200 ms` });
+  });
+  it('each probe asks for its connection to be closed after the answer (no keep-alive: open sockets are the probes in flight)', async () => {
+    expect(await probe('/conn')).toEqual({ ok: true, healthy: true, jobs: 0 });
+    expect(connectionHeader).toBe('close');
   });
   it('an empty answer is a failed probe', async () => {
     expect(await probe('/empty')).toEqual({ ok: false, error: `http://127.0.0.1:${port}/empty answered something that is not JSON` });
