@@ -97,6 +97,9 @@ export interface PoolBackend {
   validateLaunch?(count: number, opts: LaunchOptions): Promise<LaunchOutcome>;
   /** Records state moves on the hosts (batched). */
   writeStates(moves: readonly Move[]): Promise<void>;
-  /** Re-checks each host (still the pool's, and the recheck hook), records the move, then terminates. */
+  /**
+   * Re-checks every host side by side (still the pool's, and the recheck hook, which bounds how many
+   * at once), records the moves, then terminates those still free to go in one batched call.
+   */
   terminate(items: readonly TerminateItem[], recheck?: Recheck): Promise<TerminateOutcome>;
 }

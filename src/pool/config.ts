@@ -4,7 +4,7 @@ import { describeIssues } from '../evalai/validate.js';
 import { ConfigError, describeError } from '../runtime/errors.js';
 import { parseDuration } from '../runtime/duration.js';
 import { defaultMaxLiveHosts, HEADROOMS, POLICY_DEFAULTS, type PoolPolicy } from './policy.js';
-import { PROBE_MAX_BYTES } from './probe.js';
+import { PROBE_CONCURRENCY, PROBE_MAX_BYTES } from './probe.js';
 import { isForecastStat, type ForecastStat } from './forecast-stat.js';
 import { fromPulumiSchema, type PulumiValues } from './pulumi-outputs.js';
 import { expandShapes, shapeIssues, shapesSchema, type ShapeConfig } from './shapes.js';
@@ -284,6 +284,8 @@ const probe = z.strictObject({
   timeout: positiveDuration.default(3_000),
   /** The largest probe answer read (bytes, after decompression): a host answering more is a failed probe. */
   maxBytes: z.number().int('must be a whole number of bytes').min(64, 'must be at least 64 bytes').max(16 * 1024 * 1024, 'must be at most 16 MiB (16777216)').default(PROBE_MAX_BYTES),
+  /** Probes in flight at once (each an open socket), at the look and for the re-checks before terminates. */
+  concurrency: z.number().int('must be a whole number').min(1, 'must be at least 1').max(1024, 'must be at most 1024').default(PROBE_CONCURRENCY),
 });
 
 const demandSchema = z.discriminatedUnion('type', [sqsDemand, evalaiDemand, rayDemand]);
@@ -334,7 +336,7 @@ export type RayDemandConfig = z.output<typeof rayDemand>;
 export type Ec2BackendConfig = z.output<typeof ec2Backend>;
 export type SlurmBackendConfig = z.output<typeof slurmBackend>;
 export type SlurmWorkerType = z.output<typeof workerType>;
-export type ProbeConfig = { url: string; timeoutMs: number; maxBytes: number };
+export type ProbeConfig = { url: string; timeoutMs: number; maxBytes: number; concurrency: number };
 
 export interface PoolConfig {
   name: string;
@@ -432,6 +434,6 @@ function toPoolConfig(p: Omit<ParsedPool, 'demand' | 'shapes' | 'fromPulumi'>): 
       ...(p.policy.forecast ? { forecast: { days: p.policy.forecast.days, leadMs: p.policy.forecast.lead, stat: p.policy.forecast.stat as ForecastStat } } : {}),
     },
   };
-  if (p.probe) out.probe = { url: p.probe.url, timeoutMs: p.probe.timeout, maxBytes: p.probe.maxBytes };
+  if (p.probe) out.probe = { url: p.probe.url, timeoutMs: p.probe.timeout, maxBytes: p.probe.maxBytes, concurrency: p.probe.concurrency };
   return out;
 }

@@ -4,6 +4,7 @@ import { describeFetchError } from '../runtime/fetch-error.js';
 import { formatDuration } from '../runtime/duration.js';
 import { formatBytes } from '../evalai/read-body.js';
 import type { Host, ProbeResult } from './host.js';
+import { probeGet, type ProbeAnswer } from './probe-http.js';
 
 /**
  * The optional health probe: a URL template per host (`http://{privateIp}:8080/status`) answering
@@ -15,9 +16,15 @@ export interface ProbeOptions {
   timeoutMs: number;
   /** The largest answer read, in bytes (after decompression); PROBE_MAX_BYTES when absent. */
   maxBytes?: number;
-  /** Injected in tests; the global fetch otherwise. */
+  /** Injected in tests: the probe asks through it. Absent: node:http(s) (probe-http.ts). */
   fetch?: typeof fetch;
 }
+
+/**
+ * Probes in flight at once by default: 1,000 hosts answering in 50 ms take about 8 rounds, and at
+ * most this many sockets (file descriptors) are open for them.
+ */
+export const PROBE_CONCURRENCY = 128;
 
 /** An answer `{"healthy": true, "jobs": 2}` is a few dozen bytes: 64 KiB leaves room for any note. */
 export const PROBE_MAX_BYTES = 64 * 1024;
@@ -39,34 +46,40 @@ export function probeUrl(template: string, host: Pick<Host, 'id' | 'privateIp' |
 export async function probeHost(host: Host, options: ProbeOptions): Promise<ProbeResult> {
   const target = probeUrl(options.urlTemplate, host);
   if ('error' in target) return { ok: false, error: target.error };
-  const doFetch = options.fetch ?? fetch;
+  const limit = options.maxBytes ?? PROBE_MAX_BYTES;
+  const got = options.fetch ? await fetchGet(options.fetch, target.url, options.timeoutMs, limit) : await probeGet(target.url, options.timeoutMs, limit);
+  if (got.kind === 'timeout') return { ok: false, error: `${target.url}: no answer within ${options.timeoutMs < 1000 ? `${options.timeoutMs} ms` : formatDuration(options.timeoutMs)}` };
+  if (got.kind === 'error') return { ok: false, error: `${target.url}: ${got.error}` };
+  if (got.kind === 'too-large') return { ok: false, error: `${target.url} answered over ${formatBytes(limit)}: not read further` };
+  if (got.status < 200 || got.status > 299) return { ok: false, error: `${target.url} answered HTTP ${got.status}` };
+  let json: unknown;
   try {
-    const res = await doFetch(target.url, { signal: AbortSignal.timeout(options.timeoutMs), headers: { accept: 'application/json' } });
-    const limit = options.maxBytes ?? PROBE_MAX_BYTES;
+    json = JSON.parse(got.body);
+  } catch {
+    return { ok: false, error: `${target.url} answered something that is not JSON` };
+  }
+  const parsed = answer.safeParse(json);
+  if (!parsed.success) return { ok: false, error: `${target.url} answered ${describeIssues(parsed.error)}` };
+  return { ok: true, healthy: parsed.data.healthy, jobs: parsed.data.jobs };
+}
+
+/** The same GET through an injected `fetch` (tests), with the same answers as probeGet. */
+async function fetchGet(doFetch: typeof fetch, url: string, timeoutMs: number, limit: number): Promise<ProbeAnswer> {
+  try {
+    const res = await doFetch(url, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json' } });
     const body = await readCapped(res, limit);
-    if (body === null) return { ok: false, error: `${target.url} answered over ${formatBytes(limit)}: not read further` };
-    if (!res.ok) return { ok: false, error: `${target.url} answered HTTP ${res.status}` };
-    let json: unknown;
-    try {
-      json = JSON.parse(body);
-    } catch {
-      return { ok: false, error: `${target.url} answered something that is not JSON` };
-    }
-    const parsed = answer.safeParse(json);
-    if (!parsed.success) return { ok: false, error: `${target.url} answered ${describeIssues(parsed.error)}` };
-    return { ok: true, healthy: parsed.data.healthy, jobs: parsed.data.jobs };
+    return body === null ? { kind: 'too-large' } : { kind: 'answer', status: res.status, body };
   } catch (err) {
     const name = (err as { name?: string }).name;
-    if (name === 'TimeoutError' || name === 'AbortError') return { ok: false, error: `${target.url}: no answer within ${options.timeoutMs < 1000 ? `${options.timeoutMs} ms` : formatDuration(options.timeoutMs)}` };
-    return { ok: false, error: `${target.url}: ${describeFetchError(err)}` };
+    if (name === 'TimeoutError' || name === 'AbortError') return { kind: 'timeout' };
+    return { kind: 'error', error: describeFetchError(err) };
   }
 }
 
 /**
  * The body as text, or null once it passes `limit` bytes: a declared Content-Length over it is
  * refused before the body is read; otherwise the bytes are counted as they arrive (after fetch's
- * own decompression, so a small gzip answer that inflates is cut too), and the stream is cancelled
- * at the limit, which closes the connection: no more than `limit` bytes plus one chunk are held.
+ * own decompression), and the stream is cancelled at the limit, which closes the connection.
  */
 async function readCapped(res: Response, limit: number): Promise<string | null> {
   const declared = Number(res.headers.get('content-length') ?? NaN);

@@ -6,6 +6,7 @@ import type { Demand, DemandSource } from './demand/demand.js';
 import type { Host, ProbeResult } from './host.js';
 import { pruneBackoff } from './capacity-backoff.js';
 import { liveCap, type PoolPolicy } from './policy.js';
+import { PROBE_CONCURRENCY } from './probe.js';
 import type { Move } from './states.js';
 
 /** What a pool keeps between ticks (in the state file). The hosts' states live on the hosts. */
@@ -30,7 +31,7 @@ export interface TickInput {
   state: PoolTickState;
   now: number;
   dryRun: boolean;
-  /** Probes in flight at once. */
+  /** Probes in flight at once, at observe and for the re-checks before terminates (PROBE_CONCURRENCY when absent). */
   probeConcurrency?: number;
   /**
    * Asked before each drain, terminate and launch is carried out (the run's ActionGuard: --max-actions,
@@ -109,7 +110,8 @@ export async function tick(input: TickInput): Promise<TickReport> {
     return report;
   }
   const demand = report.demand;
-  if (input.probe) hosts = await probeAll(hosts, input.probe, input.probeConcurrency ?? 16);
+  const probeConcurrency = input.probeConcurrency ?? PROBE_CONCURRENCY;
+  if (input.probe) hosts = await probeAll(hosts, input.probe, probeConcurrency);
   report.hosts = hosts;
   if (!demand.known) fail(`demand: ${demand.reason}`);
 
@@ -202,10 +204,14 @@ export async function tick(input: TickInput): Promise<TickReport> {
   const items: TerminateItem[] = [...terminateMoves.map((m) => ({ hostId: m.hostId, move: m })), ...retries.map((r) => ({ hostId: r.hostId }))];
   if (items.length > 0) {
     try {
-      const out = await backend.terminate(items, recheckFor(decision, byId, input));
+      // The re-checks run as wide as the observe probes.
+      const limit = pLimit(probeConcurrency);
+      const recheck = recheckFor(decision, byId, input);
+      const out = await backend.terminate(items, (h) => limit(() => recheck(h)));
       report.terminated = out.terminated;
+      const moveOf = new Map(terminateMoves.map((m) => [m.hostId, m]));
       for (const r of out.refused) {
-        const m = terminateMoves.find((t) => t.hostId === r.hostId);
+        const m = moveOf.get(r.hostId);
         if (m) Object.assign(reported.get(m)!, { status: 'refused', error: r.reason });
       }
     } catch (err) {

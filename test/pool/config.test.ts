@@ -53,7 +53,7 @@ describe('the pool file', () => {
     expect(a!.probe).toBeUndefined();
     expect(b!.policy).toMatchObject({ jobsPerHost: 8, unhealthyTimeoutMs: 43_200_000, scaleDownDelayMs: 300_000 });
     expect(b!.backend).toMatchObject({ type: 'ec2', launchTemplate: { name: 'workspace-host', version: '7' }, instanceTypes: [] });
-    expect(b!.probe).toEqual({ url: 'http://{privateIp}:8080/status', timeoutMs: 2_000, maxBytes: 64 * 1024 });
+    expect(b!.probe).toEqual({ url: 'http://{privateIp}:8080/status', timeoutMs: 2_000, maxBytes: 64 * 1024, concurrency: 128 });
   });
 
   it('a launch template without a version uses $Default; a probe without a timeout waits 3 s', () => {
@@ -64,8 +64,16 @@ describe('the pool file', () => {
 
   it('a probe answer is capped at 64 KiB unless the probe section says maxBytes', () => {
     const capped = parse({ pools: [{ ...seed003, probe: { url: 'http://{privateIp}:8080/status', maxBytes: 4096 } }] });
-    expect(capped.pools[0]!.probe).toEqual({ url: 'http://{privateIp}:8080/status', timeoutMs: 3_000, maxBytes: 4096 });
+    expect(capped.pools[0]!.probe).toEqual({ url: 'http://{privateIp}:8080/status', timeoutMs: 3_000, maxBytes: 4096, concurrency: 128 });
     expect(parse({ pools: [seed003] }).pools[0]!.probe!.maxBytes).toBe(64 * 1024);
+  });
+
+  it('probes run 128 at a time unless the probe section says concurrency (1 to 1024)', () => {
+    const probe = (more: Record<string, unknown>) => parse({ pools: [{ ...seed003, probe: { url: 'http://{privateIp}:8080/status', ...more } }] }).pools[0]!.probe!;
+    expect(probe({}).concurrency).toBe(128);
+    expect(probe({ concurrency: 16 }).concurrency).toBe(16);
+    expect(() => probe({ concurrency: 0 })).toThrow(/field pools\[0\]\.probe\.concurrency: must be at least 1/);
+    expect(() => probe({ concurrency: 5000 })).toThrow(/field pools\[0\]\.probe\.concurrency: must be at most 1024/);
   });
 
   it('accepts an evalai demand: ids, or all current challenges with a flag', () => {

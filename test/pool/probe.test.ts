@@ -12,6 +12,8 @@ const held: Array<() => void> = [];
 /** What the /huge and /bomb answers sent before the client went away. */
 const huge = { sent: 0, closedEarly: false, done: Promise.resolve() };
 const GIB = 1024 ** 3;
+/** The Connection header of the last /conn request. */
+let connectionHeader: string | undefined;
 
 /** Streams `total` bytes of a JSON-looking answer, respecting backpressure, and notes whether the client hung up. */
 function stream(res: import('node:http').ServerResponse, total: number): void {
@@ -46,6 +48,21 @@ beforeAll(async () => {
     if (req.url === '/html') return reply(200, '<html>');
     if (req.url === '/bad-jobs') return reply(200, '{"healthy": true, "jobs": -1}');
     if (req.url === '/hang') return void held.push(() => res.destroy());
+    if (req.url === '/empty') return reply(200, '');
+    if (req.url === '/conn') {
+      connectionHeader = req.headers.connection;
+      return reply(200, '{"healthy": true, "jobs": 0}');
+    }
+    if (req.url === '/trickle') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"healthy": ');
+      return void held.push(() => res.destroy());
+    }
+    if (req.url === '/cut') {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+      res.write('{"healthy": tr');
+      return void setImmediate(() => res.destroy());
+    }
     if (req.url === '/huge') {
       res.writeHead(200, { 'content-type': 'application/json' });
       return stream(res, GIB);
@@ -109,9 +126,39 @@ describe('probeHost against a local server', () => {
     const out = await probeHost(h, { urlTemplate: `http://{privateIp}:${closedPort}/status`, timeoutMs: 2_000 });
     expect(out).toEqual({ ok: false, error: `http://127.0.0.1:${closedPort}/status: connection refused (ECONNREFUSED 127.0.0.1:${closedPort})` });
   });
-  it('a port fetch refuses (port 1) says so, not "fetch failed"', async () => {
-    const out = await probeHost(h, { urlTemplate: 'http://{privateIp}:1/status', timeoutMs: 2_000 });
-    expect(out).toEqual({ ok: false, error: 'http://127.0.0.1:1/status: fetch refuses this port (a "bad port" of the Fetch standard): serve it on another port' });
+  it('a port fetch refuses (a "bad port" of the Fetch standard, such as 6000 or 10080) is asked like any other', async () => {
+    const bad = createServer((_req, res) => res.end('{"healthy": true, "jobs": 3}'));
+    let badPort: number | undefined;
+    for (const p of [10080, 6000, 6665, 6666, 6667, 6668, 6669, 6697, 5060, 5061, 4045, 3659, 2049, 1723, 1720, 1719]) {
+      const bound = await new Promise<boolean>((resolve) => {
+        bad.once('error', () => resolve(false));
+        bad.listen(p, '127.0.0.1', () => resolve(true));
+      });
+      if (bound) {
+        badPort = p;
+        break;
+      }
+    }
+    expect(badPort).toBeDefined();
+    try {
+      expect(await probeHost(h, { urlTemplate: `http://{privateIp}:${badPort}/status`, timeoutMs: 2_000 })).toEqual({ ok: true, healthy: true, jobs: 3 });
+    } finally {
+      await new Promise((resolve) => bad.close(resolve));
+    }
+  });
+  it('an answer cut off mid-body (the host hangs up) is a failed probe', async () => {
+    // Node reports the hang-up as a reset on the answer, or only as an answer that never completed.
+    expect(await probe('/cut')).toEqual({ ok: false, error: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/cut: (connection reset \(ECONNRESET\)|the connection closed before the whole answer arrived)$/) });
+  });
+  it('an answer that starts but never ends fails at the timeout: it covers the whole answer, not only its first byte', async () => {
+    expect(await probe('/trickle', 200)).toEqual({ ok: false, error: `http://127.0.0.1:${port}/trickle: no answer within 200 ms` });
+  });
+  it('each probe asks for its connection to be closed after the answer (no keep-alive: open sockets are the probes in flight)', async () => {
+    expect(await probe('/conn')).toEqual({ ok: true, healthy: true, jobs: 0 });
+    expect(connectionHeader).toBe('close');
+  });
+  it('an empty answer is a failed probe', async () => {
+    expect(await probe('/empty')).toEqual({ ok: false, error: `http://127.0.0.1:${port}/empty answered something that is not JSON` });
   });
   it('an endless answer fails at the cap (64 KiB by default) and the connection is closed: the 1 GiB is never read', async () => {
     expect(await probe('/huge', 60_000)).toEqual({ ok: false, error: `http://127.0.0.1:${port}/huge answered over 64 KiB: not read further` });

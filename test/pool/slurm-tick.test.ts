@@ -207,6 +207,58 @@ describe('scale-pool with Ray demand on SLURM workers', () => {
     expect(slurm.job(started!).state).toBe('RUNNING');
   });
 
+  it('the re-checks before scancel run side by side, then one scancel: a barrier holding every re-check until all are asked opens', { timeout: 30_000 }, async () => {
+    await setup({ minHosts: 0, scaleDownDelay: 0 });
+    ray.addPending(4);
+    await runTick();
+    const queued = poolJobs('PENDING').map((j) => j.id);
+    expect(queued).toHaveLength(4);
+    ray.tasks = [];
+    // Each re-check waits until every job's re-check is in flight: one at a time, the first would
+    // wait for ever (bounded by the test's timeout).
+    const backend = wiring.backend;
+    const terminate = backend.terminate.bind(backend);
+    let peak = 0;
+    backend.terminate = async (items, recheck) => {
+      const held: Array<() => void> = [];
+      return terminate(items, async (h) => {
+        await new Promise<void>((release) => {
+          held.push(release);
+          peak = Math.max(peak, held.length);
+          if (held.length === items.length) for (const r of held.splice(0)) r();
+        });
+        return recheck ? recheck(h) : null;
+      });
+    };
+    const r = await runTick();
+    expect(peak).toBe(4);
+    expect([...r.terminated].sort()).toEqual([...queued].sort());
+    expect(slurm.calls('scancel')).toHaveLength(1);
+  });
+
+  it("squeue is asked for the pool's jobs only (--name, --user): 5,000 other jobs of the user are filtered out by squeue, never read", async () => {
+    await setup({ minHosts: 0, scaleDownDelay: 0 });
+    slurm.update((t) => {
+      for (let k = 0; k < 5000; k += 1) {
+        t.seq += 1;
+        t.jobs.push({ id: String(t.seq), name: `analysis-${k}`, comment: '', user: t.user, state: 'RUNNING', submit: t.now, start: t.now, end: t.now + 86400, timeLimit: 86400, nodes: 'node9' });
+      }
+    });
+    ray.addPending(2);
+    await runTick();
+    join(...slurm.startAll());
+    ray.tasks = [];
+    const r = await runTick();
+    expect(r.failed).toBe(false);
+    expect(r.hosts.map((h) => h.id).sort()).toEqual(poolJobs().map((j) => j.id).sort());
+    const squeues = slurm.calls('squeue');
+    expect(squeues.length).toBeGreaterThan(1);
+    for (const c of squeues) {
+      expect(c.args).toEqual(expect.arrayContaining([`--name=${POOL}-worker`, '--user=alice']));
+      expect(c.listed).toBeLessThanOrEqual(poolJobs().length);
+    }
+  });
+
   it('the Ray node is asked again right before scancel: a worker that just took a task is kept', async () => {
     await setup({ minHosts: 1, scaleDownDelay: 0, minUptime: 0 });
     ray.addPending(2);

@@ -350,6 +350,53 @@ describe('tick against the EC2 fake and an SQS queue', () => {
     expect(fake.live(POOL)).toHaveLength(2);
   });
 
+  it('the re-checks before a terminate run side by side, then one TerminateInstances: a barrier holding every answer until all are asked opens', { timeout: 30_000 }, async () => {
+    const idle = Array.from({ length: 12 }, () => fake.add({ tags: { [TAG]: POOL, [STATE]: 'draining' }, launchTime: START - 60 * MIN }));
+    fake.add({ tags: { [TAG]: POOL, [STATE]: 'ready' }, launchTime: START - 60 * MIN });
+    const asked = new Map<string, number>();
+    // The observe probes answer at once; each re-check waits until every host's re-check is in
+    // flight. Re-checked one at a time, the first would wait for ever (bounded by the test's timeout).
+    const held: Array<() => void> = [];
+    let peak = 0;
+    const probe = async (h: Host): Promise<ProbeResult> => {
+      const n = (asked.get(h.id) ?? 0) + 1;
+      asked.set(h.id, n);
+      if (!idle.some((i) => i.id === h.id)) return { ok: true, healthy: true, jobs: 1 };
+      if (n === 1) return { ok: true, healthy: true, jobs: 0 };
+      await new Promise<void>((release) => {
+        held.push(release);
+        peak = Math.max(peak, held.length);
+        if (held.length === idle.length) for (const r of held.splice(0)) r();
+      });
+      return { ok: true, healthy: true, jobs: 0 };
+    };
+    const r = await runTick({ probe });
+    expect(peak).toBe(idle.length);
+    expect([...r.terminated].sort()).toEqual(idle.map((i) => i.id).sort());
+    expect(ec2Mock.commandCalls(TerminateInstancesCommand)).toHaveLength(1);
+  });
+
+  it('probes run probeConcurrency at a time, at the look and for the re-checks', async () => {
+    for (let k = 0; k < 10; k += 1) fake.add({ tags: { [TAG]: POOL, [STATE]: 'draining' }, launchTime: START - 60 * MIN });
+    let calls = 0;
+    let inFlight = 0;
+    // The peak at the look (the first 10 calls), then during the re-checks.
+    const peak = [0, 0];
+    const probe = async (): Promise<ProbeResult> => {
+      const phase = calls < 10 ? 0 : 1;
+      calls += 1;
+      inFlight += 1;
+      peak[phase] = Math.max(peak[phase]!, inFlight);
+      await new Promise((resolve) => setImmediate(resolve));
+      inFlight -= 1;
+      return { ok: true, healthy: true, jobs: 0 };
+    };
+    const r = await tick({ pool: POOL, policy: policy({ minHosts: 0, maxHosts: 10 }), backend, demand, probe, probeConcurrency: 3, state, now: fake.now, dryRun: false });
+    expect(r.terminated).toHaveLength(10);
+    expect(calls).toBe(20);
+    expect(peak).toEqual([3, 3]);
+  });
+
   it('a listing error fails the tick before any decision', async () => {
     fake.failNext.set('DescribeInstances', 'UnauthorizedOperation');
     const r = await runTick();

@@ -101,6 +101,7 @@ async function runPool(pool: PoolConfig, setup: PoolSetup, shell: Shell, deps: P
       backend: parts.backend,
       demand: parts.demand,
       ...(parts.probe ? { probe: parts.probe } : {}),
+      ...(pool.probe ? { probeConcurrency: pool.probe.concurrency } : {}),
       state: read.state,
       now: Date.now(),
       dryRun: setup.common.dryRun,

@@ -302,17 +302,21 @@ export function ec2Backend({ client, pool, config, ledger = memoryIntentStore(),
       // shows it (retagged, another pool's, gone) is never terminated.
       const { instances } = await describePoolInstances(client, pool, items.map((i) => i.hostId));
       const seen = new Map(instances.map((i) => [i.instanceId, i]));
+      // Every host is re-checked side by side (the recheck bounds how many at once), then those
+      // still free to go are terminated in one call.
+      const keeps = await Promise.all(
+        items.map(async (item) => {
+          const instance = seen.get(item.hostId);
+          if (!instance) return `not found with ${POOL_TAG}=${pool} right before the terminate: left alone`;
+          return recheck ? recheck(toHost(instance)) : null;
+        }),
+      );
       const go: TerminateItem[] = [];
-      for (const item of items) {
-        const instance = seen.get(item.hostId);
-        if (!instance) {
-          out.refused.push({ hostId: item.hostId, reason: `not found with ${POOL_TAG}=${pool} right before the terminate: left alone` });
-          continue;
-        }
-        const keep = recheck ? await recheck(toHost(instance)) : null;
+      items.forEach((item, k) => {
+        const keep = keeps[k];
         if (keep) out.refused.push({ hostId: item.hostId, reason: keep });
         else go.push(item);
-      }
+      });
       if (go.length === 0) return out;
       const moves = go.map((i) => i.move).filter((m): m is Move => m !== undefined);
       if (moves.length > 0) await writeStates(moves);

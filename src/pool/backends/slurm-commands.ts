@@ -24,6 +24,11 @@ export interface SlurmCommandOptions {
   paths: { sbatch: string; squeue: string; scancel: string; sacct?: string };
   timeoutMs: number;
   user: string;
+  /**
+   * The pool's job name: squeue is asked for the jobs of this name only (`--name`), so the user's
+   * other jobs, however many, are filtered out by SLURM and never read here. Absent: all the user's jobs.
+   */
+  jobName?: string;
   squeueOutput: 'auto' | 'json' | 'format';
 }
 
@@ -56,21 +61,23 @@ function explained(exec: Exec, paths: Record<string, string | undefined>): Exec 
 export function slurmCommands(options: SlurmCommandOptions) {
   const { paths, timeoutMs, user } = options;
   const exec = explained(options.exec, paths);
+  // No --states: squeue's default states include a job that just ended (kept for MinJobAge), which the tracking reads.
+  const filter = [`--user=${user}`, ...(options.jobName ? [`--name=${options.jobName}`] : [])];
   let output: 'json' | 'format' | 'auto' = options.squeueOutput;
 
   async function squeueJson(): Promise<SlurmJob[]> {
-    const { stdout } = await exec(paths.squeue, ['--json', `--user=${user}`], { timeoutMs });
+    const { stdout } = await exec(paths.squeue, ['--json', ...filter], { timeoutMs });
     return parseSqueueJson(stdout, user);
   }
 
   async function squeueFormat(): Promise<SlurmJob[]> {
     // Times as epoch seconds, whatever the site's locale.
-    const { stdout } = await exec(paths.squeue, ['--noheader', `--user=${user}`, `--format=${SQUEUE_FORMAT}`], { timeoutMs, env: { SLURM_TIME_FORMAT: '%s' } });
+    const { stdout } = await exec(paths.squeue, ['--noheader', ...filter, `--format=${SQUEUE_FORMAT}`], { timeoutMs, env: { SLURM_TIME_FORMAT: '%s' } });
     return parseSqueueFormat(stdout, user);
   }
 
   return {
-    /** The user's jobs, as squeue shows them (the caller keeps only the pool's). */
+    /** The user's jobs (of `jobName`, when given), as squeue shows them (the caller keeps only the pool's: an older squeue --json ignores filters). */
     async squeue(): Promise<SlurmJob[]> {
       if (output === 'format') return squeueFormat();
       if (output === 'json') return squeueJson();

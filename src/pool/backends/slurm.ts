@@ -179,7 +179,7 @@ function lastKnownState(rec: HostRecord): string {
 export function slurmBackend(options: SlurmBackendOptions): PoolBackend & { warnings: string[] } {
   const { pool, config, statePath, now } = options;
   const user = config.user ?? userInfo().username;
-  const commands = slurmCommands({ exec: options.exec ?? realExec, paths: config.commands, timeoutMs: config.commandTimeout, user, squeueOutput: config.squeueOutput });
+  const commands = slurmCommands({ exec: options.exec ?? realExec, paths: config.commands, timeoutMs: config.commandTimeout, user, jobName: jobName(pool), squeueOutput: config.squeueOutput });
   const logDir = config.output ? undefined : resolve(options.logDir ?? join(dirname(statePath), 'slurm-logs', pool));
   const interrupted = options.interrupted ?? (() => undefined);
   const warnings: string[] = [];
@@ -353,25 +353,29 @@ export function slurmBackend(options: SlurmBackendOptions): PoolBackend & { warn
       const fresh = new Map((await poolJobs()).map((j) => [j.id, j]));
       const r = records();
       const t = now();
+      // Every job is re-checked side by side (the recheck bounds how many at once), then those still
+      // free to go are cancelled in one scancel.
+      const keeps = await Promise.all(
+        items.map(async (item): Promise<string | null> => {
+          const job = fresh.get(item.hostId);
+          if (!job) return `not in squeue with job name ${jobName(pool)} and the pool's comment right before scancel: left alone`;
+          const before = lastListed.get(item.hostId);
+          if (item.move?.from === 'launching' && before && QUEUED.has(before.state) && !QUEUED.has(job.state)) {
+            return `was queued when decided, ${job.state} now: no longer free to drop, kept`;
+          }
+          const host = jobToHost(job, r, t);
+          const keep = recheck ? await recheck(host) : null;
+          if (keep) return keep;
+          // Every scancel of a started job (idle drain, retry, launch or unhealthy timeout) asks Ray once more.
+          return options.busy && !QUEUED.has(job.state) ? options.busy(host) : null;
+        }),
+      );
       const go: TerminateItem[] = [];
-      for (const item of items) {
-        const job = fresh.get(item.hostId);
-        if (!job) {
-          out.refused.push({ hostId: item.hostId, reason: `not in squeue with job name ${jobName(pool)} and the pool's comment right before scancel: left alone` });
-          continue;
-        }
-        const before = lastListed.get(item.hostId);
-        if (item.move?.from === 'launching' && before && QUEUED.has(before.state) && !QUEUED.has(job.state)) {
-          out.refused.push({ hostId: item.hostId, reason: `was queued when decided, ${job.state} now: no longer free to drop, kept` });
-          continue;
-        }
-        const host = jobToHost(job, r, t);
-        let keep = recheck ? await recheck(host) : null;
-        // Every scancel of a started job (idle drain, retry, launch or unhealthy timeout) asks Ray once more.
-        if (!keep && options.busy && !QUEUED.has(job.state)) keep = await options.busy(host);
+      items.forEach((item, k) => {
+        const keep = keeps[k];
         if (keep) out.refused.push({ hostId: item.hostId, reason: keep });
         else go.push(item);
-      }
+      });
       if (go.length === 0) return out;
       const signal = interrupted();
       if (signal) {

@@ -16,6 +16,8 @@ export interface FakeCall {
   command: string;
   args: string[];
   stdin?: string;
+  /** squeue: how many jobs it answered with. */
+  listed?: number;
 }
 export interface FakeTable {
   now: number;

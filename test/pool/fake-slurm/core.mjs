@@ -8,7 +8,7 @@
  * ignoreUser (squeue lists every user's jobs, as a site wrapper may), accounting (sacct knows the
  * jobs; false: "accounting storage is disabled"), submitAs (sbatch submits under this user, not
  * `user`), jobs: [{id, name, comment, user, state, submit, start, end, timeLimit (s), nodes,
- * script, args}], calls: [{command, args, stdin}]}.
+ * script, args}], calls: [{command, args, stdin, listed (squeue: the jobs it answered with)}]}.
  */
 
 const TERMINAL = new Set(['COMPLETED', 'CANCELLED', 'FAILED', 'TIMEOUT', 'NODE_FAIL', 'PREEMPTED', 'OUT_OF_MEMORY', 'BOOT_FAIL', 'DEADLINE']);
@@ -84,7 +84,11 @@ function sbatch(table, args, stdin) {
 
 function squeue(table, args, env) {
   const user = option(args, 'user');
-  const jobs = table.jobs.filter((j) => table.ignoreUser || !user || j.user === user);
+  // --name takes a comma-separated list of job names, as squeue's does.
+  const names = option(args, 'name')?.split(',');
+  const jobs = table.jobs.filter((j) => (table.ignoreUser || !user || j.user === user) && (!names || names.includes(j.name)));
+  // How many jobs this squeue answered with, for the tests that check the filtering is squeue's.
+  table.calls[table.calls.length - 1].listed = jobs.length;
   if (args.includes('--json') && !table.json) return { code: 1, stdout: '', stderr: "squeue: unrecognized option '--json'\nTry \"squeue --help\" for more information\n" };
   if (table.empty && table.empty.squeue) {
     delete table.empty.squeue;
