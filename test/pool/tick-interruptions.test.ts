@@ -81,7 +81,7 @@ function threeReady(): FakeInstance[] {
   return [0, 1, 2].map(() => fake.add({ tags: { [TAG]: POOL, [STATE]: 'ready' }, spot: true, launchTime: START - 60 * MIN }));
 }
 
-async function runTick(more: { dryRun?: boolean } = {}): Promise<TickReport> {
+async function runTick(more: { dryRun?: boolean; claim?: (target: string, action: string) => string | null } = {}): Promise<TickReport> {
   handedOut = [];
   receives = [];
   const report = await tick({
@@ -93,6 +93,7 @@ async function runTick(more: { dryRun?: boolean } = {}): Promise<TickReport> {
     state,
     now: fake.now,
     dryRun: more.dryRun ?? false,
+    ...(more.claim ? { claim: more.claim } : {}),
   });
   state = report.state;
   return report;
@@ -157,6 +158,19 @@ describe('tick with an interruption queue', () => {
     expect(r.failed).toBe(true);
     expect(messages).toHaveLength(1);
     expect(r.interruptions?.kept).toEqual([{ messageId: 'msg-1', reason: expect.stringMatching(new RegExp(`^the move of ${b!.id} to draining was failed`)) }]);
+    await runTick();
+    expect(b!.tags[STATE]).toBe('draining');
+    expect(messages).toEqual([]);
+  });
+
+  it('a drain refused by --max-actions keeps its message: the next run drains the host', async () => {
+    const [, b] = threeReady();
+    send(warning(b!.id));
+    const r = await runTick({ claim: (target) => (target.startsWith('host ') ? '--max-actions 0 reached' : null) });
+    expect(r.moves).toEqual([expect.objectContaining({ hostId: b!.id, to: 'draining', status: 'refused' })]);
+    expect(b!.tags[STATE]).toBe('ready');
+    expect(messages).toHaveLength(1);
+    expect(r.interruptions?.kept).toEqual([{ messageId: 'msg-1', reason: expect.stringMatching(/was refused \(--max-actions 0 reached\)/) }]);
     await runTick();
     expect(b!.tags[STATE]).toBe('draining');
     expect(messages).toEqual([]);
