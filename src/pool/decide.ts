@@ -323,8 +323,7 @@ function countIn(hosts: readonly Host[], state: HostState): number {
   return hosts.filter((h) => h.state === state).length;
 }
 
-/** Draining hosts to put back, most jobs first (they are busy anyway), then newest. */
-/** Draining hosts to put back, busiest then newest first; never one AWS warned it would take. */
+/** Draining hosts to put back, most jobs first (they are busy anyway), then newest; never one AWS warned it would take. */
 function recapture(hosts: readonly Host[], wanted: number, interrupted: Readonly<Record<string, number>>): number[] {
   return hosts
     .map((h, i) => ({ h, i }))

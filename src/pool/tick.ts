@@ -124,7 +124,7 @@ export async function tick(input: TickInput): Promise<TickReport> {
     if ('error' in got) summary.error = got.error;
     if (got.malformed > 0) summary.unreadable.push({ messageId: '(none)', reason: `${got.malformed} message(s) without an id or receipt handle: not readable, not deletable` });
     if (out.remove.length > 0) {
-      const deleted = await queue.delete(out.remove);
+      const deleted = await queue.delete(out.remove).catch((err: unknown) => ({ deleted: [] as string[], failed: out.remove.map((m) => ({ messageId: m.messageId, error: describeError(err) })) }));
       summary.deleted = deleted.deleted.length;
       if (deleted.failed.length > 0) {
         summary.error = `${deleted.failed.length} message(s) not deleted (${deleted.failed[0]!.error}): they come back after the queue's visibility timeout and are handled again, with no effect twice`;
