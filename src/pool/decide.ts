@@ -165,7 +165,11 @@ export function decide(input: DecideInput): PoolDecision {
     if ('retry' in step) {
       retryTerminate.push({ hostId: h.id, reason: step.retry });
       grounds[h.id] = step.ground;
-    } else move(i, step.to, step.reason, step.ground);
+    } else {
+      move(i, step.to, step.reason, step.ground);
+      // An orphan just adopted that AWS warned about is drained too.
+      if (warning && h.state === 'untracked' && (step.to === 'ready' || step.to === 'launching')) move(i, 'draining', noticeReason(warning, h.id));
+    }
   });
 
   const countingBefore = input.hosts.filter((h) => isCounting(h.state) && !gone(h)).length;

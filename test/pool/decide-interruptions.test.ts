@@ -99,6 +99,13 @@ describe('decide: interruption notices', () => {
     expect(out.launches.count).toBe(0);
   });
 
+  it('a warned orphan (pool tag, no state tag) is adopted, then drained in the same decision', () => {
+    const hosts = [...readyHosts(2), host('o', 'untracked')];
+    const out = run(hosts, [notice('spot-interruption', 'o')]);
+    expect(out.moves.map((m) => `${m.hostId}:${m.from}->${m.to}`)).toEqual(['o:untracked->ready', 'o:ready->draining']);
+    expect(out.launches.count).toBe(1);
+  });
+
   it('hosts already on their way out are left as they are', () => {
     const hosts = [host('u', 'unhealthy'), host('t', 'terminating', { since: NOW - MIN }), ...readyHosts(3)];
     const out = run(hosts, [notice('spot-interruption', 'u'), notice('spot-interruption', 't')]);
