@@ -1,7 +1,6 @@
 import type { QueueMessage } from '../aws/sqs-messages.js';
 import type { InterruptionKind } from './interruption-event.js';
 import type { ReceivedInterruption } from './interruption-queue.js';
-import type { ActStatus } from './tick.js';
 
 /** What a tick did with its interruption queue, for the report and the log. */
 export interface InterruptionSummary {
@@ -25,7 +24,8 @@ export interface InterruptionSummary {
 interface MoveOutcome {
   hostId: string;
   to: string;
-  status: ActStatus;
+  /** The tick's ActStatus (not imported: tick.ts imports this file). */
+  status: 'done' | 'planned' | 'failed' | 'refused';
   error?: string;
 }
 
