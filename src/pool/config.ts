@@ -217,6 +217,8 @@ const ec2Backend = z
     tags: z.record(z.string(), z.string()).default({}),
     /** Several schedulers on one pool: the launch ledger in an S3 object written by conditional PUT. */
     coordination: s3Coordination.optional(),
+    /** An SQS queue fed by EventBridge with spot interruption, rebalance, state-change and scheduled-change events: read each tick. */
+    interruptionQueue: z.url({ protocol: /^https?$/, error: 'must be an http(s) SQS queue URL' }).optional(),
   })
   .superRefine((b, ctx) => {
     if (!b.launchTemplate === !b.launch) ctx.addIssue({ code: 'custom', message: 'give exactly one of launchTemplate and launch' });

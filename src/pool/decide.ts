@@ -2,6 +2,8 @@ import { formatDuration } from '../runtime/duration.js';
 import { counted } from '../runtime/plural.js';
 import type { Demand } from './demand/demand.js';
 import { knownJobs, type Host } from './host.js';
+import { noticeReason, type InterruptionNotice } from './interruption-event.js';
+import { noticesByHost, withStateChange } from './interruption-notices.js';
 import { desiredSize, type DesiredSize, type PoolPolicy } from './policy.js';
 import { isCounting, transition, type HostState, type Move } from './states.js';
 
@@ -15,6 +17,12 @@ export interface PoolHistory {
    * is recorded once. Kept for GONE_MEMORY_MS; absent when empty.
    */
   gone?: Record<string, number>;
+  /**
+   * Hosts drained because AWS warned it would take them (a spot interruption warning, a rebalance
+   * recommendation, a scheduled change), and when the warning was sent (ms): never recaptured, even
+   * once the message is deleted. Kept while the host is listed and not gone; absent when empty.
+   */
+  interrupted?: Record<string, number>;
 }
 
 /** How long a gone host is remembered: longer than the hour EC2 shows a terminated instance. */
@@ -39,6 +47,8 @@ export interface DecideInput {
   now: number;
   /** The sizing rule; n + 2√n (desiredSize) unless another is given (`simulate` compares a plain one). */
   size?: (n: number, policy: PoolPolicy) => DesiredSize;
+  /** This tick's notices from the interruption queue (backend.interruptionQueue), any instance's. */
+  interruptions?: readonly InterruptionNotice[];
 }
 
 export interface PoolDecision {
@@ -70,7 +80,11 @@ export interface PoolDecision {
 /**
  * One tick's decision for a pool: a pure function of (hosts, demand, policy, history, now).
  *
- * 1. Each host's own rules, whatever the demand: an instance gone from EC2 is terminated; an orphan
+ * 1. Each host's own rules, whatever the demand: a ready or launching host AWS warned about (a spot
+ *    interruption warning, a rebalance recommendation, a scheduled change) is drained at once and
+ *    never recaptured, so the size below launches its replacement; a state-change notification of
+ *    shutting-down or terminated counts as EC2's word (stopping, stopped: unless the listing is newer);
+ *    an instance gone from EC2 is terminated; an orphan
  *    (pool tag, no state tag) is adopted if running or pending, terminated otherwise; a stopped
  *    instance or a failed probe makes a host unhealthy; launching becomes ready once EC2 says running
  *    (and the probe answers healthy), or terminating after the launch timeout; unhealthy hosts with
@@ -112,12 +126,35 @@ export function decide(input: DecideInput): PoolDecision {
     else goneChanged = true;
   }
 
+  // Warned hosts remembered while they are listed and not gone; this tick's warnings added below.
+  const notices = noticesByHost(input.interruptions ?? []);
+  const interruptedNow: Record<string, number> = {};
+  const listed = new Set(input.hosts.filter((h) => !gone(h) && h.state !== 'terminated').map((h) => h.id));
+  let interruptedChanged = false;
+  for (const [id, at] of Object.entries(input.history.interrupted ?? {})) {
+    if (listed.has(id)) interruptedNow[id] = at;
+    else interruptedChanged = true;
+  }
+
   // 1. Each host's own rules.
-  hosts.forEach((h, i) => {
+  hosts.forEach((observed, i) => {
+    const h = (hosts[i] = withStateChange(observed, notices.stateChanges.get(observed.id)));
     if (gone(h) && goneNow[h.id] !== undefined) {
       // Recorded on an earlier tick (its tag may still say otherwise): terminated, never counted.
       hosts[i] = { ...h, state: 'terminated' };
       return;
+    }
+    const warning = notices.warnings.get(h.id);
+    if (warning && !gone(h) && h.state !== 'terminated') {
+      if (interruptedNow[h.id] === undefined) {
+        interruptedNow[h.id] = warning.at;
+        interruptedChanged = true;
+      }
+      // A stopped instance goes unhealthy by its own rule below; one already leaving is left as it is.
+      if ((h.state === 'ready' || h.state === 'launching') && h.cloud !== 'stopped' && h.cloud !== 'stopping') {
+        move(i, 'draining', noticeReason(warning, h.id));
+        return;
+      }
     }
     const step = hostRule(h, demand, policy, now);
     if (step && 'to' in step && step.to === 'terminated') {
@@ -128,7 +165,11 @@ export function decide(input: DecideInput): PoolDecision {
     if ('retry' in step) {
       retryTerminate.push({ hostId: h.id, reason: step.retry });
       grounds[h.id] = step.ground;
-    } else move(i, step.to, step.reason, step.ground);
+    } else {
+      move(i, step.to, step.reason, step.ground);
+      // An orphan just adopted that AWS warned about is drained too.
+      if (warning && h.state === 'untracked' && (step.to === 'ready' || step.to === 'launching')) move(i, 'draining', noticeReason(warning, h.id));
+    }
   });
 
   const countingBefore = input.hosts.filter((h) => isCounting(h.state) && !gone(h)).length;
@@ -153,7 +194,7 @@ export function decide(input: DecideInput): PoolDecision {
     const have = `${counting} counting (${countIn(hosts, 'ready')} ready + ${countIn(hosts, 'launching')} launching${promotedNote})`;
     if (want > counting) {
       history = { belowSince: null };
-      const recaptured = recapture(hosts, want - counting);
+      const recaptured = recapture(hosts, want - counting, interruptedNow);
       for (const i of recaptured) move(i, 'ready', `recaptured: desired ${counted(want, 'host')} > ${counting} counting, a draining host is put back before anything is launched`);
       counting += recaptured.length;
       const deficit = want - counting;
@@ -203,13 +244,13 @@ export function decide(input: DecideInput): PoolDecision {
     if (idle) move(i, 'terminating', `draining and ${idle}`, 'idle');
   });
 
-  if (goneChanged || history !== input.history) history = withGone(history, goneNow);
+  if (goneChanged || interruptedChanged || history !== input.history) history = withMemory(history, goneNow, interruptedNow);
   return { moves, launches, recheck, retryTerminate, grounds, desired, countingBefore, countingAfter: counting, why, history };
 }
 
-function withGone(history: PoolHistory, goneNow: Record<string, number>): PoolHistory {
-  const { gone: _dropped, ...rest } = history;
-  return Object.keys(goneNow).length > 0 ? { ...rest, gone: goneNow } : rest;
+function withMemory(history: PoolHistory, goneNow: Record<string, number>, interruptedNow: Record<string, number>): PoolHistory {
+  const { gone: _gone, interrupted: _interrupted, ...rest } = history;
+  return { ...rest, ...(Object.keys(goneNow).length > 0 ? { gone: goneNow } : {}), ...(Object.keys(interruptedNow).length > 0 ? { interrupted: interruptedNow } : {}) };
 }
 
 type Step = { to: HostState; reason: string; ground?: TerminateGround } | { retry: string; ground: TerminateGround } | null;
@@ -286,11 +327,11 @@ function countIn(hosts: readonly Host[], state: HostState): number {
   return hosts.filter((h) => h.state === state).length;
 }
 
-/** Draining hosts to put back, most jobs first (they are busy anyway), then newest. */
-function recapture(hosts: readonly Host[], wanted: number): number[] {
+/** Draining hosts to put back, most jobs first (they are busy anyway), then newest; never one AWS warned it would take. */
+function recapture(hosts: readonly Host[], wanted: number, interrupted: Readonly<Record<string, number>>): number[] {
   return hosts
     .map((h, i) => ({ h, i }))
-    .filter(({ h }) => h.state === 'draining')
+    .filter(({ h }) => h.state === 'draining' && interrupted[h.id] === undefined)
     .sort((a, b) => (knownJobs(b.h) ?? 0) - (knownJobs(a.h) ?? 0) || b.h.launchedAt - a.h.launchedAt)
     .slice(0, wanted)
     .map(({ i }) => i);

@@ -11,7 +11,7 @@ import { EMPTY_TICK_STATE, type PoolTickState } from './tick.js';
  */
 const schema = z.object({
   version: z.literal(1),
-  history: z.object({ belowSince: z.number().int().nullable(), gone: z.record(z.string(), z.number().int()).optional() }),
+  history: z.object({ belowSince: z.number().int().nullable(), gone: z.record(z.string(), z.number().int()).optional(), interrupted: z.record(z.string(), z.number().int()).optional() }),
   // offer -> {until, stepMs}; the older shape offer -> until (ms) is still read.
   backoff: z.record(z.string(), z.union([z.number().int(), z.object({ until: z.number().int(), stepMs: z.number().int().nonnegative() })])),
 });

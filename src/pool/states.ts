@@ -7,6 +7,7 @@
  *   draining -> ready                      (recaptured when more hosts are wanted again)
  *   launching | ready | draining -> unhealthy -> terminating
  *   launching -> terminating               (launch timeout)
+ *   launching -> draining                  (AWS warned it will take the instance: a spot interruption, a scheduled change)
  *   any live state -> terminated           (the instance is gone from EC2: spot reclaim, a human)
  *   untracked -> ready | launching | terminating   (an instance tagged for the pool without a state tag)
  *
@@ -26,7 +27,7 @@ export function isHostState(value: unknown): value is HostState {
 /** The only allowed moves. */
 export const TRANSITIONS: Readonly<Record<FromState, readonly HostState[]>> = {
   untracked: ['launching', 'ready', 'terminating', 'terminated'],
-  launching: ['ready', 'unhealthy', 'terminating', 'terminated'],
+  launching: ['ready', 'draining', 'unhealthy', 'terminating', 'terminated'],
   ready: ['draining', 'unhealthy', 'terminated'],
   draining: ['ready', 'unhealthy', 'terminating', 'terminated'],
   unhealthy: ['terminating', 'terminated'],

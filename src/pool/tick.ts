@@ -5,6 +5,8 @@ import { decide, type PoolDecision, type PoolHistory } from './decide.js';
 import type { Demand, DemandSource } from './demand/demand.js';
 import type { Host, ProbeResult } from './host.js';
 import { pruneBackoff } from './capacity-backoff.js';
+import { disposeInterruptions, type InterruptionSummary } from './interruption-disposal.js';
+import type { InterruptionSource, ReceivedInterruption } from './interruption-queue.js';
 import { liveCap, type PoolPolicy } from './policy.js';
 import { PROBE_CONCURRENCY } from './probe.js';
 import type { Move } from './states.js';
@@ -42,6 +44,8 @@ export interface TickInput {
   claim?: (target: string, action: string) => string | null;
   /** In a dry run, ask the backend to validate the launch it would make (EC2 DryRun). */
   validateLaunches?: boolean;
+  /** The pool's interruption queue (backend.interruptionQueue): received each tick, deleted once handled. */
+  interruptions?: InterruptionSource;
 }
 
 export type ActStatus = 'done' | 'planned' | 'failed' | 'refused';
@@ -65,6 +69,8 @@ export interface TickReport {
   hosts: Host[];
   /** The state to keep for the next tick (unchanged by a dry run). */
   state: PoolTickState;
+  /** What was received from the interruption queue and what became of it; absent without one. */
+  interruptions?: InterruptionSummary;
   /** A tick fails when it could not observe, the demand is unknown, or an action failed. */
   failed: boolean;
   errors: string[];
@@ -99,7 +105,35 @@ export async function tick(input: TickInput): Promise<TickReport> {
     report.errors.push(message);
   };
 
-  // Observe.
+  // Observe. The interruption queue is read beside the hosts and the demand; a queue that cannot be
+  // read fails the tick but stops nothing else: the pool is sized without its notices.
+  const queue = input.interruptions;
+  const receiving = queue?.receive({ dryRun }).catch((err: unknown) => {
+    fail(`interruption queue: ${describeError(err)}; the pool is sized without its notices this tick`);
+    return { messages: [] as ReceivedInterruption[], malformed: 0, error: describeError(err) };
+  });
+  /** Deletes what was handled (never in a dry run), and says what became of each message. */
+  const settle = async (poolHosts: ReadonlySet<string>, moves: readonly ReportedMove[], leftBecause?: string): Promise<void> => {
+    if (!queue || !receiving) return;
+    const got = await receiving;
+    const out = disposeInterruptions(queue.name, got.messages, poolHosts, moves, dryRun);
+    const summary = out.summary;
+    if (leftBecause) {
+      summary.kept = got.messages.filter((m) => !('unreadable' in m.parsed)).map((m) => ({ messageId: m.message.messageId, reason: leftBecause }));
+      out.remove.length = 0;
+    }
+    if ('error' in got) summary.error = got.error;
+    if (got.malformed > 0) summary.unreadable.push({ messageId: '(none)', reason: `${got.malformed} message(s) without an id or receipt handle: not readable, not deletable` });
+    if (out.remove.length > 0) {
+      const deleted = await queue.delete(out.remove).catch((err: unknown) => ({ deleted: [] as string[], failed: out.remove.map((m) => ({ messageId: m.messageId, error: describeError(err) })) }));
+      summary.deleted = deleted.deleted.length;
+      if (deleted.failed.length > 0) {
+        summary.error = `${deleted.failed.length} message(s) not deleted (${deleted.failed[0]!.error}): they come back after the queue's visibility timeout and are handled again, with no effect twice`;
+        fail(`interruption queue: ${summary.error}`);
+      }
+    }
+    report.interruptions = summary;
+  };
   let hosts: Host[];
   let others: OtherLaunch[] = [];
   try {
@@ -107,6 +141,7 @@ export async function tick(input: TickInput): Promise<TickReport> {
   } catch (err) {
     fail(`observe: ${describeError(err)}`);
     report.why = 'the pool could not be listed: nothing decided';
+    await settle(new Set(), [], 'the pool could not be listed: left for the next receive');
     return report;
   }
   const demand = report.demand;
@@ -116,7 +151,9 @@ export async function tick(input: TickInput): Promise<TickReport> {
   if (!demand.known) fail(`demand: ${demand.reason}`);
 
   // Decide.
-  const decision = decide({ hosts, demand, policy, history: input.state.history, now });
+  const notices = receiving ? (await receiving).messages.flatMap((m) => ('notice' in m.parsed ? [m.parsed.notice] : [])) : [];
+  const decision = decide({ hosts, demand, policy, history: input.state.history, now, ...(notices.length > 0 ? { interruptions: notices } : {}) });
+  const poolHosts = new Set(hosts.map((h) => h.id));
   report.desiredHosts = decision.desired?.hosts ?? null;
   report.why = decision.why;
   report.launches.wanted = decision.launches.count;
@@ -175,6 +212,7 @@ export async function tick(input: TickInput): Promise<TickReport> {
         fail(`launch: ${describeError(err)}`);
       }
     }
+    await settle(poolHosts, report.moves);
     return report;
   }
 
@@ -254,6 +292,8 @@ export async function tick(input: TickInput): Promise<TickReport> {
     nextState.backoff = pruneBackoff(input.state.backoff, now);
   }
   report.state = nextState;
+  // Last: a message is deleted only once the moves and launches it called for were made.
+  await settle(poolHosts, report.moves);
   return report;
 }
 

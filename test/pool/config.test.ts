@@ -118,6 +118,13 @@ describe('the pool file', () => {
     );
   });
 
+  it('backend.interruptionQueue: an http(s) SQS queue URL, optional', () => {
+    const events = 'https://sqs.us-east-1.amazonaws.com/123456789012/pool-interruptions';
+    expect(parse({ pools: [{ ...seed002, backend: { ...seed002.backend, interruptionQueue: events } }] }).pools[0]!.backend).toMatchObject({ interruptionQueue: events });
+    expect(parse({ pools: [seed002] }).pools[0]!.backend).not.toHaveProperty('interruptionQueue');
+    expect(() => parse({ pools: [{ ...seed002, backend: { ...seed002.backend, interruptionQueue: 'pool-interruptions' } }] })).toThrow(/field pools\[0\]\.backend\.interruptionQueue: must be an http\(s\) SQS queue URL/);
+  });
+
   it('backend.coordination: an S3 bucket, key and region optional; anything else refused', () => {
     const pool = parse({ pools: [{ ...seed002, backend: { ...seed002.backend, coordination: { type: 's3', bucket: 'ops-state' } } }] }).pools[0]!;
     expect(pool.backend).toMatchObject({ coordination: { type: 's3', bucket: 'ops-state' } });

@@ -16,6 +16,7 @@ describe('the host state table', () => {
     ['draining', 'unhealthy'],
     ['unhealthy', 'terminating'],
     ['launching', 'terminating'],
+    ['launching', 'draining'],
     ['ready', 'terminated'],
     [UNTRACKED, 'ready'],
     [UNTRACKED, 'launching'],
@@ -29,7 +30,6 @@ describe('the host state table', () => {
   });
 
   const refused: Array<[FromState, HostState]> = [
-    ['launching', 'draining'],
     ['ready', 'terminating'],
     ['ready', 'launching'],
     ['unhealthy', 'ready'],

@@ -51,6 +51,11 @@ describe('the pool state file', () => {
     expect(parseTickState(serializeTickState(state))).toEqual({ state });
   });
 
+  it('keeps the hosts drained on an AWS warning, so a later tick does not recapture them', () => {
+    const state = { history: { belowSince: null, interrupted: { 'i-0abc': NOW } }, backoff: {} };
+    expect(parseTickState(serializeTickState(state))).toEqual({ state });
+  });
+
   it('no file: an empty history', () => {
     expect(parseTickState(null)).toEqual({ state: EMPTY_TICK_STATE });
   });

@@ -1,6 +1,7 @@
 import type { SentCall } from '../../aws/mutation-guard.js';
 import type { PoolRunReport, RunPoolsReport } from '../../pool/run-report.js';
 import type { Demand } from '../../pool/demand/demand.js';
+import type { InterruptionSummary } from '../../pool/interruption-disposal.js';
 import { describeCounts, stateCounts, type HostStatusRow } from '../../pool/status.js';
 import type { TickReport } from '../../pool/tick.js';
 import { counted } from '../../runtime/plural.js';
@@ -19,6 +20,16 @@ export function poolSummary(r: TickReport): PoolRunReport {
   const counts = Object.fromEntries(Object.entries(stateCounts(hosts)).filter(([, n]) => n > 0));
   // A configuration error found while observing (a SLURM backend.user that never sees its own jobs) is not an unreachable cloud: exit 1, not 3.
   return { ...rest, hosts: counts, unavailable: r.errors.some((e) => e.startsWith('observe:') && !e.startsWith('observe: configuration error:')) };
+}
+
+/** "interruption queue pool-interruptions: 3 received: 1 handled, 1 for other instances, 1 unreadable (left in the queue); 2 deleted". */
+export function describeInterruptions(q: InterruptionSummary): string {
+  const parts = [`${q.handled.length} handled`];
+  if (q.foreign) parts.push(`${q.foreign} for other instances`);
+  if (q.ignored) parts.push(`${q.ignored} with nothing to do`);
+  if (q.unreadable.length) parts.push(`${q.unreadable.length} unreadable (left in the queue)`);
+  if (q.kept.length) parts.push(`${q.kept.length} left for the next tick`);
+  return `interruption ${q.queue}: ${q.received} received: ${parts.join(', ')}; ${q.deleted} deleted`;
 }
 
 export function describeDemand(d: Demand | null): string {
@@ -54,6 +65,7 @@ export function formatRunHuman(report: RunPoolsReport, verbose: boolean): string
       if (!verbose && m.status === 'done' && m.to !== 'draining' && m.to !== 'terminating' && m.to !== 'unhealthy' && m.from !== 'draining') continue;
       lines.push(`  ${m.hostId} ${m.from} -> ${m.to} [${m.status}]: ${clean(m.reason)}${m.error ? ` (${cleanError(m.error)})` : ''}`);
     }
+    if (p.interruptions && p.interruptions.received > 0) lines.push(`  ${clean(describeInterruptions(p.interruptions))}`);
     for (const e of p.errors) lines.push(`  error: ${cleanError(e)}`);
   }
   for (const name of report.notStarted ?? []) lines.push(`pool ${name}: not started (deadline or signal)`);

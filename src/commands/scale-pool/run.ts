@@ -11,7 +11,7 @@ import type { PoolConfig } from '../../pool/config.js';
 import { describeCounts, stateCounts } from '../../pool/status.js';
 import { tick, type TickReport } from '../../pool/tick.js';
 import type { RefusedCall } from '../../aws/mutation-guard.js';
-import { describeCall, formatRunHuman, poolSummary, type PoolRunReport, type RunPoolsReport } from './format.js';
+import { describeCall, describeInterruptions, formatRunHuman, poolSummary, type PoolRunReport, type RunPoolsReport } from './format.js';
 import { poolDeps } from './deps.js';
 import type { PoolSetup } from './settings.js';
 import { buildPoolParts, type PoolDeps } from './sources.js';
@@ -102,6 +102,7 @@ async function runPool(pool: PoolConfig, setup: PoolSetup, shell: Shell, deps: P
       demand: parts.demand,
       ...(parts.probe ? { probe: parts.probe } : {}),
       ...(pool.probe ? { probeConcurrency: pool.probe.concurrency } : {}),
+      ...(parts.interruptions ? { interruptions: parts.interruptions } : {}),
       state: read.state,
       now: Date.now(),
       dryRun: setup.common.dryRun,
@@ -147,6 +148,10 @@ export function logTick(logger: Logger, r: TickReport, terminateCall: 'Terminate
     else logger.info(fields, l.reason);
   }
   if (r.terminated.length > 0) logger.info({ pool, terminated: r.terminated }, `${terminateCall} sent for ${counted(r.terminated.length, 'host')}`);
+  const q = r.interruptions;
+  if (q && q.received > 0) logger.info({ pool, queue: q.queue, received: q.received, handled: q.handled, foreign: q.foreign, ignored: q.ignored, deleted: q.deleted }, describeInterruptions(q));
+  for (const u of q?.unreadable ?? []) logger.warn({ pool, queue: q!.queue, messageId: u.messageId }, `interruption queue: a message that cannot be read (${u.reason}): not acted on, left in the queue for its redrive policy`);
+  for (const k of q?.kept ?? []) logger.info({ pool, queue: q!.queue, messageId: k.messageId }, `interruption queue: message left in the queue: ${k.reason}`);
   for (const e of r.errors) logger.error({ pool }, e);
 }
 

@@ -11,6 +11,7 @@ import type { DemandSource } from '../../pool/demand/demand.js';
 import { evalaiDemandSource } from '../../pool/demand/evalai.js';
 import { sqsDemandSource } from '../../pool/demand/sqs.js';
 import type { Host, ProbeResult } from '../../pool/host.js';
+import { sqsInterruptionSource, type InterruptionSource } from '../../pool/interruption-queue.js';
 import { httpProbe } from '../../pool/probe.js';
 import { slurmRayPool } from '../../pool/backends/slurm-ray.js';
 import { ConfigError } from '../../runtime/errors.js';
@@ -43,6 +44,8 @@ export interface PoolParts {
   backend: PoolBackend;
   demand: DemandSource;
   probe?: (host: Host) => Promise<ProbeResult | null>;
+  /** An EC2 pool's backend.interruptionQueue. */
+  interruptions?: InterruptionSource;
   /** Said once per tick (a SLURM hosts file that could not be read). */
   warnings: string[];
 }
@@ -73,6 +76,7 @@ export function buildPoolParts(pool: PoolConfig, deps: PoolDeps): PoolParts {
       ? sqsDemandSource(deps.aws.sqs(demand.region ?? regionOfQueueUrl(demand.queueUrl)), { queueUrl: demand.queueUrl, countInFlight: demand.countInFlight })
       : evalaiDemandSource({ transport: deps.transport(), config: demand, concurrency: deps.concurrency, maxPages: deps.maxPages }),
     ...(probe ? { probe } : {}),
+    ...(backend.interruptionQueue ? { interruptions: sqsInterruptionSource(deps.aws.sqs(regionOfQueueUrl(backend.interruptionQueue) ?? backend.region), backend.interruptionQueue) } : {}),
     warnings: [],
   };
 }
