@@ -97,6 +97,11 @@ export interface PoolBackend {
   validateLaunch?(count: number, opts: LaunchOptions): Promise<LaunchOutcome>;
   /** Records state moves on the hosts (batched). */
   writeStates(moves: readonly Move[]): Promise<void>;
+  /**
+   * What the pool's spot hosts cost now, USD per hour by host id (for `status`): the spot price of
+   * each one's type in its zone. Hosts without a known price are absent. Backends without prices omit it.
+   */
+  hostPrices?(hosts: readonly Host[], now: number): Promise<Record<string, number>>;
   /** Re-checks each host (still the pool's, and the recheck hook), records the move, then terminates. */
   terminate(items: readonly TerminateItem[], recheck?: Recheck): Promise<TerminateOutcome>;
 }

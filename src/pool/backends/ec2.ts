@@ -7,6 +7,7 @@ import {
   latestSpotPrices,
   OBSERVED_STATES,
   POOL_TAG,
+  spotPricesByZone,
   describeByClientToken,
   goneInstances,
   runInstances,
@@ -504,6 +505,19 @@ export function ec2Backend({ client, pool, config, ledger = memoryIntentStore(),
     validateLaunch: (count, opts) => launchWith(count, opts, true),
 
     writeStates,
+
+    async hostPrices(hosts, now) {
+      // One DescribeSpotPriceHistory for the live spot hosts' types, filtered by their zones.
+      const spot = hosts.filter((h) => h.lifecycle === 'spot' && h.cloud !== 'terminated' && h.instanceType && h.zone);
+      if (spot.length === 0) return {};
+      const prices = await spotPricesByZone(client, spot.map((h) => ({ type: h.instanceType!, zone: h.zone! })), new Date(now));
+      const out: Record<string, number> = {};
+      for (const h of spot) {
+        const price = prices.get(`${h.instanceType}|${h.zone}`);
+        if (price !== undefined) out[h.id] = price;
+      }
+      return out;
+    },
 
     async terminate(items: readonly TerminateItem[], recheck?: Recheck): Promise<TerminateOutcome> {
       const out: TerminateOutcome = { terminated: [], refused: [] };
