@@ -4,6 +4,7 @@ import {
   CreateTagsCommand,
   DescribeInstancesCommand,
   DescribeSpotPriceHistoryCommand,
+  DescribeSubnetsCommand,
   RunInstancesCommand,
   TerminateInstancesCommand,
   type _InstanceType,
@@ -242,6 +243,15 @@ export async function latestSpotPrices(client: EC2Client, types: readonly string
     byType.set(type, Math.min(price, byType.get(type) ?? Infinity));
   }
   return byType;
+}
+
+/** The availability zone of each subnet (DescribeSubnets): where a spot price is looked up for an offer in that subnet. */
+export async function subnetZones(client: EC2Client, subnetIds: readonly string[]): Promise<Map<string, string>> {
+  const out = await sendEc2(client, new DescribeSubnetsCommand({ SubnetIds: [...subnetIds] }), 'DescribeSubnets', (c) => client.send(c), {
+    subject: `subnets ${subnetIds.join(', ')}`,
+    required: (o) => (o.Subnets === undefined ? 'subnetSet' : null),
+  });
+  return new Map((out.Subnets ?? []).flatMap((s) => (s.SubnetId && s.AvailabilityZone ? [[s.SubnetId, s.AvailabilityZone] as const] : [])));
 }
 
 /**

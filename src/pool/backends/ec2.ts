@@ -8,6 +8,7 @@ import {
   OBSERVED_STATES,
   POOL_TAG,
   spotPricesByZone,
+  subnetZones,
   describeByClientToken,
   goneInstances,
   runInstances,
@@ -61,6 +62,19 @@ function newToken(): string {
 export function ec2Backend({ client, pool, config, ledger = memoryIntentStore(), schedulerId = 'local', coordinated = false }: Ec2BackendOptions): PoolBackend {
   const fleet = config.allocation === 'price-capacity-optimized';
   const template = fleetTemplate(pool, config);
+  /** The zones of the pool's subnets, read once per backend (a subnet never moves); null when they cannot be read. */
+  let zones: Map<string, string> | null = null;
+  async function zonesOfSubnets(): Promise<Map<string, string> | null> {
+    if (zones || !config.launch || config.market === 'on-demand') return zones;
+    try {
+      const read = await subnetZones(client, config.launch.subnetIds);
+      if (config.launch.subnetIds.every((s) => read.has(s))) zones = read;
+    } catch {
+      // Without the zones, types are ordered by their cheapest zone, as before.
+    }
+    return zones;
+  }
+
   /** The pool's own launch template is known to exist (created, or found, once per backend). */
   let templateReady = template.create === undefined;
   async function ensureTemplate(): Promise<void> {
@@ -131,7 +145,7 @@ export function ec2Backend({ client, pool, config, ledger = memoryIntentStore(),
     }
 
     // Through a fleet, EC2 weighs the prices: no price lookup to order the offers.
-    const offers = fleet ? [...offersFor(config, 'spot'), ...offersFor(config, 'on-demand')] : await orderOffers(client, config, now);
+    const offers = fleet ? [...offersFor(config, 'spot'), ...offersFor(config, 'on-demand')] : await orderOffers(client, config, now, await zonesOfSubnets());
     if (!dryRun) {
       const unknown = await resolveEarlier(offers, outcome, now, timeout);
       if (unknown) {
@@ -584,12 +598,24 @@ function countsTowardsMax(h: Host): boolean {
 /**
  * The offers to try, in order: with spot, the types by current spot price (cheapest first; types
  * without a price after, in the file's order), then on-demand in the file's order when the fallback
- * is on. Each type is tried in each subnet of an explicit launch.
+ * is on. Each type is tried in each subnet of an explicit launch; when the subnets' zones are known,
+ * each (type, subnet) offer is ordered by the spot price of that type in that subnet's zone.
  */
-async function orderOffers(client: EC2Client, config: Ec2BackendConfig, now: number): Promise<Offer[]> {
+async function orderOffers(client: EC2Client, config: Ec2BackendConfig, now: number, zones: ReadonlyMap<string, string> | null): Promise<Offer[]> {
   const types: Array<string | undefined> = config.instanceTypes.length > 0 ? [...config.instanceTypes] : [undefined];
   const offers = (market: Offer['market'], ordered: Array<string | undefined>): Offer[] => offersFor(config, market, ordered);
   if (config.market === 'on-demand') return offers('on-demand', types);
+  const fallback = config.onDemandFallback ? offers('on-demand', types) : [];
+  const spot = offers('spot', types);
+  if (zones && spot.length > 1 && spot.every((o) => o.type && o.subnet && zones.has(o.subnet))) {
+    try {
+      const prices = await spotPricesByZone(client, spot.map((o) => ({ type: o.type!, zone: zones.get(o.subnet!)! })), new Date(now));
+      const price = (o: Offer): number => prices.get(`${o.type}|${zones.get(o.subnet!)}`) ?? Infinity;
+      return [...[...spot].sort((a, b) => price(a) - price(b)), ...fallback];
+    } catch {
+      return [...spot, ...fallback];
+    }
+  }
   let spotOrder = types;
   const named = types.filter((t): t is string => t !== undefined);
   if (named.length > 1) {
