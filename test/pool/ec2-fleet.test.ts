@@ -119,6 +119,13 @@ describe('launch through CreateFleet (price-capacity-optimized)', () => {
     expect(fleets()[0]!.LaunchTemplateConfigs).toEqual([{ LaunchTemplateSpecification: { LaunchTemplateName: 'ws', Version: '7' } }]);
   });
 
+  it('on-demand from a template without types: one on-demand fleet, lowest-price (no overrides to rank), no spot fleet', async () => {
+    ec2Mock.on(CreateFleetCommand).resolves({ FleetId: 'fleet-od', Instances: [{ Lifecycle: 'on-demand', InstanceType: 't3.large', InstanceIds: ['i-od'] }], Errors: [] });
+    const out = await ec2Backend({ client, pool: 'trainers', config: config({ launch: undefined, launchTemplate: { name: 'ws', version: '7' }, instanceTypes: [], market: 'on-demand' }) }).launch(1, { now: NOW, maxHosts: 10, backoff: {} });
+    expect(out.launched.map((h) => [h.id, h.lifecycle])).toEqual([['i-od', 'on-demand']]);
+    expect(fleets().map((f) => [f.TargetCapacitySpecification!.DefaultTargetCapacityType, f.OnDemandOptions, f.SpotOptions])).toEqual([['on-demand', { AllocationStrategy: 'lowest-price' }, undefined]]);
+  });
+
   it('partial success: the offers EC2 had no capacity on are backed off, the remainder goes to one on-demand fleet (file order), within the cap', async () => {
     ec2Mock
       .on(CreateFleetCommand)

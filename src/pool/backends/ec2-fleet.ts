@@ -90,7 +90,8 @@ export function fleetInput(pool: string, config: Ec2BackendConfig, template: Fle
     },
     ...(market === 'spot'
       ? { SpotOptions: { AllocationStrategy: 'price-capacity-optimized', InstanceInterruptionBehavior: 'terminate' } }
-      : { OnDemandOptions: { AllocationStrategy: 'prioritized' } }),
+      : // Priorities rank the overrides; without overrides (the template's type and subnet) there is nothing to rank.
+        { OnDemandOptions: { AllocationStrategy: overrides.length > 0 ? 'prioritized' : 'lowest-price' } }),
     LaunchTemplateConfigs: [{ LaunchTemplateSpecification: template.spec, ...(overrides.length > 0 ? { Overrides: overrides } : {}) }],
     TagSpecifications: [{ ResourceType: 'instance', Tags: launchTags(pool, config, at, schedulerId) }],
   };
