@@ -25,7 +25,7 @@ describe.skipIf(!motoServer)('launch through CreateFleet on the emulator', () =>
     client?.destroy();
     await moto?.stop();
   });
-  beforeEach(() => moto.reset());
+  beforeEach(() => moto.reset(), 60_000);
 
   async function poolConfig(): Promise<{ config: Ec2BackendConfig; zoneOf: Map<string, string> }> {
     const subnets = (await client.send(new DescribeSubnetsCommand({}))).Subnets!.filter((s) => s.AvailabilityZone === 'us-east-1a' || s.AvailabilityZone === 'us-east-1b');
