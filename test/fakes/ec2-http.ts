@@ -19,6 +19,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
  * `IdempotentParameterMismatch`), CreateFleet of type `instant` (overrides tried in order, each
  * launching what is left unless `capacity` refuses its market and type, which lands in the answer's
  * errorSet; the same ClientToken idempotency; instances tagged `aws:ec2:fleet-id` as EC2 does),
+ * CreateLaunchTemplate (a name made twice answers `InvalidLaunchTemplateName.AlreadyExistsException`),
  * CreateTags, TerminateInstances, DescribeSpotPriceHistory.
  * `DryRun=true` on a changing action answers `DryRunOperation` (412) and changes nothing.
  *
@@ -137,6 +138,8 @@ export class Ec2HttpFake {
   private requestSeq = 0;
   private readonly tokens = new Map<string, { signature: string; reservationId: string; ids: string[] }>();
   private readonly fleetTokens = new Map<string, { signature: string; xml: string }>();
+  /** Launch template names made with CreateLaunchTemplate. */
+  readonly templates = new Set<string>();
 
   constructor(options: Ec2HttpFakeOptions = {}) {
     this.region = options.region ?? 'us-east-1';
@@ -250,7 +253,7 @@ export class Ec2HttpFake {
       throw new Ec2FakeError(code, `${code} (failNext)`);
     }
     const p = req.params;
-    const changing = req.action === 'RunInstances' || req.action === 'CreateFleet' || req.action === 'CreateTags' || req.action === 'TerminateInstances';
+    const changing = ['RunInstances', 'CreateFleet', 'CreateLaunchTemplate', 'CreateTags', 'TerminateInstances'].includes(req.action);
     if (changing && p.get('DryRun') === 'true') throw new Ec2FakeError('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.');
     switch (req.action) {
       case 'DescribeInstances':
@@ -264,6 +267,12 @@ export class Ec2HttpFake {
         const xml = this.fleet(p, req);
         if (this.runDelay) await this.runDelay(req);
         return xml;
+      }
+      case 'CreateLaunchTemplate': {
+        const name = p.get('LaunchTemplateName') ?? '';
+        if (this.templates.has(name)) throw new Ec2FakeError('InvalidLaunchTemplateName.AlreadyExistsException', `Launch template name already in use: ${name}`);
+        this.templates.add(name);
+        return doc('CreateLaunchTemplateResponse', req, `<launchTemplate><launchTemplateId>lt-${this.templates.size.toString(16).padStart(17, '0')}</launchTemplateId><launchTemplateName>${esc(name)}</launchTemplateName><defaultVersionNumber>1</defaultVersionNumber><latestVersionNumber>1</latestVersionNumber></launchTemplate>`);
       }
       case 'CreateTags':
         return this.createTags(p, req);
