@@ -59,7 +59,7 @@ const POOL = 'p';
 const TAG = 'evalai-autoscaler:pool';
 const STATE = 'evalai-autoscaler:state';
 const SCHED = 'evalai-autoscaler:scheduler';
-const MUTATING = new Set(['RunInstances', 'CreateFleet', 'CreateTags', 'TerminateInstances']);
+const MUTATING = new Set(['RunInstances', 'CreateFleet', 'CreateLaunchTemplate', 'CreateTags', 'TerminateInstances']);
 const LAUNCHES = new Set(['RunInstances', 'CreateFleet']);
 const START = Date.UTC(2026, 10, 29, 12);
 
@@ -154,6 +154,7 @@ const tickFaultsArb: fc.Arbitrary<TickFaults> = fc.oneof(
       DescribeInstances: faultListArb(READ_FAULTS),
       RunInstances: faultListArb(WRITE_FAULTS),
       CreateFleet: faultListArb(WRITE_FAULTS),
+      CreateLaunchTemplate: faultListArb(WRITE_FAULTS),
       CreateTags: faultListArb(WRITE_FAULTS),
       TerminateInstances: faultListArb(WRITE_FAULTS),
     },
@@ -185,8 +186,15 @@ type Invariant = 'liveCap' | 'busyTerminated' | 'foreignTouched' | 'afterSignal'
 type Mode = 'one' | 'coordinated' | 'uncoordinated';
 
 type Allocation = NonNullable<Ec2BackendConfig['allocation']>;
-/** Each schedule launches one way: RunInstances per offer (lowest-price-order) or one CreateFleet per market (price-capacity-optimized). */
-const configOf = (allocation: Allocation): Ec2BackendConfig => ({ type: 'ec2', launchTemplate: { name: 't', version: '$Default' }, instanceTypes: [], market: 'spot', onDemandFallback: true, capacityBackoff: 5 * MIN, tags: {}, allocation });
+/**
+ * Each schedule launches one way: RunInstances per offer from a launch template (lowest-price-order),
+ * or one CreateFleet per market over 2 types x 2 subnets of raw launch fields, so the pool's own
+ * template is made first by CreateLaunchTemplate, with its own faults (price-capacity-optimized).
+ */
+const configOf = (allocation: Allocation): Ec2BackendConfig =>
+  allocation === 'price-capacity-optimized'
+    ? { type: 'ec2', launch: { imageId: 'ami-1', subnetIds: ['subnet-a', 'subnet-b'], securityGroupIds: [] }, instanceTypes: ['c5.large', 'm5.large'], market: 'spot', onDemandFallback: true, capacityBackoff: 5 * MIN, tags: {}, allocation }
+    : { type: 'ec2', launchTemplate: { name: 't', version: '$Default' }, instanceTypes: [], market: 'spot', onDemandFallback: true, capacityBackoff: 5 * MIN, tags: {}, allocation };
 
 interface Scheduler {
   name: 'a' | 'b';
@@ -459,6 +467,7 @@ async function runSchedule(mode: Mode, policy: PoolPolicy, steps: Step[], steady
       count('SDK retries on the wire', commands.filter((c) => c.attempts > 1).length);
       count('faulted mutating requests', wire.filter((l) => l.fault && l.fault.kind !== 'hold').length);
       count('faulted CreateFleet requests', wire.filter((l) => l.req.action === 'CreateFleet' && l.fault && l.fault.kind !== 'hold').length);
+      count('faulted CreateLaunchTemplate requests', wire.filter((l) => l.req.action === 'CreateLaunchTemplate' && l.fault && l.fault.kind !== 'hold').length);
       count('refused after a signal', s.mutations.refused.length - s.refusedFrom);
       count('kept by the re-check', r.moves.filter((m) => m.status === 'refused' && /re-check/.test(m.error ?? '')).length);
       count('ticks failed', r.failed ? 1 : 0);
