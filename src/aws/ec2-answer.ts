@@ -31,6 +31,8 @@ class UnreadableAnswer extends Error {
 const CONSEQUENCE: Record<string, string> = {
   DescribeInstances: 'could not list the instances (not an empty pool)',
   RunInstances: 'unknown outcome: instances may have been launched',
+  CreateFleet: 'unknown outcome: instances may have been launched',
+  CreateLaunchTemplate: 'unknown outcome: the launch template may have been created',
   CreateTags: 'unknown outcome: the tags may have been written',
   TerminateInstances: 'unknown outcome: the instances may be terminating',
 };

@@ -1,17 +1,23 @@
 import {
+  CreateFleetCommand,
+  CreateLaunchTemplateCommand,
   CreateTagsCommand,
   DescribeInstancesCommand,
   DescribeSpotPriceHistoryCommand,
+  DescribeSubnetsCommand,
   RunInstancesCommand,
   TerminateInstancesCommand,
   type _InstanceType,
+  type CreateFleetCommandInput,
   type EC2Client,
   type Filter,
   type Instance,
+  type RequestLaunchTemplateData,
   type RunInstancesCommandInput,
   type Tag,
 } from '@aws-sdk/client-ec2';
 import { sendEc2 } from './ec2-answer.js';
+import { isAwsError } from './errors.js';
 
 /**
  * The EC2 calls of a host pool. Every call here is scoped by the pool tag: instances are only ever
@@ -127,6 +133,75 @@ export async function runInstances(client: EC2Client, input: RunInstancesCommand
   return (out.Instances ?? []).map(toPoolInstance).filter((i): i is PoolInstance => i !== null);
 }
 
+/** One group of instances an instant fleet launched, or one error it met, with the override it was for. */
+export interface FleetLaunched {
+  instanceIds: string[];
+  type?: string;
+  subnet?: string;
+  lifecycle: 'spot' | 'on-demand';
+}
+export interface FleetError {
+  code: string;
+  message: string;
+  /** The override's type and subnet, when EC2 names them. */
+  type?: string;
+  subnet?: string;
+  lifecycle: 'spot' | 'on-demand';
+}
+export interface FleetAnswer {
+  fleetId: string;
+  launched: FleetLaunched[];
+  errors: FleetError[];
+}
+
+/**
+ * CreateFleet (type `instant`): one call over every override, answered with the instances it
+ * launched AND the errors it met per override (partial success). Throws an AwsError as
+ * runInstances does; an answer without fleetId is `unreadable` (outcome unknown).
+ */
+export async function createFleet(client: EC2Client, input: CreateFleetCommandInput): Promise<FleetAnswer> {
+  const out = await sendEc2(client, new CreateFleetCommand(input), 'CreateFleet', (c) => client.send(c), {
+    subject: `fleet of ${input.TargetCapacitySpecification?.TotalTargetCapacity ?? '?'}`,
+    required: (o) => (!o.FleetId ? 'fleetId' : null),
+  });
+  const lifecycle = (l: string | undefined): 'spot' | 'on-demand' => (l === 'spot' ? 'spot' : 'on-demand');
+  return {
+    fleetId: out.FleetId!,
+    launched: (out.Instances ?? []).map((i) => ({
+      instanceIds: (i.InstanceIds ?? []).filter((id): id is string => typeof id === 'string' && id !== ''),
+      ...(i.LaunchTemplateAndOverrides?.Overrides?.InstanceType || i.InstanceType ? { type: i.LaunchTemplateAndOverrides?.Overrides?.InstanceType ?? i.InstanceType } : {}),
+      ...(i.LaunchTemplateAndOverrides?.Overrides?.SubnetId ? { subnet: i.LaunchTemplateAndOverrides.Overrides.SubnetId } : {}),
+      lifecycle: lifecycle(i.Lifecycle),
+    })),
+    errors: (out.Errors ?? []).map((e) => ({
+      code: e.ErrorCode ?? 'UnknownError',
+      message: e.ErrorMessage ?? '',
+      ...(e.LaunchTemplateAndOverrides?.Overrides?.InstanceType ? { type: e.LaunchTemplateAndOverrides.Overrides.InstanceType } : {}),
+      ...(e.LaunchTemplateAndOverrides?.Overrides?.SubnetId ? { subnet: e.LaunchTemplateAndOverrides.Overrides.SubnetId } : {}),
+      lifecycle: lifecycle(e.Lifecycle),
+    })),
+  };
+}
+
+/**
+ * Makes sure the launch template `name` exists with `data` (CreateLaunchTemplate; EC2 answering
+ * that the name exists is success: the name is derived from the data, so an existing template of
+ * that name holds the same data). `dryRun`: only asks whether it could be created.
+ * Returns whether it exists now (false only for a dry run of a template not created yet).
+ */
+export async function ensureLaunchTemplate(client: EC2Client, name: string, data: RequestLaunchTemplateData, token: string, dryRun = false): Promise<boolean> {
+  try {
+    await sendEc2(client, new CreateLaunchTemplateCommand({ LaunchTemplateName: name, LaunchTemplateData: data, ClientToken: token, ...(dryRun ? { DryRun: true } : {}) }), 'CreateLaunchTemplate', (c) => client.send(c), {
+      subject: `launch template ${name}`,
+    });
+    return true;
+  } catch (err) {
+    if (isAwsError(err) && err.code === 'InvalidLaunchTemplateName.AlreadyExistsException') return true;
+    if (dryRun && isAwsError(err) && err.code === 'DryRunOperation') return false;
+    throw err;
+  }
+}
+
 export async function terminateInstances(client: EC2Client, instanceIds: readonly string[]): Promise<string[]> {
   const out = await sendEc2(client, new TerminateInstancesCommand({ InstanceIds: [...instanceIds] }), 'TerminateInstances', (c) => client.send(c), {
     subject: `instances ${instanceIds.join(', ')}`,
@@ -168,6 +243,54 @@ export async function latestSpotPrices(client: EC2Client, types: readonly string
     byType.set(type, Math.min(price, byType.get(type) ?? Infinity));
   }
   return byType;
+}
+
+/** The availability zone of each subnet (DescribeSubnets): where a spot price is looked up for an offer in that subnet. */
+export async function subnetZones(client: EC2Client, subnetIds: readonly string[]): Promise<Map<string, string>> {
+  const out = await sendEc2(client, new DescribeSubnetsCommand({ SubnetIds: [...subnetIds] }), 'DescribeSubnets', (c) => client.send(c), {
+    subject: `subnets ${subnetIds.join(', ')}`,
+    required: (o) => (o.Subnets === undefined ? 'subnetSet' : null),
+  });
+  return new Map((out.Subnets ?? []).flatMap((s) => (s.SubnetId && s.AvailabilityZone ? [[s.SubnetId, s.AvailabilityZone] as const] : [])));
+}
+
+/**
+ * The latest spot price (Linux/UNIX) of each `type|zone` pair asked for, in one
+ * DescribeSpotPriceHistory (paged) filtered on those types and zones: what a spot host costs where
+ * it runs. Pairs with no price are absent.
+ */
+export async function spotPricesByZone(client: EC2Client, pairs: ReadonlyArray<{ type: string; zone: string }>, now: Date): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  if (pairs.length === 0) return out;
+  const types = [...new Set(pairs.map((p) => p.type))];
+  const zones = [...new Set(pairs.map((p) => p.zone))];
+  const wanted = new Set(pairs.map((p) => `${p.type}|${p.zone}`));
+  const at = new Map<string, number>();
+  let token: string | undefined;
+  do {
+    const command = new DescribeSpotPriceHistoryCommand({
+      InstanceTypes: types as _InstanceType[],
+      ProductDescriptions: ['Linux/UNIX'],
+      Filters: [{ Name: 'availability-zone', Values: zones }],
+      StartTime: now,
+      ...(token ? { NextToken: token } : {}),
+    });
+    const answer = await sendEc2(client, command, 'DescribeSpotPriceHistory', (c) => client.send(c), {
+      required: (o) => (o.SpotPriceHistory === undefined ? 'spotPriceHistorySet' : null),
+    });
+    for (const p of answer.SpotPriceHistory ?? []) {
+      const price = Number(p.SpotPrice);
+      const key = `${p.InstanceType ?? ''}|${p.AvailabilityZone ?? ''}`;
+      if (!wanted.has(key) || !Number.isFinite(price)) continue;
+      const when = p.Timestamp?.getTime() ?? 0;
+      if ((at.get(key) ?? -Infinity) <= when) {
+        at.set(key, when);
+        out.set(key, price);
+      }
+    }
+    token = answer.NextToken || undefined;
+  } while (token);
+  return out;
 }
 
 /**

@@ -13,7 +13,7 @@
 export interface SentCall {
   /** The EC2 action: "CreateTags", "TerminateInstances", "RunInstances". */
   action: string;
-  /** The instances it named (CreateTags' Resources, TerminateInstances' InstanceIds), or launched (RunInstances' answer). */
+  /** The instances it named (CreateTags' Resources, TerminateInstances' InstanceIds), or launched (RunInstances' and CreateFleet's answers). */
   ids: string[];
   /** When it was handed to the wire (ISO). */
   at: string;
@@ -86,6 +86,11 @@ export function guardMutations(client: WithMiddleware, ledger: MutationLedger): 
       if (action === 'RunInstances' && call) {
         const instances = (result.output as { Instances?: Array<{ InstanceId?: string }> } | undefined)?.Instances;
         if (Array.isArray(instances)) call.ids.push(...instances.map((i) => i?.InstanceId).filter((id): id is string => typeof id === 'string'));
+      }
+      if (action === 'CreateFleet' && call) {
+        // An instant fleet answers its instances in groups, one per override that launched.
+        const groups = (result.output as { Instances?: Array<{ InstanceIds?: unknown }> } | undefined)?.Instances;
+        if (Array.isArray(groups)) for (const g of groups) if (Array.isArray(g?.InstanceIds)) call.ids.push(...g.InstanceIds.filter((id): id is string => typeof id === 'string'));
       }
       return result;
     },

@@ -98,6 +98,11 @@ export interface PoolBackend {
   /** Records state moves on the hosts (batched). */
   writeStates(moves: readonly Move[]): Promise<void>;
   /**
+   * What the pool's spot hosts cost now, USD per hour by host id (for `status`): the spot price of
+   * each one's type in its zone. Hosts without a known price are absent. Backends without prices omit it.
+   */
+  hostPrices?(hosts: readonly Host[], now: number): Promise<Record<string, number>>;
+  /**
    * Re-checks every host side by side (still the pool's, and the recheck hook, which bounds how many
    * at once), records the moves, then terminates those still free to go in one batched call.
    */

@@ -209,6 +209,12 @@ const ec2Backend = z
     /** In order of preference; with spot, re-ordered by current spot price. */
     instanceTypes: z.array(text).default([]),
     market: z.enum(['spot', 'on-demand']).default('spot'),
+    /**
+     * How a launch picks among instance types x subnets: `lowest-price-order` (the default) sends
+     * one RunInstances per offer, spot types cheapest first; `price-capacity-optimized` sends one
+     * CreateFleet (type instant) over every offer and lets EC2 weigh price and capacity depth.
+     */
+    allocation: z.enum(['lowest-price-order', 'price-capacity-optimized']).optional(),
     /** Fall back to on-demand when no spot type has capacity. Default true. */
     onDemandFallback: z.boolean().default(true),
     /** The longest an offer (market x type x subnet) that hit capacity errors is avoided: 1 min at first, doubling up to this. */

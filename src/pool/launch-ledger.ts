@@ -15,9 +15,9 @@ export interface LaunchIntent {
   scheduler: string;
   /** When it was written (ms); also the state-since tag of its instances. */
   at: number;
-  /** MaxCount of its RunInstances: what it may have launched while its outcome is unknown. */
+  /** MaxCount of its RunInstances (TotalTargetCapacity of its CreateFleet): what it may have launched while its outcome is unknown. */
   count: number;
-  /** The offer (market:type@subnet) it was sent for. */
+  /** The offer (market:type@subnet) it was sent for; for a CreateFleet, `fleet:<market>:<offer>,<offer>,…`. */
   offer: string;
   /** The instances it launched; null while the outcome is unknown. */
   instanceIds: string[] | null;

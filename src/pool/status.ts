@@ -10,6 +10,8 @@ export interface HostStatusRow {
   type: string;
   lifecycle: string;
   zone: string;
+  /** What the host costs now, USD per hour: a spot host's spot price for its type in its zone; null when not known (on-demand hosts: no price list is read). */
+  usdPerHour: number | null;
   /** ms in the current state (null when the state tag has no time). */
   inStateMs: number | null;
   inState: string;
@@ -29,7 +31,7 @@ export function shownState(h: Pick<Host, 'state' | 'cloud'>): FromState {
   return h.cloud === 'terminated' ? 'terminated' : h.state;
 }
 
-export function statusRows(hosts: readonly Host[], now: number): HostStatusRow[] {
+export function statusRows(hosts: readonly Host[], now: number, prices: Readonly<Record<string, number>> = {}): HostStatusRow[] {
   return [...hosts]
     .sort((a, b) => ORDER.indexOf(shownState(a)) - ORDER.indexOf(shownState(b)) || a.launchedAt - b.launchedAt || a.id.localeCompare(b.id))
     .map((h) => {
@@ -41,6 +43,7 @@ export function statusRows(hosts: readonly Host[], now: number): HostStatusRow[]
         type: h.instanceType ?? '-',
         lifecycle: h.lifecycle ?? '-',
         zone: h.zone ?? '-',
+        usdPerHour: prices[h.id] ?? null,
         inStateMs,
         inState: inStateMs === null ? '-' : formatDuration(inStateMs),
         jobs: h.probe?.ok ? h.probe.jobs : null,

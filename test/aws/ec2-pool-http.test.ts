@@ -1,6 +1,6 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { describePoolInstances, latestSpotPrices, POOL_TAG, runInstances, tagInstances, terminateInstances } from '../../src/aws/ec2-pool.js';
+import { createFleet, describePoolInstances, latestSpotPrices, POOL_TAG, runInstances, tagInstances, terminateInstances } from '../../src/aws/ec2-pool.js';
 import { AwsError } from '../../src/aws/errors.js';
 import { Ec2HttpFake } from '../fakes/ec2-http.js';
 import { faults, schedule, startFaultProxy, type Fault, type FaultProxy } from '../fakes/fault-proxy.js';
@@ -93,6 +93,42 @@ describe('the calls that change things: an unreadable 200 is an unknown outcome,
     proxy.plan = schedule({ RunInstances: [undefined, faults.dropAfter()] });
     await expect(runInstances(client, input)).rejects.toMatchObject({ outcome: 'unknown' });
     expect(fake.live('p')).toHaveLength(2);
+  });
+
+  describe('CreateFleet (instant)', () => {
+    const fleetInput = (token = 'eas-fleet-1') => ({
+      Type: 'instant' as const,
+      ClientToken: token,
+      TargetCapacitySpecification: { TotalTargetCapacity: 3, DefaultTargetCapacityType: 'spot' as const, SpotTargetCapacity: 3 },
+      SpotOptions: { AllocationStrategy: 'price-capacity-optimized' as const },
+      LaunchTemplateConfigs: [{ LaunchTemplateSpecification: { LaunchTemplateName: 't', Version: '1' }, Overrides: [{ InstanceType: 'm5.large' as const, SubnetId: 'subnet-a' }, { InstanceType: 'c5.large' as const, SubnetId: 'subnet-b' }] }],
+      TagSpecifications: [{ ResourceType: 'instance' as const, Tags: [{ Key: POOL_TAG, Value: 'p' }] }],
+    });
+
+    it('partial success read through the real SDK: instances per override, errors per override', async () => {
+      fake.capacity = (_market, type) => (type === 'm5.large' ? 'InsufficientInstanceCapacity' : null);
+      const out = await createFleet(client, fleetInput());
+      expect(out.errors).toEqual([{ code: 'InsufficientInstanceCapacity', message: 'There is no spot capacity for m5.large (fake)', type: 'm5.large', subnet: 'subnet-a', lifecycle: 'spot' }]);
+      expect(out.launched).toEqual([{ instanceIds: fake.live('p').map((i) => i.id), type: 'c5.large', subnet: 'subnet-b', lifecycle: 'spot' }]);
+      expect(fake.live('p').map((i) => i.tags['aws:ec2:fleet-id'])).toEqual([out.fleetId, out.fleetId, out.fleetId]);
+    });
+
+    for (const [name, fault] of UNREADABLE.slice(0, 4)) {
+      it(`acted, then ${name}: throws with outcome unknown (never "launched 0")`, async () => {
+        proxy.plan = schedule({ CreateFleet: [fault()] });
+        const err = await caught(createFleet(client, fleetInput()));
+        expect(err).toMatchObject({ kind: 'unreadable', outcome: 'unknown', message: expect.stringMatching(/^EC2 CreateFleet: .*instances may have been launched/) });
+        expect(fake.live('p')).toHaveLength(3);
+      });
+    }
+
+    it('a CreateFleetResponse without fleetId is unknown too; the same token sent again answers the same instances, launching nothing more', async () => {
+      proxy.plan = schedule({ CreateFleet: [faults.body('<CreateFleetResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>x</requestId><fleetInstanceSet/></CreateFleetResponse>')] });
+      await expect(createFleet(client, fleetInput())).rejects.toMatchObject({ kind: 'unreadable', outcome: 'unknown', message: expect.stringContaining('fleetId') });
+      const again = await createFleet(client, fleetInput());
+      expect(again.launched.flatMap((g) => g.instanceIds).sort()).toEqual(fake.live('p').map((i) => i.id).sort());
+      expect(fake.live('p')).toHaveLength(3);
+    });
   });
 
   it('CreateTags: an unreadable 200 throws (unknown outcome), a readable one passes', async () => {

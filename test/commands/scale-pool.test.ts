@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { CreateTagsCommand, DescribeInstancesCommand, EC2Client, RunInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
+import { CreateTagsCommand, DescribeInstancesCommand, DescribeSpotPriceHistoryCommand, EC2Client, RunInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -440,8 +440,9 @@ describe('scale-pool status', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('pool trainers: demand 2 (sqs training-queue: 1 queued, 1 in flight)');
     expect(r.stdout).toMatch(/desired: 3 hosts: /);
-    expect(r.stdout).toMatch(/i-\S+\s+ready\s+running\s+g4dn\.xlarge\s+spot\s+us-east-1a\s+2 h\s/);
-    expect(r.stdout).toMatch(/i-\S+\s+draining\s+running\s+p3\.2xlarge\s+on-demand\s+us-east-1a\s+5 min\s/);
+    // No spot price known for its type: no cost shown.
+    expect(r.stdout).toMatch(/i-\S+\s+ready\s+running\s+g4dn\.xlarge\s+spot\s+us-east-1a\s+-\s+2 h\s/);
+    expect(r.stdout).toMatch(/i-\S+\s+draining\s+running\s+p3\.2xlarge\s+on-demand\s+us-east-1a\s+-\s+5 min\s/);
     expect(r.stdout.match(/^ {2}i-/gm)).toHaveLength(2);
     expect(r.stdout).toMatch(/next tick: .*draining -> ready/);
     expect(ec2Mock.commandCalls(CreateTagsCommand)).toHaveLength(0);
@@ -451,6 +452,26 @@ describe('scale-pool status', () => {
     expect(json.pools[0]!.hosts.map((h) => [h.state, h.type, h.lifecycle])).toEqual([
       ['ready', 'g4dn.xlarge', 'spot'],
       ['draining', 'p3.2xlarge', 'on-demand'],
+    ]);
+  });
+
+  it('shows what each spot host costs: its type\'s spot price in its zone (one DescribeSpotPriceHistory filtered by the hosts\' zones); on-demand hosts without a price', async () => {
+    queues.set(QUEUE, { visible: 1, notVisible: 1 });
+    fake.spotPrices = { 'g4dn.xlarge': 0.2345 };
+    fake.add({ tags: { [POOL_TAG]: 'trainers', [STATE_TAG]: 'ready', [SINCE_TAG]: new Date(Date.now() - 2 * HOUR).toISOString() }, type: 'g4dn.xlarge', spot: true, zone: 'us-east-1a' });
+    fake.add({ tags: { [POOL_TAG]: 'trainers', [STATE_TAG]: 'ready', [SINCE_TAG]: new Date(Date.now() - HOUR).toISOString() }, type: 'g4dn.xlarge', spot: false });
+    const r = await cli(['status', '--config', poolFile([trainers])]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/HOST\s+STATE\s+EC2\s+TYPE\s+LIFECYCLE\s+ZONE\s+COST\s+IN STATE\s+JOBS/);
+    expect(r.stdout).toMatch(/i-\S+\s+ready\s+running\s+g4dn\.xlarge\s+spot\s+us-east-1a\s+\$0\.2345\/h\s+2 h\s/);
+    expect(r.stdout).toMatch(/i-\S+\s+ready\s+running\s+g4dn\.xlarge\s+on-demand\s+us-east-1a\s+-\s+1 h\s/);
+    const asked = ec2Mock.commandCalls(DescribeSpotPriceHistoryCommand).map((c) => c.args[0].input);
+    expect(asked).toHaveLength(1);
+    expect(asked[0]).toMatchObject({ InstanceTypes: ['g4dn.xlarge'], Filters: [{ Name: 'availability-zone', Values: ['us-east-1a'] }] });
+    const json = JSON.parse((await cli(['status', '--config', poolFile([trainers]), '--json'])).stdout) as { pools: Array<{ hosts: Array<Record<string, unknown>> }> };
+    expect(json.pools[0]!.hosts.map((h) => [h.lifecycle, h.usdPerHour])).toEqual([
+      ['spot', 0.2345],
+      ['on-demand', null],
     ]);
   });
 

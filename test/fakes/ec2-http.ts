@@ -16,7 +16,11 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
  * Actions: DescribeInstances (filters `tag:<key>`, `instance-state-name`, `instance-id`,
  * `client-token`; `InstanceId.N`; `MaxResults`/`NextToken` pages), RunInstances (`ClientToken`
  * idempotency: the same token and parameters answer the same reservation, other parameters
- * `IdempotentParameterMismatch`), CreateTags, TerminateInstances, DescribeSpotPriceHistory.
+ * `IdempotentParameterMismatch`), CreateFleet of type `instant` (overrides tried in order, each
+ * launching what is left unless `capacity` refuses its market and type, which lands in the answer's
+ * errorSet; the same ClientToken idempotency; instances tagged `aws:ec2:fleet-id` as EC2 does),
+ * CreateLaunchTemplate (a name made twice answers `InvalidLaunchTemplateName.AlreadyExistsException`),
+ * CreateTags, TerminateInstances, DescribeSpotPriceHistory.
  * `DryRun=true` on a changing action answers `DryRunOperation` (412) and changes nothing.
  *
  * The state model mirrors test/pool/ec2-fake.ts (the aws-sdk-client-mock fake): `instances`,
@@ -42,6 +46,8 @@ export interface FakeInstance {
   zone: string;
   privateIp: string;
   clientToken?: string;
+  /** The ClientToken of the CreateFleet that launched it. */
+  fleetToken?: string;
   reservationId: string;
   imageId: string;
   subnetId?: string;
@@ -116,7 +122,7 @@ export class Ec2HttpFake {
   /** Every request received, in order (faults included: the fake saw it). */
   readonly requests: FakeRequest[] = [];
   /**
-   * Awaited after a RunInstances acted and before it answers (a slow answer, e.g. for two
+   * Awaited after a RunInstances (or a CreateFleet) acted and before it answers (a slow answer, e.g. for two
    * schedulers racing): resolve it from the test. Null: answer at once.
    */
   runDelay: ((req: FakeRequest) => Promise<void>) | null = null;
@@ -131,6 +137,9 @@ export class Ec2HttpFake {
   private seq = 0;
   private requestSeq = 0;
   private readonly tokens = new Map<string, { signature: string; reservationId: string; ids: string[] }>();
+  private readonly fleetTokens = new Map<string, { signature: string; xml: string }>();
+  /** Launch template names made with CreateLaunchTemplate. */
+  readonly templates = new Set<string>();
 
   constructor(options: Ec2HttpFakeOptions = {}) {
     this.region = options.region ?? 'us-east-1';
@@ -244,7 +253,7 @@ export class Ec2HttpFake {
       throw new Ec2FakeError(code, `${code} (failNext)`);
     }
     const p = req.params;
-    const changing = req.action === 'RunInstances' || req.action === 'CreateTags' || req.action === 'TerminateInstances';
+    const changing = ['RunInstances', 'CreateFleet', 'CreateLaunchTemplate', 'CreateTags', 'TerminateInstances'].includes(req.action);
     if (changing && p.get('DryRun') === 'true') throw new Ec2FakeError('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.');
     switch (req.action) {
       case 'DescribeInstances':
@@ -253,6 +262,17 @@ export class Ec2HttpFake {
         const xml = this.run(p, req);
         if (this.runDelay) await this.runDelay(req);
         return xml;
+      }
+      case 'CreateFleet': {
+        const xml = this.fleet(p, req);
+        if (this.runDelay) await this.runDelay(req);
+        return xml;
+      }
+      case 'CreateLaunchTemplate': {
+        const name = p.get('LaunchTemplateName') ?? '';
+        if (this.templates.has(name)) throw new Ec2FakeError('InvalidLaunchTemplateName.AlreadyExistsException', `Launch template name already in use: ${name}`);
+        this.templates.add(name);
+        return doc('CreateLaunchTemplateResponse', req, `<launchTemplate><launchTemplateId>lt-${this.templates.size.toString(16).padStart(17, '0')}</launchTemplateId><launchTemplateName>${esc(name)}</launchTemplateName><defaultVersionNumber>1</defaultVersionNumber><latestVersionNumber>1</latestVersionNumber></launchTemplate>`);
       }
       case 'CreateTags':
         return this.createTags(p, req);
@@ -303,15 +323,7 @@ export class Ec2HttpFake {
 
   private run(p: URLSearchParams, req: FakeRequest): string {
     const token = p.get('ClientToken') ?? undefined;
-    const signature = createHash('sha256')
-      .update(
-        [...p.entries()]
-          .filter(([k]) => k !== 'ClientToken')
-          .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-          .map(([k, v]) => `${k}=${v}`)
-          .join('&'),
-      )
-      .digest('hex');
+    const signature = paramsSignature(p);
     if (token !== undefined) {
       if (token.length > 64) throw new Ec2FakeError('InvalidParameterValue', 'ClientToken is longer than 64 characters');
       const seen = this.tokens.get(token);
@@ -352,6 +364,68 @@ export class Ec2HttpFake {
     }
     if (token !== undefined) this.tokens.set(token, { signature, reservationId, ids: made.map((i) => i.id) });
     return runXml(req, reservationId, made);
+  }
+
+  private fleet(p: URLSearchParams, req: FakeRequest): string {
+    if (p.get('Type') !== 'instant') throw new Ec2FakeError('InvalidParameterValue', `this fake speaks CreateFleet of type instant only, not ${p.get('Type')}`);
+    const token = p.get('ClientToken') ?? undefined;
+    const signature = paramsSignature(p);
+    if (token !== undefined) {
+      const seen = this.fleetTokens.get(token);
+      if (seen) {
+        if (seen.signature !== signature) throw new Ec2FakeError('IdempotentParameterMismatch', `The client token ${token} was used with other parameters`);
+        return seen.xml.replace(/<requestId>[^<]*<\/requestId>/, `<requestId>req-${req.seq}</requestId>`);
+      }
+    }
+    const total = Number(p.get('TargetCapacitySpecification.TotalTargetCapacity') ?? 'NaN');
+    if (!Number.isInteger(total) || total < 1) throw new Ec2FakeError('InvalidParameterValue', `TotalTargetCapacity ${p.get('TargetCapacitySpecification.TotalTargetCapacity')} is invalid`);
+    const market = p.get('TargetCapacitySpecification.DefaultTargetCapacityType') === 'spot' ? 'spot' : 'on-demand';
+    const configs = nested(p, 'LaunchTemplateConfigs');
+    if (configs.length !== 1) throw new Ec2FakeError('InvalidParameterValue', 'this fake takes exactly one launch template config');
+    const spec = configs[0]!;
+    const template = spec.get('LaunchTemplateSpecification.LaunchTemplateName') ?? spec.get('LaunchTemplateSpecification.LaunchTemplateId');
+    if (!template) throw new Ec2FakeError('MissingParameter', 'The request must contain the parameter LaunchTemplateSpecification');
+    const overrides = nested(spec, 'Overrides').map((o) => ({ type: o.get('InstanceType') ?? undefined, subnet: o.get('SubnetId') ?? undefined }));
+    const tags: Record<string, string> = {};
+    for (const t of nested(p, 'TagSpecification')) {
+      if (t.get('ResourceType') !== 'instance') continue;
+      for (const tag of nested(t, 'Tag')) tags[tag.get('Key') ?? ''] = tag.get('Value') ?? '';
+    }
+    const fleetId = `fleet-${(this.seq + 1).toString(16).padStart(8, '0')}-fake`;
+    const reservationId = `r-${(this.seq + 1).toString(16).padStart(17, '0')}`;
+    let left = total;
+    const groups: string[] = [];
+    const errors: string[] = [];
+    const ltXml = `<launchTemplateSpecification><launchTemplateName>${esc(template)}</launchTemplateName><version>1</version></launchTemplateSpecification>`;
+    for (const o of overrides.length > 0 ? overrides : [{ type: undefined, subnet: undefined }]) {
+      if (left === 0) break;
+      const type = o.type ?? 'c5.large';
+      const ov = `<overrides>${o.type ? `<instanceType>${esc(o.type)}</instanceType>` : ''}${o.subnet ? `<subnetId>${esc(o.subnet)}</subnetId>` : ''}</overrides>`;
+      const code = this.capacity(market, type);
+      if (code) {
+        errors.push(`<item><launchTemplateAndOverrides>${ltXml}${ov}</launchTemplateAndOverrides><lifecycle>${market}</lifecycle><errorCode>${esc(code)}</errorCode><errorMessage>There is no ${market} capacity for ${esc(type)} (fake)</errorMessage></item>`);
+        continue;
+      }
+      const made: FakeInstance[] = [];
+      for (; left > 0; left -= 1) {
+        made.push(
+          this.add({
+            state: 'pending',
+            tags: { ...tags, 'aws:ec2:fleet-id': fleetId },
+            type,
+            spot: market === 'spot',
+            reservationId,
+            imageId: 'ami-0template',
+            ...(token !== undefined ? { fleetToken: token } : {}),
+            ...(o.subnet ? { subnetId: o.subnet } : {}),
+          }),
+        );
+      }
+      groups.push(`<item><launchTemplateAndOverrides>${ltXml}${ov}</launchTemplateAndOverrides><lifecycle>${market}</lifecycle><instanceIds>${made.map((i) => `<item>${esc(i.id)}</item>`).join('')}</instanceIds><instanceType>${esc(type)}</instanceType><platform/></item>`);
+    }
+    const xml = doc('CreateFleetResponse', req, `<fleetId>${fleetId}</fleetId><errorSet>${errors.join('')}</errorSet><fleetInstanceSet>${groups.join('')}</fleetInstanceSet>`);
+    if (token !== undefined) this.fleetTokens.set(token, { signature, xml });
+    return xml;
   }
 
   private createTags(p: URLSearchParams, req: FakeRequest): string {
@@ -401,6 +475,19 @@ export class Ec2HttpFake {
   private nextIp(): string {
     return `10.0.${Math.floor(this.seq / 250)}.${(this.seq % 250) + 1}`;
   }
+}
+
+/** The parameters of a request but its ClientToken: what EC2's idempotency compares. */
+function paramsSignature(p: URLSearchParams): string {
+  return createHash('sha256')
+    .update(
+      [...p.entries()]
+        .filter(([k]) => k !== 'ClientToken')
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([k, v]) => `${k}=${v}`)
+        .join('&'),
+    )
+    .digest('hex');
 }
 
 function doc(root: string, req: FakeRequest, inner: string): string {

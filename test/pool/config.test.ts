@@ -62,6 +62,12 @@ describe('the pool file', () => {
     expect(file.pools[0]!.probe!.timeoutMs).toBe(3_000);
   });
 
+  it('backend.allocation: price-capacity-optimized or lowest-price-order; absent means lowest-price-order (files without it launch as before); anything else is refused naming the field', () => {
+    expect(parse({ pools: [seed002] }).pools[0]!.backend).not.toHaveProperty('allocation');
+    expect(parse({ pools: [{ ...seed002, backend: { ...seed002.backend, allocation: 'price-capacity-optimized' } }] }).pools[0]!.backend).toMatchObject({ allocation: 'price-capacity-optimized' });
+    expect(() => parse({ pools: [{ ...seed002, backend: { ...seed002.backend, allocation: 'capacity-optimized' } }] })).toThrow(/pools\[0\]\.backend\.allocation/);
+  });
+
   it('a probe answer is capped at 64 KiB unless the probe section says maxBytes', () => {
     const capped = parse({ pools: [{ ...seed003, probe: { url: 'http://{privateIp}:8080/status', maxBytes: 4096 } }] });
     expect(capped.pools[0]!.probe).toEqual({ url: 'http://{privateIp}:8080/status', timeoutMs: 3_000, maxBytes: 4096, concurrency: 128 });

@@ -2,6 +2,7 @@ import {
   CreateTagsCommand,
   DescribeInstancesCommand,
   DescribeSpotPriceHistoryCommand,
+  DescribeSubnetsCommand,
   EC2Client,
   RunInstancesCommand,
   TerminateInstancesCommand,
@@ -169,6 +170,28 @@ describe('launch', () => {
       { InstanceTypes: ['c5.large', 'c5.xlarge', 'm5.large'], ProductDescriptions: ['Linux/UNIX'], StartTime: new Date(NOW) },
     ]);
     expect(ec2Mock.commandCalls(RunInstancesCommand).map((c) => c.args[0].input.InstanceType)).toEqual(['m5.large', 'c5.xlarge', 'c5.large']);
+  });
+
+  it('with subnets in several zones: each (type, subnet) offer by the spot price of that type in that subnet\'s zone (one DescribeSubnets per backend)', async () => {
+    ec2Mock.on(DescribeInstancesCommand).resolves({ Reservations: [] });
+    ec2Mock.on(DescribeSubnetsCommand).resolves({ Subnets: [{ SubnetId: 'subnet-a', AvailabilityZone: 'us-east-1a' }, { SubnetId: 'subnet-b', AvailabilityZone: 'us-east-1b' }] });
+    ec2Mock.on(DescribeSpotPriceHistoryCommand).resolves({
+      SpotPriceHistory: [
+        { InstanceType: 'c5.large', AvailabilityZone: 'us-east-1a', SpotPrice: '0.10', Timestamp: new Date(NOW - 60_000) },
+        { InstanceType: 'c5.large', AvailabilityZone: 'us-east-1b', SpotPrice: '0.03', Timestamp: new Date(NOW - 60_000) },
+        { InstanceType: 'm5.large', AvailabilityZone: 'us-east-1a', SpotPrice: '0.05', Timestamp: new Date(NOW - 60_000) },
+        { InstanceType: 'm5.large', AvailabilityZone: 'us-east-1b', SpotPrice: '0.20', Timestamp: new Date(NOW - 60_000) },
+        // A zone none of the pool's subnets is in: never the price of an offer.
+        { InstanceType: 'm5.large', AvailabilityZone: 'us-east-1c', SpotPrice: '0.001', Timestamp: new Date(NOW - 60_000) },
+      ],
+    });
+    ec2Mock.on(RunInstancesCommand).rejects(ec2Error('InsufficientInstanceCapacity'));
+    const backend = ec2Backend({ client, pool: 'trainers', config: explicitConfig({ onDemandFallback: false, instanceTypes: ['c5.large', 'm5.large'], launch: { imageId: 'ami-1', subnetIds: ['subnet-a', 'subnet-b'], securityGroupIds: [] } }) });
+    await backend.launch(1, { now: NOW, maxHosts: 10, backoff: {} });
+    expect(ec2Mock.commandCalls(RunInstancesCommand).map((c) => `${c.args[0].input.InstanceType}@${c.args[0].input.SubnetId}`)).toEqual(['c5.large@subnet-b', 'm5.large@subnet-a', 'c5.large@subnet-a', 'm5.large@subnet-b']);
+    expect(ec2Mock.commandCalls(DescribeSpotPriceHistoryCommand)[0]!.args[0].input.Filters).toEqual([{ Name: 'availability-zone', Values: ['us-east-1a', 'us-east-1b'] }]);
+    await backend.launch(1, { now: NOW + 60_000, maxHosts: 10, backoff: {} });
+    expect(ec2Mock.commandCalls(DescribeSubnetsCommand)).toHaveLength(1);
   });
 
   it('capacity errors: down the list, then on-demand; failed offers come back as backoff and are avoided next time', async () => {

@@ -5,7 +5,7 @@ import { describeCounts, stateCounts, statusRows } from '../../src/pool/status.j
 import { host, MIN, NOW, probed } from './builders.js';
 
 describe('status rows', () => {
-  it('every host with state, type, lifecycle, age in state, in table order', () => {
+  it('every host with state, type, lifecycle, cost, age in state, in table order', () => {
     const rows = statusRows(
       [
         host('i-b', 'draining', { since: NOW - 5 * MIN, instanceType: 'c5.large', lifecycle: 'spot', zone: 'us-east-1a', probe: probed(2) }),
@@ -13,11 +13,12 @@ describe('status rows', () => {
         host('i-c', 'untracked', { since: null }),
       ],
       NOW,
+      { 'i-b': 0.0312 },
     );
     expect(rows).toEqual([
-      { id: 'i-a', state: 'launching', cloud: 'pending', type: 'g4dn.xlarge', lifecycle: 'on-demand', zone: '-', inStateMs: 90_000, inState: '1 min', jobs: null },
-      { id: 'i-b', state: 'draining', cloud: 'running', type: 'c5.large', lifecycle: 'spot', zone: 'us-east-1a', inStateMs: 300_000, inState: '5 min', jobs: 2 },
-      { id: 'i-c', state: 'untracked', cloud: 'running', type: '-', lifecycle: '-', zone: '-', inStateMs: null, inState: '-', jobs: null },
+      { id: 'i-a', state: 'launching', cloud: 'pending', type: 'g4dn.xlarge', lifecycle: 'on-demand', zone: '-', usdPerHour: null, inStateMs: 90_000, inState: '1 min', jobs: null },
+      { id: 'i-b', state: 'draining', cloud: 'running', type: 'c5.large', lifecycle: 'spot', zone: 'us-east-1a', usdPerHour: 0.0312, inStateMs: 300_000, inState: '5 min', jobs: 2 },
+      { id: 'i-c', state: 'untracked', cloud: 'running', type: '-', lifecycle: '-', zone: '-', usdPerHour: null, inStateMs: null, inState: '-', jobs: null },
     ]);
   });
 

@@ -30,7 +30,9 @@ import { policy as makePolicy, MIN } from './builders.js';
  * acting), a listing that lags; jobs that land on hosts between the decision and the re-check before
  * a terminate; a signal (the mutation guard's) that flips while a random mutating call is on the
  * wire; and, in some schedules, a second scheduler ticking before, after, alongside, or entirely
- * inside the first one's RunInstances, with or without the S3 launch ledger (backend.coordination).
+ * inside the first one's launch, with or without the S3 launch ledger (backend.coordination). Each
+ * schedule launches one way: RunInstances per offer, or CreateFleet instant (allocation
+ * price-capacity-optimized), whose answers get the same faults.
  *
  * Invariants, on EVERY tick, failed or not:
  * - live instances (every state but terminated, with the pool tag; a launch whose answer was lost
@@ -57,7 +59,8 @@ const POOL = 'p';
 const TAG = 'evalai-autoscaler:pool';
 const STATE = 'evalai-autoscaler:state';
 const SCHED = 'evalai-autoscaler:scheduler';
-const MUTATING = new Set(['RunInstances', 'CreateTags', 'TerminateInstances']);
+const MUTATING = new Set(['RunInstances', 'CreateFleet', 'CreateLaunchTemplate', 'CreateTags', 'TerminateInstances']);
+const LAUNCHES = new Set(['RunInstances', 'CreateFleet']);
 const START = Date.UTC(2026, 10, 29, 12);
 
 const s3Mock = mockClient(S3Client);
@@ -147,7 +150,14 @@ const faultListArb = (names: readonly FaultName[]) => fc.array(fc.constantFrom<F
 const tickFaultsArb: fc.Arbitrary<TickFaults> = fc.oneof(
   fc.constant({}),
   fc.record(
-    { DescribeInstances: faultListArb(READ_FAULTS), RunInstances: faultListArb(WRITE_FAULTS), CreateTags: faultListArb(WRITE_FAULTS), TerminateInstances: faultListArb(WRITE_FAULTS) },
+    {
+      DescribeInstances: faultListArb(READ_FAULTS),
+      RunInstances: faultListArb(WRITE_FAULTS),
+      CreateFleet: faultListArb(WRITE_FAULTS),
+      CreateLaunchTemplate: faultListArb(WRITE_FAULTS),
+      CreateTags: faultListArb(WRITE_FAULTS),
+      TerminateInstances: faultListArb(WRITE_FAULTS),
+    },
     { requiredKeys: [] },
   ),
 );
@@ -175,7 +185,16 @@ const policyArb = fc
 type Invariant = 'liveCap' | 'busyTerminated' | 'foreignTouched' | 'afterSignal' | 'sentIsWire' | 'reportIsSent' | 'detected' | 'converges';
 type Mode = 'one' | 'coordinated' | 'uncoordinated';
 
-const config: Ec2BackendConfig = { type: 'ec2', launchTemplate: { name: 't', version: '$Default' }, instanceTypes: [], market: 'spot', onDemandFallback: true, capacityBackoff: 5 * MIN, tags: {} };
+type Allocation = NonNullable<Ec2BackendConfig['allocation']>;
+/**
+ * Each schedule launches one way: RunInstances per offer from a launch template (lowest-price-order),
+ * or one CreateFleet per market over 2 types x 2 subnets of raw launch fields, so the pool's own
+ * template is made first by CreateLaunchTemplate, with its own faults (price-capacity-optimized).
+ */
+const configOf = (allocation: Allocation): Ec2BackendConfig =>
+  allocation === 'price-capacity-optimized'
+    ? { type: 'ec2', launch: { imageId: 'ami-1', subnetIds: ['subnet-a', 'subnet-b'], securityGroupIds: [] }, instanceTypes: ['c5.large', 'm5.large'], market: 'spot', onDemandFallback: true, capacityBackoff: 5 * MIN, tags: {}, allocation }
+    : { type: 'ec2', launchTemplate: { name: 't', version: '$Default' }, instanceTypes: [], market: 'spot', onDemandFallback: true, capacityBackoff: 5 * MIN, tags: {}, allocation };
 
 interface Scheduler {
   name: 'a' | 'b';
@@ -199,7 +218,9 @@ interface Scheduler {
   otherVisible: string | null;
 }
 
-async function runSchedule(mode: Mode, policy: PoolPolicy, steps: Step[], steadyN: number): Promise<Record<Invariant, string[]>> {
+async function runSchedule(mode: Mode, policy: PoolPolicy, steps: Step[], steadyN: number, allocation: Allocation = 'lowest-price-order'): Promise<Record<Invariant, string[]>> {
+  const config = configOf(allocation);
+  count(`schedules launching by ${allocation}`);
   const violations: Record<Invariant, string[]> = { liveCap: [], busyTerminated: [], foreignTouched: [], afterSignal: [], sentIsWire: [], reportIsSent: [], detected: [], converges: [] };
   const capHolds = mode !== 'uncoordinated';
   const fake = new Ec2HttpFake();
@@ -221,7 +242,7 @@ async function runSchedule(mode: Mode, policy: PoolPolicy, steps: Step[], steady
   let tickName = '';
   let unfiltered = 0;
   fake.respond = (req, own) => {
-    if (req.action === 'RunInstances') checkCap(`${tickName}, as RunInstances #${req.seq} acted`);
+    if (LAUNCHES.has(req.action)) checkCap(`${tickName}, as ${req.action} #${req.seq} acted`);
     if (req.action === 'DescribeInstances' && unfiltered > 0 && own.status === 200) {
       unfiltered -= 1;
       // The same request without its tag filters, answered by the fake (its private describe).
@@ -330,8 +351,8 @@ async function runSchedule(mode: Mode, policy: PoolPolicy, steps: Step[], steady
           s.signal = 'SIGTERM';
           s.flipped = true;
         }
-        // Nested: the other scheduler's whole tick runs while this RunInstances has acted and not answered.
-        if (req.action === 'RunInstances' && nest?.outer === s && !nest.started) {
+        // Nested: the other scheduler's whole tick runs while this launch has acted and not answered.
+        if (LAUNCHES.has(req.action) && nest?.outer === s && !nest.started) {
           nest.started = true;
           count('nested tick');
           const g = gate();
@@ -445,6 +466,8 @@ async function runSchedule(mode: Mode, policy: PoolPolicy, steps: Step[], steady
       const sent = s.mutations.sent.slice(s.sentFrom);
       count('SDK retries on the wire', commands.filter((c) => c.attempts > 1).length);
       count('faulted mutating requests', wire.filter((l) => l.fault && l.fault.kind !== 'hold').length);
+      count('faulted CreateFleet requests', wire.filter((l) => l.req.action === 'CreateFleet' && l.fault && l.fault.kind !== 'hold').length);
+      count('faulted CreateLaunchTemplate requests', wire.filter((l) => l.req.action === 'CreateLaunchTemplate' && l.fault && l.fault.kind !== 'hold').length);
       count('refused after a signal', s.mutations.refused.length - s.refusedFrom);
       count('kept by the re-check', r.moves.filter((m) => m.status === 'refused' && /re-check/.test(m.error ?? '')).length);
       count('ticks failed', r.failed ? 1 : 0);
@@ -458,12 +481,12 @@ async function runSchedule(mode: Mode, policy: PoolPolicy, steps: Step[], steady
       } else {
         commands.forEach((c, i) => {
           const ids = sent[i]!.ids;
-          if (c.action === 'RunInstances') {
+          if (LAUNCHES.has(c.action)) {
             const token = c.params.get('ClientToken');
-            const made = [...fake.instances.values()].filter((x) => x.clientToken === token).map((x) => x.id);
+            const made = [...fake.instances.values()].filter((x) => (c.action === 'CreateFleet' ? x.fleetToken : x.clientToken) === token).map((x) => x.id);
             const clean = c.last === undefined || (c.last.kind === 'hold' && c.last.after === true);
             if (ids.some((id) => !made.includes(id)) || (clean && JSON.stringify([...ids].sort()) !== JSON.stringify([...made].sort()))) {
-              violations.sentIsWire.push(`${where}: the ledger says RunInstances launched [${ids.join(',')}], EC2 launched [${made.join(',')}] for its token`);
+              violations.sentIsWire.push(`${where}: the ledger says ${c.action} launched [${ids.join(',')}], EC2 launched [${made.join(',')}] for its token`);
             }
           } else {
             const named = [...c.params.entries()].filter(([key]) => /^(ResourceId|InstanceId)\.\d+$/.test(key)).map(([, v]) => v);
@@ -504,7 +527,7 @@ async function runSchedule(mode: Mode, policy: PoolPolicy, steps: Step[], steady
 
       // Without coordination: once a listing shows another scheduler's recent instance, nothing is launched and the tick names it.
       if (s.otherVisible !== null) {
-        if (wire.some((l) => l.req.action === 'RunInstances')) violations.detected.push(`${where}: ${s.otherVisible} was listable at the start, and RunInstances was sent`);
+        if (wire.some((l) => LAUNCHES.has(l.req.action))) violations.detected.push(`${where}: ${s.otherVisible} was listable at the start, and a launch was sent`);
         const listed = !r.errors.some((e) => e.startsWith('observe:'));
         if (listed && !r.errors.some((e) => /another scheduler \(id s-[ab]\).*backend\.coordination/.test(e))) violations.detected.push(`${where}: ${s.otherVisible} was listable, the tick did not name it: ${r.errors.join(' | ') || 'no error'}`);
       }
@@ -563,10 +586,12 @@ function pick(v: Record<Invariant, string[]>, names: readonly Invariant[]): Part
 
 const ALL: readonly Invariant[] = ['liveCap', 'busyTerminated', 'foreignTouched', 'afterSignal', 'sentIsWire', 'reportIsSent', 'detected', 'converges'];
 
+const allocationArb = fc.constantFrom<Allocation>('lowest-price-order', 'price-capacity-optimized');
+
 function property(mode: Mode, numRuns: number, maxSteps: number) {
   return fc.assert(
-    fc.asyncProperty(policyArb, fc.array(stepArb, { minLength: 3, maxLength: maxSteps }), fc.integer({ min: 0, max: 30 }), async (policy, steps, steadyN) => {
-      const v = await runSchedule(mode, policy, steps, steadyN);
+    fc.asyncProperty(policyArb, fc.array(stepArb, { minLength: 3, maxLength: maxSteps }), fc.integer({ min: 0, max: 30 }), allocationArb, async (policy, steps, steadyN, allocation) => {
+      const v = await runSchedule(mode, policy, steps, steadyN, allocation);
       expect(pick(v, ALL)).toEqual({});
     }),
     { numRuns, seed: SEED, endOnFailure: Boolean(process.env.FC_NO_SHRINK) },

@@ -109,7 +109,7 @@ export function formatStatusHuman(pools: readonly PoolStatus[], warnings: readon
       // A SLURM pool's hosts are jobs: their scheduler's columns, not EC2's.
       const rows = p.hosts.some((h) => h.slurm)
         ? [['JOB', 'STATE', 'SLURM', 'PARTITION', 'NODE', 'TIME LEFT', 'TYPE', 'IN STATE', 'JOBS'], ...p.hosts.map((h) => [h.id, h.state, h.slurm?.state ?? h.cloud, h.slurm?.partition ?? '-', h.slurm?.node ?? '-', h.slurm?.timeLeft ?? '-', h.type, h.inState, jobs(h)])]
-        : [['HOST', 'STATE', 'EC2', 'TYPE', 'LIFECYCLE', 'ZONE', 'IN STATE', 'JOBS'], ...p.hosts.map((h) => [h.id, h.state, h.cloud, h.type, h.lifecycle, h.zone, h.inState, jobs(h)])];
+        : [['HOST', 'STATE', 'EC2', 'TYPE', 'LIFECYCLE', 'ZONE', 'COST', 'IN STATE', 'JOBS'], ...p.hosts.map((h) => [h.id, h.state, h.cloud, h.type, h.lifecycle, h.zone, h.usdPerHour === null ? '-' : `$${h.usdPerHour.toFixed(4)}/h`, h.inState, jobs(h)])];
       const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
       for (const r of rows) lines.push(`  ${r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()}`);
     }

@@ -44,7 +44,16 @@ export async function poolStatus(setup: PoolSetup, shell: Shell, sleep?: (ms: nu
             ...r.moves.map((m) => `${m.hostId} ${m.from} -> ${m.to}: ${m.reason}`),
             ...(r.launches.wanted > 0 ? [`launch ${r.launches.wanted}: ${r.launches.reason}`] : []),
           ];
-          out.push({ pool: pool.name, ...about, demand: r.demand, desiredHosts: r.desiredHosts, why: r.why, next: next.length || unlisted ? next : ['nothing to change'], counts: Object.fromEntries(Object.entries(stateCounts(r.hosts)).filter(([, n]) => n > 0)), hosts: statusRows(r.hosts, now), errors: r.errors });
+          // What each spot host costs: one price look-up; without an answer the costs are not shown (a warning, not an error).
+          let prices: Record<string, number> = {};
+          if (parts.backend.hostPrices && !unlisted) {
+            try {
+              prices = await parts.backend.hostPrices(r.hosts, now);
+            } catch (err) {
+              shell.logger.warn({ pool: pool.name }, `spot prices not read: ${describeError(err)}`);
+            }
+          }
+          out.push({ pool: pool.name, ...about, demand: r.demand, desiredHosts: r.desiredHosts, why: r.why, next: next.length || unlisted ? next : ['nothing to change'], counts: Object.fromEntries(Object.entries(stateCounts(r.hosts)).filter(([, n]) => n > 0)), hosts: statusRows(r.hosts, now, prices), errors: r.errors });
         } catch (err) {
           out.push({ pool: pool.name, ...about, demand: null, desiredHosts: null, why: 'not read', next: [], counts: {}, hosts: [], errors: [describeError(err)] });
         }

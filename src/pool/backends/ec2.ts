@@ -1,10 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import type { EC2Client, RunInstancesCommandInput, Tag, _InstanceType } from '@aws-sdk/client-ec2';
+import type { EC2Client, RunInstancesCommandInput, _InstanceType } from '@aws-sdk/client-ec2';
 import {
+  createFleet,
   describePoolInstances,
+  ensureLaunchTemplate,
   latestSpotPrices,
   OBSERVED_STATES,
   POOL_TAG,
+  spotPricesByZone,
+  subnetZones,
   describeByClientToken,
   goneInstances,
   runInstances,
@@ -24,9 +28,17 @@ import { changeLedger, isExpired, memoryIntentStore, prune, unlistedLaunches, ty
 import type { Ec2BackendConfig } from '../config.js';
 import type { CloudState, Host } from '../host.js';
 import { isHostState, type Move } from '../states.js';
+import { fleetInput, fleetLabel, fleetOfferKey, fleetOffersOf, fleetTemplate, readFleetAnswer, type FleetResult } from './ec2-fleet.js';
+import { launchTags, offersFor, type Offer } from './ec2-offers.js';
 
-/** RunInstances errors after which the next type (then on-demand) is tried, and the failed one avoided for a while. */
-export const CAPACITY_ERRORS = new Set(['InsufficientInstanceCapacity', 'SpotMaxPriceTooLow', 'MaxSpotInstanceCountExceeded', 'Unsupported']);
+/**
+ * Launch errors after which the next type (then on-demand) is tried, and the failed one avoided for
+ * a while. UnfulfillableCapacity is CreateFleet's "no capacity matches" (per override).
+ */
+export const CAPACITY_ERRORS = new Set(['InsufficientInstanceCapacity', 'SpotMaxPriceTooLow', 'MaxSpotInstanceCountExceeded', 'Unsupported', 'UnfulfillableCapacity']);
+
+/** Template errors a dry-run CreateFleet meets when the pool's own template is not created yet. */
+const TEMPLATE_NOT_FOUND = /^InvalidLaunchTemplate(Name|Id)\.(NotFound|NotFoundException|Malformed)$/;
 
 export interface Ec2BackendOptions {
   client: EC2Client;
@@ -47,16 +59,30 @@ function newToken(): string {
   return `eas-${randomBytes(16).toString('hex')}`;
 }
 
-interface Offer {
-  market: 'spot' | 'on-demand';
-  /** Absent: the launch template's type. */
-  type?: string;
-  subnet?: string;
-  key: string;
-  label: string;
-}
-
 export function ec2Backend({ client, pool, config, ledger = memoryIntentStore(), schedulerId = 'local', coordinated = false }: Ec2BackendOptions): PoolBackend {
+  const fleet = config.allocation === 'price-capacity-optimized';
+  const template = fleetTemplate(pool, config);
+  /** The zones of the pool's subnets, read once per backend (a subnet never moves); null when they cannot be read. */
+  let zones: Map<string, string> | null = null;
+  async function zonesOfSubnets(): Promise<Map<string, string> | null> {
+    if (zones || !config.launch || config.market === 'on-demand') return zones;
+    try {
+      const read = await subnetZones(client, config.launch.subnetIds);
+      if (config.launch.subnetIds.every((s) => read.has(s))) zones = read;
+    } catch {
+      // Without the zones, types are ordered by their cheapest zone, as before.
+    }
+    return zones;
+  }
+
+  /** The pool's own launch template is known to exist (created, or found, once per backend). */
+  let templateReady = template.create === undefined;
+  async function ensureTemplate(): Promise<void> {
+    if (templateReady || !template.create) return;
+    await ensureLaunchTemplate(client, template.create.name, template.create.data, template.create.token);
+    templateReady = true;
+  }
+
   async function writeStates(moves: readonly Move[]): Promise<void> {
     const groups = new Map<string, { to: string; at: number; ids: string[] }>();
     for (const m of moves) {
@@ -118,7 +144,8 @@ export function ec2Backend({ client, pool, config, ledger = memoryIntentStore(),
       }
     }
 
-    const offers = await orderOffers(client, config, now);
+    // Through a fleet, EC2 weighs the prices: no price lookup to order the offers.
+    const offers = fleet ? [...offersFor(config, 'spot'), ...offersFor(config, 'on-demand')] : await orderOffers(client, config, now, await zonesOfSubnets());
     if (!dryRun) {
       const unknown = await resolveEarlier(offers, outcome, now, timeout);
       if (unknown) {
@@ -144,7 +171,12 @@ export function ec2Backend({ client, pool, config, ledger = memoryIntentStore(),
       const which = initial.atLive < outcome.roomAtMax ? `; the live cap holds: ${live} live + ${initial.pending} not yet listed, maxLiveHosts ${maxLive}` : '';
       outcome.limitedBy = `the re-count right before launching found ${counting} ready + launching, room for ${outcome.allowed} (${live} live, ${initial.pending} launched but not yet listed; maxHosts ${maxHosts}, maxLiveHosts ${maxLive})${which}`;
     }
-    for (const offer of offers) {
+    if (fleet) {
+      const left = await launchFleets(outcome, remaining, limitsOf, now, timeout, dryRun);
+      if (left === null) return outcome;
+      remaining = left;
+    }
+    for (const offer of fleet ? [] : offers) {
       if (remaining === 0) break;
       if (isAvoided(backoff, offer.key, now)) {
         outcome.attempts.push({ offer: offer.label, outcome: 'avoided', error: `capacity error earlier: avoided until ${new Date(backoff[offer.key]!.until).toISOString()}` });
@@ -212,6 +244,148 @@ export function ec2Backend({ client, pool, config, ledger = memoryIntentStore(),
     return outcome;
   }
 
+  /**
+   * The fleet launch: per market (spot, then on-demand when the fallback is on), one intent written
+   * ahead, then one CreateFleet instant over every offer not in backoff. Its answer is read per
+   * override: instances launched (their offers' backoff cleared), capacity errors (those offers
+   * backed off), other errors (reported; with nothing launched, the launch stops as a RunInstances
+   * error does). Returns what is left to launch, or null when the launch stops here.
+   */
+  async function launchFleets(
+    outcome: LaunchOutcome,
+    count: number,
+    limitsOf: (intents: readonly LaunchIntent[]) => { pending: number; atMax: number; atLive: number },
+    now: number,
+    timeout: number,
+    dryRun: boolean,
+  ): Promise<number | null> {
+    const backoff = outcome.backoff;
+    let remaining = count;
+    const markets: Array<Offer['market']> = config.market === 'on-demand' ? ['on-demand'] : config.onDemandFallback ? ['spot', 'on-demand'] : ['spot'];
+    for (const market of markets) {
+      if (remaining === 0) break;
+      const usable: Offer[] = [];
+      for (const offer of offersFor(config, market)) {
+        if (isAvoided(backoff, offer.key, now)) outcome.attempts.push({ offer: offer.label, outcome: 'avoided', error: `capacity error earlier: avoided until ${new Date(backoff[offer.key]!.until).toISOString()}` });
+        else usable.push(offer);
+      }
+      if (usable.length === 0) continue;
+      const label = fleetLabel(market, usable);
+      let limits = { pending: 0, atMax: 0, atLive: 0 };
+      let admitted: LaunchIntent | null = null;
+      if (dryRun) {
+        limits = limitsOf((await ledger.load()).intents);
+      } else {
+        // The template first: a launch that cannot have one is refused before any intent is written.
+        await ensureTemplate();
+        await changeLedger(ledger, (intents) => {
+          limits = limitsOf(intents);
+          const n = Math.min(remaining, limits.atMax, limits.atLive);
+          admitted = n > 0 ? { token: newToken(), scheduler: schedulerId, at: now, count: n, offer: fleetOfferKey(market, usable), instanceIds: null } : null;
+          return admitted ? [...prune(intents, now, timeout), admitted] : null;
+        });
+      }
+      const n = Math.min(remaining, limits.atMax, limits.atLive);
+      if (n === 0) break;
+      if (dryRun) {
+        if ((await dryRunFleet(market, usable, n, now, outcome)) === 'next') continue;
+        break;
+      }
+      const intent: LaunchIntent = admitted!;
+      let result: FleetResult;
+      try {
+        const answer = await createFleet(client, fleetInput(pool, config, template, market, usable, intent.count, intent.at, intent.token, schedulerId));
+        result = readFleetAnswer(config, market, answer);
+        if (result.launched.length === 0 && result.errors.length === 0) throw new Error('EC2 CreateFleet answered without any instance and without any error: the outcome is unknown');
+      } catch (err) {
+        if (isDefiniteRefusal(err)) {
+          await changeLedger(ledger, (intents) => intents.filter((i) => i.token !== intent.token));
+          if (isAwsError(err) && err.code && CAPACITY_ERRORS.has(err.code)) {
+            for (const o of usable) backoff[o.key] = afterCapacityError(backoff[o.key], now, config.capacityBackoff);
+            outcome.attempts.push({ offer: label, outcome: 'capacity', error: err.code });
+            continue;
+          }
+          outcome.attempts.push({ offer: label, outcome: 'error', error: describeError(err) });
+          outcome.error = describeError(err);
+          return null;
+        }
+        const why = `outcome unknown (${describeError(err)}): the launch of up to ${intent.count} (client token ${intent.token}) stays counted and is resolved before anything new is launched; nothing more launched this tick`;
+        outcome.attempts.push({ offer: label, outcome: 'error', count: intent.count, error: why });
+        outcome.error = `CreateFleet ${why}`;
+        return null;
+      }
+      const ids = result.launched.flatMap((l) => l.instanceIds);
+      const at = new Date(now);
+      for (const l of result.launched) {
+        delete backoff[l.offer.key];
+        outcome.launched.push(
+          ...l.instanceIds.map((id) => ({
+            ...toHost({ instanceId: id, state: 'pending', launchTime: at, lifecycle: market, ...(l.offer.type ? { instanceType: l.offer.type } : {}), tags: {} }),
+            state: 'launching' as const,
+            since: now,
+          })),
+        );
+        outcome.attempts.push({ offer: l.offer.label, outcome: 'launched', count: l.instanceIds.length });
+      }
+      const launchedOn = new Set(result.launched.map((l) => l.offer.key));
+      const sent = new Set(usable.map((o) => o.key));
+      let refusal: string | null = null;
+      for (const e of result.errors) {
+        if (CAPACITY_ERRORS.has(e.code)) {
+          // An error naming no offer of this fleet is the fleet's as a whole: every offer that launched nothing.
+          const hit = sent.has(e.offer.key) ? [e.offer] : usable.filter((o) => !launchedOn.has(o.key));
+          for (const o of hit) if (!launchedOn.has(o.key)) backoff[o.key] = afterCapacityError(backoff[o.key], now, config.capacityBackoff);
+          outcome.attempts.push({ offer: sent.has(e.offer.key) ? e.offer.label : label, outcome: 'capacity', error: e.code });
+        } else {
+          const what = `${e.code}${e.message ? `: ${e.message}` : ''}`;
+          refusal ??= what;
+          outcome.attempts.push({ offer: sent.has(e.offer.key) ? e.offer.label : label, outcome: 'error', error: what });
+        }
+      }
+      remaining -= ids.length;
+      try {
+        await changeLedger(ledger, (intents) => intents.map((i) => (i.token === intent.token ? { ...i, instanceIds: ids } : i)));
+      } catch (err) {
+        outcome.error = `launched ${ids.join(', ') || 'nothing'} but could not record it in the launch ledger (${describeError(err)}): the launch stays counted; nothing more launched this tick`;
+        return null;
+      }
+      if (ids.length === 0 && refusal !== null) {
+        outcome.error = `CreateFleet launched nothing: ${refusal}`;
+        return null;
+      }
+    }
+    return remaining;
+  }
+
+  /** A dry run of one fleet: as dryRunOffer, with the pool's own template checked by a dry-run CreateLaunchTemplate first. */
+  async function dryRunFleet(market: Offer['market'], usable: readonly Offer[], n: number, now: number, outcome: LaunchOutcome): Promise<'next' | 'stop'> {
+    const label = fleetLabel(market, usable);
+    let created = templateReady;
+    try {
+      if (template.create && !templateReady) created = await ensureLaunchTemplate(client, template.create.name, template.create.data, template.create.token, true);
+      await createFleet(client, { ...fleetInput(pool, config, template, market, usable, n, now, newToken(), schedulerId), DryRun: true });
+      outcome.attempts.push({ offer: label, outcome: 'error', error: 'EC2 answered a DryRun CreateFleet with a fleet' });
+      outcome.error = 'EC2 answered a DryRun CreateFleet with a fleet';
+      return 'stop';
+    } catch (err) {
+      if (isAwsError(err) && err.code === 'DryRunOperation') {
+        outcome.attempts.push({ offer: label, outcome: 'would-launch', count: n, error: 'DryRunOperation: the launch would succeed' });
+        return 'stop';
+      }
+      if (template.create && !created && isAwsError(err) && err.code && TEMPLATE_NOT_FOUND.test(err.code)) {
+        outcome.attempts.push({ offer: label, outcome: 'would-launch', count: n, error: `the launch template ${template.create.name} would be created first (CreateLaunchTemplate DryRunOperation); the fleet itself cannot be checked before it exists` });
+        return 'stop';
+      }
+      if (isAwsError(err) && err.code && CAPACITY_ERRORS.has(err.code)) {
+        outcome.attempts.push({ offer: label, outcome: 'capacity', error: err.code });
+        return 'next';
+      }
+      outcome.attempts.push({ offer: label, outcome: 'error', error: describeError(err) });
+      outcome.error = `dry run: ${describeError(err)}`;
+      return 'stop';
+    }
+  }
+
   /** A dry run of one offer: DryRunOperation is "would succeed"; a capacity error moves on; anything else is the error a real run would meet. */
   async function dryRunOffer(offer: Offer, n: number, now: number, outcome: LaunchOutcome): Promise<'next' | 'stop'> {
     try {
@@ -244,6 +418,11 @@ export function ec2Backend({ client, pool, config, ledger = memoryIntentStore(),
     const { intents } = await ledger.load();
     for (const intent of intents) {
       if (intent.scheduler !== schedulerId || intent.instanceIds !== null || isExpired(intent, now, timeout)) continue;
+      if (intent.offer.startsWith('fleet:')) {
+        const stop = await resolveFleet(intent, outcome, now, timeout);
+        if (stop) return stop;
+        continue;
+      }
       const offer = offers.find((o) => o.key === intent.offer);
       let ids: string[] | null = null;
       let lookUp = offer === undefined;
@@ -279,6 +458,52 @@ export function ec2Backend({ client, pool, config, ledger = memoryIntentStore(),
     return null;
   }
 
+  /**
+   * An earlier fleet launch of unknown outcome: sent again as it was (same token, offers, count
+   * and tags: EC2 answers with the fleet it launched then, or launches it once now). When it cannot
+   * be sent as it was (the pool file changed: IdempotentParameterMismatch, or an offer is gone), it
+   * stays counted until the launch timeout: its instances, if any, are listed by their pool tag and
+   * counted twice until then, never zero times. Returns an error when the outcome is still unknown.
+   */
+  async function resolveFleet(intent: LaunchIntent, outcome: LaunchOutcome, now: number, timeout: number): Promise<string | null> {
+    const sent = fleetOffersOf(intent.offer, config);
+    const label = sent ? fleetLabel(sent.market, sent.offers) : intent.offer;
+    let ids: string[] | null = null;
+    if (sent) {
+      try {
+        await ensureTemplate();
+        const result = readFleetAnswer(config, sent.market, await createFleet(client, fleetInput(pool, config, template, sent.market, sent.offers, intent.count, intent.at, intent.token, schedulerId)));
+        ids = result.launched.flatMap((l) => l.instanceIds);
+        if (ids.length === 0) {
+          if (result.errors.length === 0) return `the earlier fleet launch ${intent.token} (${label}, up to ${intent.count}) was sent again and answered neither instances nor errors: its outcome is still unknown; nothing new launched this tick`;
+          // EC2 answered the fleet with errors only: it launched nothing.
+          await changeLedger(ledger, (all) => all.filter((i) => i.token !== intent.token));
+          for (const e of result.errors) if (CAPACITY_ERRORS.has(e.code)) outcome.backoff[e.offer.key] = afterCapacityError(outcome.backoff[e.offer.key], now, config.capacityBackoff);
+          outcome.attempts.push({ offer: label, outcome: 'error', error: `earlier launch ${intent.token} sent again: it launched nothing (${result.errors.map((e) => e.code).join(', ')})` });
+          return null;
+        }
+      } catch (err) {
+        if (isAwsError(err) && err.code === 'IdempotentParameterMismatch') ids = null;
+        else if (isDefiniteRefusal(err)) {
+          await changeLedger(ledger, (all) => all.filter((i) => i.token !== intent.token));
+          outcome.attempts.push({ offer: label, outcome: 'error', error: `earlier launch ${intent.token} sent again: refused (${describeError(err)}): nothing was launched by it` });
+          return null;
+        } else {
+          return `the earlier fleet launch ${intent.token} (${label}, up to ${intent.count}) was sent again and its outcome is still unknown (${describeError(err)}): nothing new launched this tick`;
+        }
+      }
+    }
+    if (ids === null) {
+      outcome.attempts.push({ offer: label, outcome: 'error', count: intent.count, error: `earlier fleet launch ${intent.token} cannot be sent again as it was (the pool file changed): it stays counted until ${new Date(intent.at + timeout).toISOString()}` });
+      return null;
+    }
+    const found = ids;
+    await changeLedger(ledger, (all) => all.map((i) => (i.token === intent.token ? { ...i, instanceIds: found } : i)));
+    outcome.resolved = [...(outcome.resolved ?? []), ...found];
+    outcome.attempts.push({ offer: label, outcome: 'resolved', count: found.length, error: `earlier launch ${intent.token} of unknown outcome: ${found.join(', ')}` });
+    return null;
+  }
+
   return {
     async list() {
       const { instances, pages } = await describePoolInstances(client, pool, undefined, OBSERVED_STATES);
@@ -294,6 +519,19 @@ export function ec2Backend({ client, pool, config, ledger = memoryIntentStore(),
     validateLaunch: (count, opts) => launchWith(count, opts, true),
 
     writeStates,
+
+    async hostPrices(hosts, now) {
+      // One DescribeSpotPriceHistory for the live spot hosts' types, filtered by their zones.
+      const spot = hosts.filter((h) => h.lifecycle === 'spot' && h.cloud !== 'terminated' && h.instanceType && h.zone);
+      if (spot.length === 0) return {};
+      const prices = await spotPricesByZone(client, spot.map((h) => ({ type: h.instanceType!, zone: h.zone! })), new Date(now));
+      const out: Record<string, number> = {};
+      for (const h of spot) {
+        const price = prices.get(`${h.instanceType}|${h.zone}`);
+        if (price !== undefined) out[h.id] = price;
+      }
+      return out;
+    },
 
     async terminate(items: readonly TerminateItem[], recheck?: Recheck): Promise<TerminateOutcome> {
       const out: TerminateOutcome = { terminated: [], refused: [] };
@@ -364,22 +602,24 @@ function countsTowardsMax(h: Host): boolean {
 /**
  * The offers to try, in order: with spot, the types by current spot price (cheapest first; types
  * without a price after, in the file's order), then on-demand in the file's order when the fallback
- * is on. Each type is tried in each subnet of an explicit launch.
+ * is on. Each type is tried in each subnet of an explicit launch; when the subnets' zones are known,
+ * each (type, subnet) offer is ordered by the spot price of that type in that subnet's zone.
  */
-async function orderOffers(client: EC2Client, config: Ec2BackendConfig, now: number): Promise<Offer[]> {
+async function orderOffers(client: EC2Client, config: Ec2BackendConfig, now: number, zones: ReadonlyMap<string, string> | null): Promise<Offer[]> {
   const types: Array<string | undefined> = config.instanceTypes.length > 0 ? [...config.instanceTypes] : [undefined];
-  const subnets: Array<string | undefined> = config.launch ? [...config.launch.subnetIds] : [undefined];
-  const offers = (market: Offer['market'], ordered: Array<string | undefined>): Offer[] =>
-    ordered.flatMap((type) =>
-      subnets.map((subnet) => ({
-        market,
-        ...(type ? { type } : {}),
-        ...(subnet ? { subnet } : {}),
-        key: `${market}:${type ?? 'template'}${subnet ? `@${subnet}` : ''}`,
-        label: `${market} ${type ?? 'template type'}${subnet ? ` in ${subnet}` : ''}`,
-      })),
-    );
+  const offers = (market: Offer['market'], ordered: Array<string | undefined>): Offer[] => offersFor(config, market, ordered);
   if (config.market === 'on-demand') return offers('on-demand', types);
+  const fallback = config.onDemandFallback ? offers('on-demand', types) : [];
+  const spot = offers('spot', types);
+  if (zones && spot.length > 1 && spot.every((o) => o.type && o.subnet && zones.has(o.subnet))) {
+    try {
+      const prices = await spotPricesByZone(client, spot.map((o) => ({ type: o.type!, zone: zones.get(o.subnet!)! })), new Date(now));
+      const price = (o: Offer): number => prices.get(`${o.type}|${zones.get(o.subnet!)}`) ?? Infinity;
+      return [...[...spot].sort((a, b) => price(a) - price(b)), ...fallback];
+    } catch {
+      return [...spot, ...fallback];
+    }
+  }
   let spotOrder = types;
   const named = types.filter((t): t is string => t !== undefined);
   if (named.length > 1) {
@@ -395,14 +635,7 @@ async function orderOffers(client: EC2Client, config: Ec2BackendConfig, now: num
 
 /** The RunInstances of a launch intent: the same intent always gives the same input (EC2 idempotency needs the same parameters with the token). */
 function runInput(pool: string, config: Ec2BackendConfig, offer: Offer, count: number, at: number, token: string, schedulerId: string): RunInstancesCommandInput {
-  const tags: Tag[] = [
-    ...(config.tags.Name === undefined ? [{ Key: 'Name', Value: `evalai-autoscaler ${pool}` }] : []),
-    ...Object.entries(config.tags).map(([Key, Value]) => ({ Key, Value })),
-    { Key: POOL_TAG, Value: pool },
-    { Key: STATE_TAG, Value: 'launching' },
-    { Key: STATE_SINCE_TAG, Value: new Date(at).toISOString() },
-    { Key: SCHEDULER_TAG, Value: schedulerId },
-  ];
+  const tags = launchTags(pool, config, at, schedulerId);
   const input: RunInstancesCommandInput = {
     MinCount: 1,
     MaxCount: count,
