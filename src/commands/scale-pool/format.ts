@@ -2,7 +2,8 @@ import type { SentCall } from '../../aws/mutation-guard.js';
 import type { PoolRunReport, RunPoolsReport } from '../../pool/run-report.js';
 import type { Demand } from '../../pool/demand/demand.js';
 import { describeCounts, stateCounts, type HostStatusRow } from '../../pool/status.js';
-import type { TickReport } from '../../pool/tick.js';
+import type { PausedReport, TickReport } from '../../pool/tick.js';
+import { formatDuration } from '../../runtime/duration.js';
 import { counted } from '../../runtime/plural.js';
 import { cleanText } from '../../runtime/sanitize.js';
 
@@ -37,6 +38,7 @@ export function formatRunHuman(report: RunPoolsReport, verbose: boolean): string
   if (report.dryRun) lines.push('dry run: nothing was changed; "planned" is what a real run would do');
   for (const p of report.pools) {
     lines.push(`pool ${p.pool}: ${clean(describeDemand(p.demand))}`);
+    if (p.paused) lines.push(`  ${clean(pausedLine(p.paused, Date.parse(report.startedAt)))}`);
     lines.push(`  desired: ${p.desiredHosts === null ? 'not decided' : counted(p.desiredHosts, 'host')}: ${clean(p.why)}`);
     const drains = p.moves.filter((m) => m.to === 'draining');
     const terms = p.moves.filter((m) => m.to === 'terminating');
@@ -44,7 +46,7 @@ export function formatRunHuman(report: RunPoolsReport, verbose: boolean): string
     lines.push(
       `  ${verb}launch ${p.dryRun ? p.launches.wanted - (p.launches.refused ?? 0) : p.launches.launched.length}` +
         (p.launches.refused ? ` (${p.launches.refused} refused)` : '') +
-        `, ${verb}drain ${drains.filter((m) => m.status !== 'refused' && m.status !== 'failed').length}, ${verb}terminate ${p.dryRun ? terms.length : p.terminated.length}` +
+        `, ${verb}drain ${drains.filter((m) => m.status !== 'refused' && m.status !== 'failed' && m.status !== 'held').length}, ${verb}terminate ${p.dryRun ? terms.filter((m) => m.status !== 'held').length : p.terminated.length}` +
         `; hosts before: ${describeCounts(p.hosts as never)}`,
     );
     if (p.launches.wanted > 0) lines.push(`  launch: ${clean(p.launches.reason)}${p.launches.error ? ` (${cleanError(p.launches.error)})` : ''}`);
@@ -67,6 +69,8 @@ export function formatRunHuman(report: RunPoolsReport, verbose: boolean): string
 
 export interface PoolStatus {
   pool: string;
+  /** Present when the pool is paused (or its pause cannot be read). */
+  paused?: PausedReport;
   demand: Demand | null;
   desiredHosts: number | null;
   why: string;
@@ -77,10 +81,18 @@ export interface PoolStatus {
   errors: string[];
 }
 
-export function formatStatusHuman(pools: readonly PoolStatus[]): string {
+/** "PAUSED since 2026-12-07T12:03:00Z (for 1h 2m) by alice (upgrade): nothing is launched, drained or terminated until `scale-pool resume`". */
+export function pausedLine(p: PausedReport, now: number): string {
+  if (p.since === null) return `PAUSED: ${p.held.replace(/^held: /, '')}`;
+  const since = Date.parse(p.since);
+  return `PAUSED since ${p.since.replace(/\.\d+Z$/, 'Z')} (for ${formatDuration(Math.max(0, now - since))}) by ${p.by ?? 'unknown'}${p.reason ? ` (${p.reason})` : ''}: nothing is launched, drained or terminated until \`scale-pool resume\``;
+}
+
+export function formatStatusHuman(pools: readonly PoolStatus[], now: number = Date.now()): string {
   const lines: string[] = [];
   for (const p of pools) {
     lines.push(`pool ${p.pool}: ${clean(describeDemand(p.demand))}`);
+    if (p.paused) lines.push(`  ${clean(pausedLine(p.paused, now))}`);
     lines.push(`  desired: ${p.desiredHosts === null ? 'not decided' : counted(p.desiredHosts, 'host')}: ${clean(p.why)}`);
     lines.push(`  hosts: ${describeCounts(p.counts as never)}`);
     if (p.hosts.length > 0) {
