@@ -464,11 +464,14 @@ describe('scale-pool status', () => {
   it('--json has the shape docs/scale-pool.md documents: every documented key is a real one, and every real one is documented', async () => {
     queues.set(QUEUE, { visible: 1, notVisible: 1 });
     fake.add({ tags: { [POOL_TAG]: 'trainers', [STATE_TAG]: 'ready', [SINCE_TAG]: new Date(Date.now() - HOUR).toISOString() }, type: 'g4dn.xlarge', spot: true });
-    const json = JSON.parse((await cli(['status', '--config', poolFile([trainers]), '--json'])).stdout) as Record<string, unknown> & { pools: Array<Record<string, unknown> & { hosts: Array<Record<string, unknown>>; demand: Record<string, unknown> }> };
+    // Paused, so that the `paused` object is in the output too.
+    const file = poolFile([trainers]);
+    expect((await cli(['pause', '--config', file, '--reason', 'docs'])).code).toBe(0);
+    const json = JSON.parse((await cli(['status', '--config', file, '--json'])).stdout) as Record<string, unknown> & { pools: Array<Record<string, unknown> & { hosts: Array<Record<string, unknown>>; demand: Record<string, unknown>; paused: Record<string, unknown> }> };
     const pool = json.pools[0]!;
     // A SLURM job's row, as status builds it.
     const slurmRow = statusRows([{ id: '7', state: 'ready', since: 0, cloud: 'running', launchedAt: 0, endsAt: HOUR, slurm: { state: 'RUNNING', partition: 'cpu', node: 'n1' } }], 0)[0]!;
-    const real = new Set([...Object.keys(json), ...Object.keys(pool), ...Object.keys(pool.demand), 'reason', ...Object.keys(pool.hosts[0]!), ...Object.keys(slurmRow), ...Object.keys(slurmRow.slurm!)]);
+    const real = new Set([...Object.keys(json), ...Object.keys(pool), ...Object.keys(pool.demand), ...Object.keys(pool.paused), 'reason', ...Object.keys(pool.hosts[0]!), ...Object.keys(slurmRow), ...Object.keys(slurmRow.slurm!)]);
     const doc = readFileSync(join(ROOT, 'docs', 'scale-pool.md'), 'utf8');
     const block = doc.split('**`status --json`**')[1]!.split('```')[1]!;
     const documented = new Set([...block.matchAll(/"(\w+)":/g)].map((m) => m[1]!));
