@@ -374,6 +374,41 @@ describe('scale-pool run --interval (daemon)', () => {
     expect(signals.listenerCount('SIGTERM')).toBe(0);
   });
 
+  it('pause --dry-run says what it would write and writes nothing; resume has no --reason (exit 2)', async () => {
+    const file = poolFile([trainers]);
+    const dry = await cli(['pause', '--config', file, '--by', 'alice', '--reason', 'try', '--dry-run', '--json']);
+    expect(dry.code).toBe(0);
+    expect(JSON.parse(dry.stdout)).toMatchObject({ dryRun: true, changed: false, before: null, after: { by: 'alice', reason: 'try' } });
+    expect(existsSync(stateDir) ? readdirSync(stateDir).filter((f) => f.endsWith('.pause.json')) : []).toEqual([]);
+    const bad = await cli(['resume', '--config', file, '--reason', 'x']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^scale-pool resume: usage error: unknown option '--reason'/);
+  });
+
+  it('reads the pause on every tick: a tick while paused holds its launch, the tick after resume launches', async () => {
+    queues.set(QUEUE, { visible: 2, notVisible: 0 });
+    const file = poolFile([trainers]);
+    expect((await cli(['pause', '--config', file, '--by', 'alice'])).code).toBe(0);
+    const signals = new EventEmitter();
+    let sleeps = 0;
+    const liveAtSleep: number[] = [];
+    const r = await cli(['run', '--config', file, '--interval', '60s'], {
+      signals,
+      sleep: async () => {
+        sleeps += 1;
+        liveAtSleep.push(fake.live('trainers').length);
+        if (sleeps === 1) expect((await cli(['resume', '--config', file])).code).toBe(0);
+        else signals.emit('SIGTERM', 'SIGTERM');
+      },
+    });
+    expect(r.code).toBe(0);
+    const summaries = r.stdout.split(/^(?=scale-pool run \d)/m);
+    expect(summaries).toHaveLength(2);
+    expect(summaries[0]).toMatch(/^ {2}PAUSED since \S+ \(for [^)]+\) by alice: /m);
+    expect(summaries[1]).not.toContain('PAUSED');
+    expect(liveAtSleep).toEqual([0, 3]);
+  });
+
   it('--metrics-file: each daemon tick publishes its own metrics', async () => {
     queues.set(QUEUE, { visible: 2, notVisible: 0 });
     const signals = new EventEmitter();

@@ -63,7 +63,6 @@ export async function pauseOrResume(flags: PauseFlags, io: CliIO, action: 'pause
   if (pools.length > 1) throw new ConfigError(`${command} acts on one pool: ${file.path} holds ${pools.length} (${pools.map((p) => p.name).join(', ')}); pass --pool NAME`);
   const pool = pools[0]!;
   const reason = flags.reason === undefined ? undefined : cleanText(flags.reason, MAX_PAUSE_REASON_CHARS);
-  if (action === 'resume' && reason !== undefined) throw new ConfigError('--reason goes with pause, not resume');
   if (flags.reason !== undefined && !reason) throw new ConfigError('--reason must not be empty');
   const by = cleanText(flags.by ?? whoAmI(io.env), MAX_PAUSE_BY_CHARS);
   if (!by) throw new ConfigError('--by must not be empty');
