@@ -23,8 +23,8 @@ export interface FlowOptions {
   binEnv: Record<string, string>;
   /** An AMI id; else the newest Amazon Linux 2023 x86_64 AMI (DescribeImages, owner amazon). */
   imageId?: string;
-  /** A subnet id; else a default subnet of the default VPC. */
-  subnetId?: string;
+  /** Subnet ids (tried in order: a type a zone does not offer moves on to the next); else the default VPC's default subnets. */
+  subnetIds?: string[];
   instanceType: string;
   /** How long to wait for `running`, then for the instance to be gone: a bound on a hang, not a timing claim. */
   waitMs: number;
@@ -56,9 +56,9 @@ export async function runFlow(o: FlowOptions): Promise<{ instanceId: string }> {
   const dir = mkdtempSync(join(tmpdir(), `${o.pool}-`));
   try {
     const imageId = o.imageId ?? (await latestAmazonLinux(ec2));
-    const subnetId = o.subnetId ?? (await defaultSubnet(ec2));
+    const subnetIds = o.subnetIds ?? (await defaultSubnets(ec2));
     const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: queueName(o.pool) }))).QueueUrl!;
-    o.log(`pool ${o.pool}: ${o.instanceType} from ${imageId} in ${subnetId}, demand ${queueUrl}`);
+    o.log(`pool ${o.pool}: ${o.instanceType} from ${imageId} in ${subnetIds.join(', ')}, demand ${queueUrl}`);
     const config = join(dir, 'pool.json');
     const writePool = (policy: Record<string, unknown>): void =>
       writeFileSync(
@@ -68,7 +68,7 @@ export async function runFlow(o: FlowOptions): Promise<{ instanceId: string }> {
             {
               name: o.pool,
               demand: { type: 'sqs', queueUrl, region: o.region },
-              backend: { type: 'ec2', region: o.region, launch: { imageId, subnetIds: [subnetId] }, instanceTypes: [o.instanceType], market: 'on-demand', tags: { Purpose: 'evalai-autoscaler e2e test' } },
+              backend: { type: 'ec2', region: o.region, launch: { imageId, subnetIds }, instanceTypes: [o.instanceType], market: 'on-demand', tags: { Purpose: 'evalai-autoscaler e2e test' } },
               policy,
             },
           ],
@@ -166,9 +166,9 @@ async function latestAmazonLinux(ec2: EC2Client): Promise<string> {
   return newest.ImageId!;
 }
 
-async function defaultSubnet(ec2: EC2Client): Promise<string> {
+async function defaultSubnets(ec2: EC2Client): Promise<string[]> {
   const out = await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'default-for-az', Values: ['true'] }] }));
-  const id = out.Subnets?.find((s) => s.SubnetId)?.SubnetId;
-  if (!id) throw new Error('no default subnet in this region: set REAL_AWS_SUBNET');
-  return id;
+  const ids = (out.Subnets ?? []).flatMap((s) => (s.SubnetId ? [s.SubnetId] : [])).sort();
+  if (ids.length === 0) throw new Error('no default subnet in this region: set REAL_AWS_SUBNET');
+  return ids;
 }

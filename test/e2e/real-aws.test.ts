@@ -3,7 +3,7 @@ import { runFlow, sweep, uniquePoolName } from './real-aws-flow.js';
 
 /**
  * Opt-in, against real AWS (costs a few minutes of one t3.micro): ENABLE_REAL_AWS_TESTS=1 with
- * credentials and AWS_REGION in the environment; REAL_AWS_AMI and REAL_AWS_SUBNET are optional.
+ * credentials and AWS_REGION in the environment; REAL_AWS_AMI and REAL_AWS_SUBNET (comma-separated) are optional.
  * docs/operations.md has the command and the IAM policy it needs. Skipped with one line otherwise.
  */
 const enabled = process.env.ENABLE_REAL_AWS_TESTS === '1';
@@ -31,7 +31,7 @@ describe.skipIf(!enabled)('scale-pool against real AWS', () => {
       clientConfig,
       binEnv,
       ...(process.env.REAL_AWS_AMI ? { imageId: process.env.REAL_AWS_AMI } : {}),
-      ...(process.env.REAL_AWS_SUBNET ? { subnetId: process.env.REAL_AWS_SUBNET } : {}),
+      ...(process.env.REAL_AWS_SUBNET ? { subnetIds: process.env.REAL_AWS_SUBNET.split(',').map((id) => id.trim()) } : {}),
       instanceType: process.env.REAL_AWS_INSTANCE_TYPE ?? 't3.micro',
       waitMs: 10 * 60_000,
       pollMs: 5_000,
