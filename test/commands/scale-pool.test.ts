@@ -231,6 +231,32 @@ describe('scale-pool run', () => {
     }
   });
 
+  it('with backend.coordination, pause writes the shared S3 object (no pause file), run holds, resume lets the next run launch', async () => {
+    const { S3Client } = await import('@aws-sdk/client-s3');
+    const { S3Fake } = await import('../fakes/s3-conditional.js');
+    const s3Mock = mockClient(S3Client);
+    try {
+      const s3 = new S3Fake();
+      s3.install(s3Mock);
+      queues.set(QUEUE, { visible: 2, notVisible: 0 });
+      const file = poolFile([{ ...trainers, backend: { ...trainers.backend, coordination: { type: 's3', bucket: 'ops' } } }]);
+      const paused = await cli(['pause', '--config', file, '--by', 'alice', '--reason', 'upgrade', '--json']);
+      expect(paused.code).toBe(0);
+      expect(JSON.parse(paused.stdout)).toMatchObject({ where: 's3://ops/evalai-autoscaler/trainers.json', changed: true, after: { by: 'alice', reason: 'upgrade' } });
+      expect(JSON.parse(s3.objects.get('ops/evalai-autoscaler/trainers.json')!.body)).toMatchObject({ version: 1, pool: 'trainers', intents: [], pause: { by: 'alice', reason: 'upgrade' } });
+      expect(existsSync(stateDir) ? readdirSync(stateDir).filter((f) => f.endsWith('.pause.json')) : []).toEqual([]);
+      const held = await cli(['run', '--config', file, '--json']);
+      expect(held.code).toBe(0);
+      expect(JSON.parse(held.stdout).pools[0]).toMatchObject({ paused: { by: 'alice', reason: 'upgrade' }, launches: { wanted: 3, status: 'held', launched: [] } });
+      expect(fake.live('trainers')).toHaveLength(0);
+      expect((await cli(['resume', '--config', file])).code).toBe(0);
+      expect((await cli(['run', '--config', file])).code).toBe(0);
+      expect(fake.live('trainers')).toHaveLength(3);
+    } finally {
+      s3Mock.restore();
+    }
+  });
+
   it('--max-actions caps launches through the run guard: exit 6', async () => {
     queues.set(QUEUE, { visible: 2, notVisible: 0 });
     const r = await cli(['run', '--config', poolFile([trainers]), '--max-actions', '2']);
