@@ -7,7 +7,7 @@ export const EXIT_CODES_LINE =
 
 /** scale-pool's own: it acts on pools, not challenges (src/commands/scale-pool/run.ts runExitCode; docs/scale-pool.md). */
 export const SCALE_POOL_EXIT_CODES_LINE =
-  'Exit codes: 0 ok (also when min, max or launching hosts left less to do than asked: the output says why), 1 a pool failed (its demand or hosts could not be read, an action failed), 2 usage or configuration error, 3 no pool could be listed (cloud or SLURM unreachable, credentials refused), 4 locked by another run, 5 deadline passed with pools not started, 6 --max-actions refused changes, 130/143 stopped by SIGINT/SIGTERM';
+  'Exit codes: 0 ok (also when min, max or launching hosts left less to do than asked: the output says why), 1 a pool failed (its demand or hosts could not be read, an action failed), 2 usage or configuration error, 3 no pool could be listed (cloud or SLURM unreachable, credentials refused; pause/resume: the pause could not be read or written), 4 locked by another run, 5 deadline passed with pools not started, 6 --max-actions refused changes, 130/143 stopped by SIGINT/SIGTERM';
 
 /** The page of a command in the docs/ shipped with this package (a clone or an `npm install -g`). */
 export function docsPage(page: string): string {

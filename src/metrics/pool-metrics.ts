@@ -38,6 +38,8 @@ export function poolMetrics(pools: readonly PoolRunReport[]): MetricsPart {
     const terminations = gauge(r, 'pool_last_run_terminations', 'Hosts terminated by the last tick (planned, in a dry run).', ['pool']);
     const shortfall = gauge(r, 'pool_last_run_launch_shortfall', 'Hosts the last tick wanted to launch (and the caps left room for) but did not: capacity, avoided offers, an unknown outcome. 0 when it launched what it could.', ['pool']);
     const failed = gauge(r, 'pool_failed', '1 when the last tick of the pool failed (not listed, demand unknown, an action failed).', ['pool']);
+    const paused = gauge(r, 'pool_paused', '1 when the pool is paused (scale-pool pause; or its pause cannot be read): nothing is launched, drained or terminated.', ['pool']);
+    const pausedSince = gauge(r, 'pool_paused_since_timestamp_seconds', 'When the pool was paused (Unix time); absent when it is not paused or its pause cannot be read.', ['pool']);
     for (const p of pools) {
       const pool = p.pool;
       const isKnown = p.demand !== null && p.demand.known;
@@ -50,6 +52,8 @@ export function poolMetrics(pools: readonly PoolRunReport[]): MetricsPart {
       terminations.set({ pool }, p.dryRun ? p.moves.filter((m) => m.to === 'terminating' && m.status === 'planned').length : p.terminated.length);
       shortfall.set({ pool }, launchShortfall(p));
       failed.set({ pool }, p.failed ? 1 : 0);
+      paused.set({ pool }, p.paused ? 1 : 0);
+      if (p.paused?.since) pausedSince.set({ pool }, Date.parse(p.paused.since) / 1000);
     }
   };
 }

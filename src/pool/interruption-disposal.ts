@@ -25,14 +25,14 @@ interface MoveOutcome {
   hostId: string;
   to: string;
   /** The tick's ActStatus (not imported: tick.ts imports this file). */
-  status: 'done' | 'planned' | 'failed' | 'refused';
+  status: 'done' | 'planned' | 'failed' | 'refused' | 'held';
   error?: string;
 }
 
 /**
  * Which messages the tick deletes, a pure function of what it received, the pool's hosts and how its
  * moves went: foreign and ignored messages; a notice about the pool's hosts once no move of those
- * hosts failed or was refused (then it stays for the next tick, which handles it again, with no
+ * hosts failed, was refused or was held by a pause (then it stays for the next tick, which handles it again, with no
  * effect twice). Unreadable bodies are never deleted: a queue with a redrive policy moves them to
  * its dead-letter queue after maxReceiveCount receives, where a human can read them. A dry run deletes nothing.
  */
@@ -60,7 +60,7 @@ export function disposeInterruptions(queue: string, received: readonly ReceivedI
       remove.push(message);
       continue;
     }
-    const undone = moves.find((m) => hosts.includes(m.hostId) && (m.status === 'failed' || m.status === 'refused'));
+    const undone = moves.find((m) => hosts.includes(m.hostId) && (m.status === 'failed' || m.status === 'refused' || m.status === 'held'));
     if (undone) {
       summary.kept.push({ messageId: id, reason: `the move of ${undone.hostId} to ${undone.to} was ${undone.status}${undone.error ? ` (${undone.error})` : ''}: handled again next tick` });
       continue;

@@ -1,3 +1,5 @@
+import { pauseSchema, type PoolPause } from './pause.js';
+
 /**
  * The launch ledger: launches written down BEFORE their RunInstances is sent (write-ahead), so a
  * launch whose answer was lost, garbled or not yet visible in a listing is still counted against the
@@ -73,9 +75,23 @@ export async function changeLedger(store: IntentStore, change: (intents: LaunchI
   throw new Error(`the launch ledger ${store.where} changed under ${LEDGER_ATTEMPTS} writes in a row (another scheduler is writing it): nothing launched this tick`);
 }
 
-/** The ledger document, in a file or an S3 object. */
-export function serializeLedger(pool: string, intents: readonly LaunchIntent[]): string {
-  return `${JSON.stringify({ version: 1, pool, intents }, null, 2)}\n`;
+/**
+ * The ledger document, in a file or an S3 object. The shared (S3) one also holds the pool's pause
+ * (pause.ts), so every scheduler of the pool reads it where it reads the launches; it is written
+ * only when set, and every write carries the pause it was read with.
+ */
+export function serializeLedger(pool: string, intents: readonly LaunchIntent[], pause: PoolPause | null = null): string {
+  return `${JSON.stringify({ version: 1, pool, intents, ...(pause ? { pause } : {}) }, null, 2)}\n`;
+}
+
+/** The launches and the pause of a ledger document; throws as parseLedger does (a pause that is not understood too). */
+export function parseLedgerDocument(text: string, where: string): { intents: LaunchIntent[]; pause: PoolPause | null } {
+  const intents = parseLedger(text, where);
+  const pause = (JSON.parse(text) as { pause?: unknown }).pause;
+  if (pause === undefined || pause === null) return { intents, pause: null };
+  const parsed = pauseSchema.safeParse(pause);
+  if (!parsed.success) throw new Error(`the pause in ${where} is not understood: launches stop until it is repaired or removed`);
+  return { intents, pause: parsed.data };
 }
 
 /** Parses a ledger document; throws an Error saying what is wrong (a ledger that cannot be read stops launches: its launches cannot be counted). */

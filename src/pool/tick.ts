@@ -10,6 +10,8 @@ import type { InterruptionSource, ReceivedInterruption } from './interruption-qu
 import { liveCap, type PoolPolicy } from './policy.js';
 import { PROBE_CONCURRENCY } from './probe.js';
 import type { Move } from './states.js';
+import { holdForPause } from './pause-hold.js';
+import type { PauseHold } from './pause.js';
 
 /** What a pool keeps between ticks (in the state file). The hosts' states live on the hosts. */
 export interface PoolTickState {
@@ -46,9 +48,21 @@ export interface TickInput {
   validateLaunches?: boolean;
   /** The pool's interruption queue (backend.interruptionQueue): received each tick, deleted once handled. */
   interruptions?: InterruptionSource;
+  /** The pool is paused (or its pause cannot be read): decided as usual, every action held (pause-hold.ts). */
+  hold?: PauseHold;
 }
 
-export type ActStatus = 'done' | 'planned' | 'failed' | 'refused';
+/** `held`: decided, but not carried out because the pool is paused. */
+export type ActStatus = 'done' | 'planned' | 'failed' | 'refused' | 'held';
+
+/** A paused pool, as its report says it: since when (ISO), by whom, why; `since` null when its pause could not be read. */
+export interface PausedReport {
+  since: string | null;
+  by: string | null;
+  reason?: string;
+  /** "held: pool paused since … by …": what every held action says. */
+  held: string;
+}
 
 export interface ReportedMove extends Move {
   status: ActStatus;
@@ -71,6 +85,8 @@ export interface TickReport {
   state: PoolTickState;
   /** What was received from the interruption queue and what became of it; absent without one. */
   interruptions?: InterruptionSummary;
+  /** Present when the pool is paused: nothing was launched, drained or terminated. */
+  paused?: PausedReport;
   /** A tick fails when it could not observe, the demand is unknown, or an action failed. */
   failed: boolean;
   errors: string[];
@@ -150,20 +166,29 @@ export async function tick(input: TickInput): Promise<TickReport> {
   report.hosts = hosts;
   if (!demand.known) fail(`demand: ${demand.reason}`);
 
-  // Decide.
+  // Decide. A paused pool is decided as usual, then every action is held.
   const notices = receiving ? (await receiving).messages.flatMap((m) => ('notice' in m.parsed ? [m.parsed.notice] : [])) : [];
-  const decision = decide({ hosts, demand, policy, history: input.state.history, now, ...(notices.length > 0 ? { interruptions: notices } : {}) });
+  const decided = decide({ hosts, demand, policy, history: input.state.history, now, ...(notices.length > 0 ? { interruptions: notices } : {}) });
+  const hold = input.hold ? holdForPause(decided, input.hold) : null;
+  const decision = hold?.decision ?? decided;
+  if (input.hold && hold) {
+    const p = 'pause' in input.hold ? input.hold.pause : null;
+    report.paused = { since: p ? new Date(p.since).toISOString() : null, by: p?.by ?? null, ...(p?.reason ? { reason: p.reason } : {}), held: hold.line };
+    if (!p) fail(`pause: ${hold.line}`);
+  }
   const poolHosts = new Set(hosts.map((h) => h.id));
   report.desiredHosts = decision.desired?.hosts ?? null;
   report.why = decision.why;
   report.launches.wanted = decision.launches.count;
   report.launches.reason = decision.launches.reason;
+  if (hold && hold.heldLaunches > 0) Object.assign(report.launches, { wanted: hold.heldLaunches, status: 'held' });
   const nextState: PoolTickState = { history: decision.history, backoff: input.state.backoff };
 
   // The guard is asked on the same path in a dry run, so a dry run shows what the cap would refuse.
-  const reported = new Map<Move, ReportedMove>(decision.moves.map((m) => [m, { ...m, status: dryRun ? 'planned' : 'done' }]));
+  const reported = new Map<Move, ReportedMove>(decision.moves.map((m) => [m, hold?.held.has(m) ? { ...m, status: 'held', error: hold.line } : { ...m, status: dryRun ? 'planned' : 'done' }]));
   const claim = input.claim ?? (() => null);
   const allowed = decision.moves.filter((m) => {
+    if (hold?.held.has(m)) return false;
     if (m.to !== 'draining' && m.to !== 'terminating') return true;
     const refusal = claim(`host ${m.hostId}`, `${m.from} -> ${m.to}`);
     if (refusal !== null) Object.assign(reported.get(m)!, { status: 'refused', error: refusal });

@@ -231,6 +231,32 @@ describe('scale-pool run', () => {
     }
   });
 
+  it('with backend.coordination, pause writes the shared S3 object (no pause file), run holds, resume lets the next run launch', async () => {
+    const { S3Client } = await import('@aws-sdk/client-s3');
+    const { S3Fake } = await import('../fakes/s3-conditional.js');
+    const s3Mock = mockClient(S3Client);
+    try {
+      const s3 = new S3Fake();
+      s3.install(s3Mock);
+      queues.set(QUEUE, { visible: 2, notVisible: 0 });
+      const file = poolFile([{ ...trainers, backend: { ...trainers.backend, coordination: { type: 's3', bucket: 'ops' } } }]);
+      const paused = await cli(['pause', '--config', file, '--by', 'alice', '--reason', 'upgrade', '--json']);
+      expect(paused.code).toBe(0);
+      expect(JSON.parse(paused.stdout)).toMatchObject({ where: 's3://ops/evalai-autoscaler/trainers.json', changed: true, after: { by: 'alice', reason: 'upgrade' } });
+      expect(JSON.parse(s3.objects.get('ops/evalai-autoscaler/trainers.json')!.body)).toMatchObject({ version: 1, pool: 'trainers', intents: [], pause: { by: 'alice', reason: 'upgrade' } });
+      expect(existsSync(stateDir) ? readdirSync(stateDir).filter((f) => f.endsWith('.pause.json')) : []).toEqual([]);
+      const held = await cli(['run', '--config', file, '--json']);
+      expect(held.code).toBe(0);
+      expect(JSON.parse(held.stdout).pools[0]).toMatchObject({ paused: { by: 'alice', reason: 'upgrade' }, launches: { wanted: 3, status: 'held', launched: [] } });
+      expect(fake.live('trainers')).toHaveLength(0);
+      expect((await cli(['resume', '--config', file])).code).toBe(0);
+      expect((await cli(['run', '--config', file])).code).toBe(0);
+      expect(fake.live('trainers')).toHaveLength(3);
+    } finally {
+      s3Mock.restore();
+    }
+  });
+
   it('--max-actions caps launches through the run guard: exit 6', async () => {
     queues.set(QUEUE, { visible: 2, notVisible: 0 });
     const r = await cli(['run', '--config', poolFile([trainers]), '--max-actions', '2']);
@@ -374,6 +400,41 @@ describe('scale-pool run --interval (daemon)', () => {
     expect(signals.listenerCount('SIGTERM')).toBe(0);
   });
 
+  it('pause --dry-run says what it would write and writes nothing; resume has no --reason (exit 2)', async () => {
+    const file = poolFile([trainers]);
+    const dry = await cli(['pause', '--config', file, '--by', 'alice', '--reason', 'try', '--dry-run', '--json']);
+    expect(dry.code).toBe(0);
+    expect(JSON.parse(dry.stdout)).toMatchObject({ dryRun: true, changed: false, before: null, after: { by: 'alice', reason: 'try' } });
+    expect(existsSync(stateDir) ? readdirSync(stateDir).filter((f) => f.endsWith('.pause.json')) : []).toEqual([]);
+    const bad = await cli(['resume', '--config', file, '--reason', 'x']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^scale-pool resume: usage error: unknown option '--reason'/);
+  });
+
+  it('reads the pause on every tick: a tick while paused holds its launch, the tick after resume launches', async () => {
+    queues.set(QUEUE, { visible: 2, notVisible: 0 });
+    const file = poolFile([trainers]);
+    expect((await cli(['pause', '--config', file, '--by', 'alice'])).code).toBe(0);
+    const signals = new EventEmitter();
+    let sleeps = 0;
+    const liveAtSleep: number[] = [];
+    const r = await cli(['run', '--config', file, '--interval', '60s'], {
+      signals,
+      sleep: async () => {
+        sleeps += 1;
+        liveAtSleep.push(fake.live('trainers').length);
+        if (sleeps === 1) expect((await cli(['resume', '--config', file])).code).toBe(0);
+        else signals.emit('SIGTERM', 'SIGTERM');
+      },
+    });
+    expect(r.code).toBe(0);
+    const summaries = r.stdout.split(/^(?=scale-pool run \d)/m);
+    expect(summaries).toHaveLength(2);
+    expect(summaries[0]).toMatch(/^ {2}PAUSED since \S+ \(for [^)]+\) by alice: /m);
+    expect(summaries[1]).not.toContain('PAUSED');
+    expect(liveAtSleep).toEqual([0, 3]);
+  });
+
   it('--metrics-file: each daemon tick publishes its own metrics', async () => {
     queues.set(QUEUE, { visible: 2, notVisible: 0 });
     const signals = new EventEmitter();
@@ -485,7 +546,10 @@ describe('scale-pool status', () => {
   it('--json has the shape docs/scale-pool.md documents: every documented key is a real one, and every real one is documented', async () => {
     queues.set(QUEUE, { visible: 1, notVisible: 1 });
     fake.add({ tags: { [POOL_TAG]: 'trainers', [STATE_TAG]: 'ready', [SINCE_TAG]: new Date(Date.now() - HOUR).toISOString() }, type: 'g4dn.xlarge', spot: true });
-    const json = JSON.parse((await cli(['status', '--config', poolFile([trainers]), '--json'])).stdout) as Record<string, unknown> & { pools: Array<Record<string, unknown> & { hosts: Array<Record<string, unknown>>; demand: Record<string, unknown> }> };
+    // Paused, so that the `paused` object is in the output too.
+    const file = poolFile([trainers]);
+    expect((await cli(['pause', '--config', file, '--reason', 'docs'])).code).toBe(0);
+    const json = JSON.parse((await cli(['status', '--config', file, '--json'])).stdout) as Record<string, unknown> & { pools: Array<Record<string, unknown> & { hosts: Array<Record<string, unknown>>; demand: Record<string, unknown>; paused: Record<string, unknown> }> };
     const pool = json.pools[0]!;
     // A SLURM job's row, as status builds it.
     const slurmRow = statusRows([{ id: '7', state: 'ready', since: 0, cloud: 'running', launchedAt: 0, endsAt: HOUR, slurm: { state: 'RUNNING', partition: 'cpu', node: 'n1' } }], 0)[0]!;
@@ -504,7 +568,7 @@ describe('scale-pool status', () => {
     const shaped = JSON.parse((await cli(['status', '--config', poolFile([split]), '--json'])).stdout) as Record<string, unknown> & { pools: Array<Record<string, Record<string, unknown> & { values: Array<Record<string, unknown>> }>> };
     const extra = shaped.pools[0]!;
     const real = new Set([
-      ...Object.keys(json), ...Object.keys(pool), ...Object.keys(pool.demand), 'reason', ...Object.keys(pool.hosts[0]!), ...Object.keys(slurmRow), ...Object.keys(slurmRow.slurm!),
+      ...Object.keys(json), ...Object.keys(pool), ...Object.keys(pool.demand), ...Object.keys(pool.paused), 'reason', ...Object.keys(pool.hosts[0]!), ...Object.keys(slurmRow), ...Object.keys(slurmRow.slurm!),
       ...Object.keys(shaped), ...Object.keys(extra), ...Object.keys(extra.shape!), ...Object.keys(extra.fromPulumi!), ...Object.keys(extra.fromPulumi!.values[0]!),
     ]);
     expect(shaped.warnings).toEqual([expect.stringMatching(/^pool trainers is split by shape, but 1 host still carries its unshaped tag/)]);

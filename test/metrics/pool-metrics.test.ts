@@ -51,6 +51,16 @@ function samples(exposition: string): Map<string, number> {
 }
 
 describe('the scale-pool metrics of a tick', () => {
+  it('a paused pool: pool_paused 1 and since when; a pool not paused: 0 and no since', async () => {
+    const paused = aPool({ pool: 'held', paused: { since: '2026-11-22T11:03:00.000Z', by: 'alice', held: 'held: pool paused since 2026-11-22T11:03:00Z by alice' }, launches: { wanted: 3, reason: 'held', status: 'held', launched: [], attempts: [] }, moves: [], terminated: [] });
+    const s = samples(await text(aRun([paused, aPool({ pool: 'ok' })])));
+    expect(s.get('evalai_autoscaler_pool_paused{pool="held"}')).toBe(1);
+    expect(s.get('evalai_autoscaler_pool_paused_since_timestamp_seconds{pool="held"}')).toBe(Date.UTC(2026, 10, 22, 11, 3) / 1000);
+    expect(s.get('evalai_autoscaler_pool_last_run_launches{pool="held"}')).toBe(0);
+    expect(s.get('evalai_autoscaler_pool_paused{pool="ok"}')).toBe(0);
+    expect(s.has('evalai_autoscaler_pool_paused_since_timestamp_seconds{pool="ok"}')).toBe(false);
+  });
+
   it('a launch shortfall: the pool fails and the shortfall gauge says how many were not launched', async () => {
     const short = aPool({ launches: { wanted: 4, reason: 'launch 4', status: 'failed', launched: ['i-7'], attempts: [], error: 'launched 1 of 4 while below max 4' }, failed: true });
     const s = samples(await text(aRun([short, aPool({ pool: 'ok' })])));
@@ -110,7 +120,7 @@ if (!promtool) sayMissing('promtool');
 
 describe.skipIf(!promtool)('promtool on the scale-pool metrics', () => {
   it('finds no problem (promtool check metrics)', async () => {
-    const r = run(promtool!, ['check', 'metrics'], await text(aRun([aPool(), GPU_UNKNOWN])));
+    const r = run(promtool!, ['check', 'metrics'], await text(aRun([aPool(), GPU_UNKNOWN, aPool({ pool: 'held', paused: { since: '2026-11-22T11:03:00.000Z', by: 'alice', held: 'held' } })])));
     expect(r.out).toBe('');
     expect(r.code).toBe(0);
   });

@@ -6,6 +6,7 @@ import { ec2Backend } from '../../src/pool/backends/ec2.js';
 import type { Ec2BackendConfig } from '../../src/pool/config.js';
 import { sqsDemandSource } from '../../src/pool/demand/sqs.js';
 import { sqsInterruptionSource } from '../../src/pool/interruption-queue.js';
+import type { PauseHold } from '../../src/pool/pause.js';
 import { EMPTY_TICK_STATE, tick, type PoolTickState, type TickReport } from '../../src/pool/tick.js';
 import { policy, MIN } from './builders.js';
 import { Ec2Fake, type FakeInstance } from './ec2-fake.js';
@@ -81,7 +82,7 @@ function threeReady(): FakeInstance[] {
   return [0, 1, 2].map(() => fake.add({ tags: { [TAG]: POOL, [STATE]: 'ready' }, spot: true, launchTime: START - 60 * MIN }));
 }
 
-async function runTick(more: { dryRun?: boolean; claim?: (target: string, action: string) => string | null } = {}): Promise<TickReport> {
+async function runTick(more: { dryRun?: boolean; claim?: (target: string, action: string) => string | null; hold?: PauseHold } = {}): Promise<TickReport> {
   handedOut = [];
   receives = [];
   const report = await tick({
@@ -94,6 +95,7 @@ async function runTick(more: { dryRun?: boolean; claim?: (target: string, action
     now: fake.now,
     dryRun: more.dryRun ?? false,
     ...(more.claim ? { claim: more.claim } : {}),
+    ...(more.hold ? { hold: more.hold } : {}),
   });
   state = report.state;
   return report;
@@ -171,6 +173,19 @@ describe('tick with an interruption queue', () => {
     expect(b!.tags[STATE]).toBe('ready');
     expect(messages).toHaveLength(1);
     expect(r.interruptions?.kept).toEqual([{ messageId: 'msg-1', reason: expect.stringMatching(/was refused \(--max-actions 0 reached\)/) }]);
+    await runTick();
+    expect(b!.tags[STATE]).toBe('draining');
+    expect(messages).toEqual([]);
+  });
+
+  it('a paused pool holds the drain of a warned host and keeps its message; once resumed, the next tick drains it', async () => {
+    const [, b] = threeReady();
+    send(warning(b!.id));
+    const r = await runTick({ hold: { pause: { since: START - 5 * MIN, by: 'alice@ops', reason: 'upgrade' } } });
+    expect(r.moves).toEqual([expect.objectContaining({ hostId: b!.id, to: 'draining', status: 'held' })]);
+    expect(b!.tags[STATE]).toBe('ready');
+    expect(messages).toHaveLength(1);
+    expect(r.interruptions?.kept).toEqual([{ messageId: 'msg-1', reason: expect.stringMatching(/to draining was held/) }]);
     await runTick();
     expect(b!.tags[STATE]).toBe('draining');
     expect(messages).toEqual([]);

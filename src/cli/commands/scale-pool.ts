@@ -98,6 +98,27 @@ export function scalePoolCommand(io: CliIO, done: (code: number) => void): Comma
     });
     subs.push(manual);
   }
+  for (const action of ['pause', 'resume'] as const) {
+    const sub = new Command(action).description(
+      action === 'pause'
+        ? 'pause one pool: every scheduler of it keeps observing and reporting, and launches, drains and terminates nothing (minHosts not enforced) until resume; idempotent'
+        : 'resume a paused pool: its next tick acts again; idempotent',
+    );
+    sub.addOption(new Option('--config <path>', 'the pool file (JSON; env SCALE_POOL_CONFIG)'));
+    sub.addOption(new Option('--pool <name>', 'the pool (needed when the file holds several)'));
+    if (action === 'pause') sub.addOption(new Option('--reason <text>', 'why, shown by status, run and --json (at most 500 characters)'));
+    sub.addOption(new Option('--by <name>', 'who, shown with the pause (default: user@host)'));
+    sub.addOption(new Option('--dry-run', 'say what would change; write nothing'));
+    sub.addOption(new Option('--json', 'print a machine-readable report on stdout instead of the human summary'));
+    sub.addOption(new Option('--state-dir <dir>', 'where the pause file is kept without backend.coordination (env EVALAI_AUTOSCALER_STATE_DIR)'));
+    sub.addOption(new Option('--timeout <duration>', 'timeout of each S3 request with backend.coordination (default 10s, at most 10m)').argParser(durationUpToArg('10m', 10 * 60_000)));
+    sub.action(async (_opts: unknown, self: Command) => {
+      await prepareRun();
+      const { pauseOrResume } = await import('../../commands/scale-pool/pause.js');
+      done(await pauseOrResume(merged(self), io, action));
+    });
+    subs.push(sub);
+  }
   for (const sub of subs) {
     // main() sets these on the top-level commands only; a usage error here must not exit the process.
     sub.exitOverride();

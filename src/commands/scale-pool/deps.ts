@@ -5,7 +5,7 @@ import { Transport } from '../../evalai/transport.js';
 import { createPacer } from '../../runtime/rate-limit.js';
 import type { PoolSetup } from './settings.js';
 import type { PoolDeps } from './sources.js';
-import { poolHostsPath, poolLedgerPath, readSchedulerId } from './state.js';
+import { poolHostsPath, poolLedgerPath, poolPausePath, readSchedulerId } from './state.js';
 
 /** The run's AWS clients and (on first use) its EvalAI transport, inside the shell. */
 export function poolDeps(setup: PoolSetup, shell: Shell, sleep?: (ms: number) => Promise<void>): PoolDeps {
@@ -20,6 +20,7 @@ export function poolDeps(setup: PoolSetup, shell: Shell, sleep?: (ms: number) =>
     mutations,
     hostsFileOf: (pool) => poolHostsPath(setup.stateDir, setup.spec.targetKey, pool),
     ledgerFileOf: (pool) => poolLedgerPath(setup.stateDir, setup.spec.targetKey, pool),
+    pauseFileOf: (pool) => poolPausePath(setup.stateDir, setup.file.path, pool),
     schedulerId: () => (schedulerId ??= readSchedulerId(setup.stateDir, !setup.common.dryRun)),
     concurrency: setup.common.concurrency,
     maxPages: setup.common.maxPages,

@@ -3,7 +3,8 @@ import type { PoolRunReport, RunPoolsReport } from '../../pool/run-report.js';
 import type { Demand } from '../../pool/demand/demand.js';
 import type { InterruptionSummary } from '../../pool/interruption-disposal.js';
 import { describeCounts, stateCounts, type HostStatusRow } from '../../pool/status.js';
-import type { TickReport } from '../../pool/tick.js';
+import type { PausedReport, TickReport } from '../../pool/tick.js';
+import { formatDuration } from '../../runtime/duration.js';
 import { counted } from '../../runtime/plural.js';
 import { cleanText } from '../../runtime/sanitize.js';
 import type { PulumiValues } from '../../pool/pulumi-outputs.js';
@@ -49,6 +50,7 @@ export function formatRunHuman(report: RunPoolsReport, verbose: boolean): string
   if (report.dryRun) lines.push('dry run: nothing was changed; "planned" is what a real run would do');
   for (const p of report.pools) {
     lines.push(`pool ${p.pool}: ${clean(describeDemand(p.demand))}`);
+    if (p.paused) lines.push(`  ${clean(pausedLine(p.paused, Date.parse(report.startedAt)))}`);
     lines.push(`  desired: ${p.desiredHosts === null ? 'not decided' : counted(p.desiredHosts, 'host')}: ${clean(p.why)}`);
     const drains = p.moves.filter((m) => m.to === 'draining');
     const terms = p.moves.filter((m) => m.to === 'terminating');
@@ -56,7 +58,7 @@ export function formatRunHuman(report: RunPoolsReport, verbose: boolean): string
     lines.push(
       `  ${verb}launch ${p.dryRun ? p.launches.wanted - (p.launches.refused ?? 0) : p.launches.launched.length}` +
         (p.launches.refused ? ` (${p.launches.refused} refused)` : '') +
-        `, ${verb}drain ${drains.filter((m) => m.status !== 'refused' && m.status !== 'failed').length}, ${verb}terminate ${p.dryRun ? terms.length : p.terminated.length}` +
+        `, ${verb}drain ${drains.filter((m) => m.status !== 'refused' && m.status !== 'failed' && m.status !== 'held').length}, ${verb}terminate ${p.dryRun ? terms.filter((m) => m.status !== 'held').length : p.terminated.length}` +
         `; hosts before: ${describeCounts(p.hosts as never)}`,
     );
     if (p.launches.wanted > 0) lines.push(`  launch: ${clean(p.launches.reason)}${p.launches.error ? ` (${cleanError(p.launches.error)})` : ''}`);
@@ -85,6 +87,8 @@ export interface PoolStatus {
   shape?: { pool: string; name: string; instanceTypes: string[] };
   /** The fields read from a Pulumi stack (`fromPulumi`). */
   fromPulumi?: PulumiValues;
+  /** Present when the pool is paused (or its pause cannot be read). */
+  paused?: PausedReport;
   demand: Demand | null;
   desiredHosts: number | null;
   why: string;
@@ -95,10 +99,18 @@ export interface PoolStatus {
   errors: string[];
 }
 
-export function formatStatusHuman(pools: readonly PoolStatus[], warnings: readonly string[] = []): string {
+/** "PAUSED since 2026-12-07T12:03:00Z (for 1h 2m) by alice (upgrade): nothing is launched, drained or terminated until `scale-pool resume`". */
+export function pausedLine(p: PausedReport, now: number): string {
+  if (p.since === null) return `PAUSED: ${p.held.replace(/^held: /, '')}`;
+  const since = Date.parse(p.since);
+  return `PAUSED since ${p.since.replace(/\.\d+Z$/, 'Z')} (for ${formatDuration(Math.max(0, now - since))}) by ${p.by ?? 'unknown'}${p.reason ? ` (${p.reason})` : ''}: nothing is launched, drained or terminated until \`scale-pool resume\``;
+}
+
+export function formatStatusHuman(pools: readonly PoolStatus[], warnings: readonly string[] = [], now: number = Date.now()): string {
   const lines: string[] = warnings.map((w) => `warning: ${cleanError(w)}`);
   for (const p of pools) {
     lines.push(`pool ${p.pool}: ${clean(describeDemand(p.demand))}`);
+    if (p.paused) lines.push(`  ${clean(pausedLine(p.paused, now))}`);
     if (p.shape) lines.push(`  shape ${p.shape.name} of pool ${p.shape.pool}: launches ${p.shape.instanceTypes.join(', ')}`);
     // A stack's values are outside text: cleaned like an error line (control characters, length).
     if (p.fromPulumi) lines.push(`  ${cleanError(`from pulumi stack ${p.fromPulumi.stack}: ${p.fromPulumi.values.map((v) => `${v.field} = ${Array.isArray(v.value) ? v.value.join(',') : v.value} (output ${v.output})`).join('; ')}`)}`);

@@ -12,6 +12,8 @@ import { poolDeps } from './deps.js';
 import { describeCall, describeDemand } from './format.js';
 import type { PoolSetup } from './settings.js';
 import { buildPoolParts } from './sources.js';
+import { pauseStoreOf } from './pause-store.js';
+import { describePause, readHold } from '../../pool/pause.js';
 import { poolStatePath, readPoolState, writePoolState } from './state.js';
 
 export interface ManualReport {
@@ -57,6 +59,10 @@ export async function manualScale(setup: PoolSetup, shell: Shell, direction: 'up
         const parts = buildPoolParts(pool, deps);
         for (const w of parts.warnings) logger.warn({ pool: pool.name }, w);
         const { backend, probe } = parts;
+        // A paused pool is changed by nothing, a manual change neither: resume it first.
+        const pauses = pauseStoreOf(pool, deps);
+        const hold = pauses ? await readHold(pauses) : null;
+        if (hold) throw new RunError(`pool ${pool.name}: ${'pause' in hold ? describePause(hold.pause) : hold.unreadable}: ${command} changes nothing; run scale-pool resume first`, ExitCode.Partial);
         const seen = await tick({ pool: pool.name, policy: pool.policy, backend, demand: parts.demand, ...(probe ? { probe } : {}), ...(pool.probe ? { probeConcurrency: pool.probe.concurrency } : {}), state: read.state, now, dryRun: true });
         if (seen.errors.some((e) => e.startsWith('observe:'))) throw new RunError(`pool ${pool.name}: ${seen.errors[0]}; nothing was changed`, ExitCode.Unavailable);
         const d = decideManual({ hosts: seen.hosts, policy: pool.policy, direction, count, now, desiredHosts: seen.desiredHosts });

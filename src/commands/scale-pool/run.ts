@@ -15,6 +15,8 @@ import { describeCall, describeInterruptions, formatRunHuman, poolSummary, type 
 import { poolDeps } from './deps.js';
 import type { PoolSetup } from './settings.js';
 import { buildPoolParts, type PoolDeps } from './sources.js';
+import { pauseStoreOf } from './pause-store.js';
+import { readHold } from '../../pool/pause.js';
 import { poolStatePath, readPoolState, writePoolState } from './state.js';
 import { unshapedHostWarnings } from './unshaped.js';
 
@@ -95,6 +97,9 @@ async function runPool(pool: PoolConfig, setup: PoolSetup, shell: Shell, deps: P
   try {
     const parts = buildPoolParts(pool, deps);
     for (const w of parts.warnings) logger.warn({ pool: pool.name }, w);
+    // Read on every tick (a daemon's too): a pause or resume takes effect on the next tick.
+    const pauses = pauseStoreOf(pool, deps);
+    const hold = pauses ? await readHold(pauses) : null;
     report = await tick({
       pool: pool.name,
       policy: pool.policy,
@@ -107,6 +112,7 @@ async function runPool(pool: PoolConfig, setup: PoolSetup, shell: Shell, deps: P
       now: Date.now(),
       dryRun: setup.common.dryRun,
       validateLaunches: true,
+      ...(hold ? { hold } : {}),
       claim: (target, action) => {
         const c = guard.claim(target, action);
         return c.ok ? null : c.reason;

@@ -6,7 +6,7 @@ import { putObjectIf, readObject } from '../../aws/s3.js';
 import { ec2Backend, type Ec2BackendOptions } from '../../pool/backends/ec2.js';
 import type { Ec2BackendConfig, PoolConfig } from '../../pool/config.js';
 import { fileIntentStore } from '../../pool/ledger-file.js';
-import { s3IntentStore } from '../../pool/ledger-s3.js';
+import { s3IntentStore, type VersionedObject } from '../../pool/ledger-s3.js';
 import type { DemandSource } from '../../pool/demand/demand.js';
 import { evalaiDemandSource } from '../../pool/demand/evalai.js';
 import { sqsDemandSource } from '../../pool/demand/sqs.js';
@@ -29,6 +29,8 @@ export interface PoolDeps {
   maxPages: number;
   /** Where an EC2 pool without coordination keeps its launch ledger (the state directory). */
   ledgerFileOf?: (pool: string) => string;
+  /** Where a pool without coordination keeps its pause (the state directory, named by the pool file and the pool). */
+  pauseFileOf?: (pool: string) => string;
   /** This scheduler's id (state directory); asked only when an EC2 pool is built. */
   schedulerId?: () => string;
   /** A dry run or `status`: a SLURM pool's hosts file is only read. */
@@ -87,18 +89,22 @@ export function buildPoolParts(pool: PoolConfig, deps: PoolDeps): PoolParts {
  */
 function ec2Ledger(pool: string, backend: Ec2BackendConfig, deps: PoolDeps): Pick<Ec2BackendOptions, 'ledger' | 'schedulerId' | 'coordinated'> {
   const schedulerId = deps.schedulerId?.();
-  const c = backend.coordination;
-  if (c) {
-    const key = c.key ?? `evalai-autoscaler/${pool}.json`;
-    const region = c.region ?? backend.region;
-    const object = {
-      where: `s3://${c.bucket}/${key}`,
-      read: async () => readObject(await deps.aws.s3(region), c.bucket, key),
-      write: async (body: string, etag: string | null) => putObjectIf(await deps.aws.s3(region), c.bucket, key, body, etag),
-    };
-    return { ledger: s3IntentStore(object, pool), coordinated: true, ...(schedulerId ? { schedulerId } : {}) };
-  }
+  const object = coordinationObject(pool, backend, deps);
+  if (object) return { ledger: s3IntentStore(object, pool), coordinated: true, ...(schedulerId ? { schedulerId } : {}) };
   return { ...(deps.ledgerFileOf ? { ledger: fileIntentStore(deps.ledgerFileOf(pool), pool) } : {}), ...(schedulerId ? { schedulerId } : {}) };
+}
+
+/** The S3 object of backend.coordination (the launch ledger and the pause), or null without coordination. */
+export function coordinationObject(pool: string, backend: Ec2BackendConfig, deps: Pick<PoolDeps, 'aws'>): VersionedObject | null {
+  const c = backend.coordination;
+  if (!c) return null;
+  const key = c.key ?? `evalai-autoscaler/${pool}.json`;
+  const region = c.region ?? backend.region;
+  return {
+    where: `s3://${c.bucket}/${key}`,
+    read: async () => readObject(await deps.aws.s3(region), c.bucket, key),
+    write: async (body: string, etag: string | null) => putObjectIf(await deps.aws.s3(region), c.bucket, key, body, etag),
+  };
 }
 
 /** Refuses, before anything runs, a pool whose demand and backend do not go together. */

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { writeFileAtomically } from '../../runtime/atomic-file.js';
 import { join } from 'node:path';
+import { fileRunTargetKey } from '../../runtime/run-target.js';
 import { parseTickState, serializeTickState } from '../../pool/state-file.js';
 import type { PoolTickState } from '../../pool/tick.js';
 
@@ -33,6 +34,14 @@ export function readPoolState(path: string): { state: PoolTickState; warning?: s
 /** Written aside, then renamed into place: a reader never sees half a file. */
 export function writePoolState(path: string, state: PoolTickState): void {
   writeFileAtomically(path, serializeTickState(state), 0o600);
+}
+
+/**
+ * Where a pool without coordination keeps its pause: named by the pool file (not by --pool, as the
+ * run key is) and the pool, so `run`, `status`, `pause` and `resume`, with or without --pool, share it.
+ */
+export function poolPausePath(stateDir: string, configFile: string, pool: string): string {
+  return join(stateDir, `${fileRunTargetKey('scale-pool', configFile)}.${pool}.pause.json`);
 }
 
 /** Where an EC2 pool writes its launches before sending them, when it has no shared (S3) ledger. */

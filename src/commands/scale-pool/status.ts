@@ -8,6 +8,8 @@ import { poolDeps } from './deps.js';
 import { formatStatusHuman, type PoolStatus } from './format.js';
 import type { PoolSetup } from './settings.js';
 import { buildPoolParts } from './sources.js';
+import { pauseStoreOf } from './pause-store.js';
+import { readHold } from '../../pool/pause.js';
 import { poolStatePath, readPoolState } from './state.js';
 import { unshapedHostWarnings } from './unshaped.js';
 
@@ -37,11 +39,13 @@ export async function poolStatus(setup: PoolSetup, shell: Shell, sleep?: (ms: nu
         try {
           const parts = buildPoolParts(pool, deps);
           for (const w of parts.warnings) shell.logger.warn({ pool: pool.name }, w);
-          const r = await tick({ pool: pool.name, policy: pool.policy, backend: parts.backend, demand: parts.demand, ...(parts.probe ? { probe: parts.probe } : {}), ...(pool.probe ? { probeConcurrency: pool.probe.concurrency } : {}), state: read.state, now, dryRun: true });
+          const pauses = pauseStoreOf(pool, deps);
+          const hold = pauses ? await readHold(pauses) : null;
+          const r = await tick({ pool: pool.name, policy: pool.policy, backend: parts.backend, demand: parts.demand, ...(parts.probe ? { probe: parts.probe } : {}), ...(pool.probe ? { probeConcurrency: pool.probe.concurrency } : {}), state: read.state, now, dryRun: true, ...(hold ? { hold } : {}) });
           const unlisted = r.errors.some((e) => e.startsWith('observe:'));
           if (unlisted) unavailable += 1;
           const next = [
-            ...r.moves.map((m) => `${m.hostId} ${m.from} -> ${m.to}: ${m.reason}`),
+            ...r.moves.map((m) => `${m.hostId} ${m.from} -> ${m.to}${m.status === 'held' ? ' [held]' : ''}: ${m.reason}`),
             ...(r.launches.wanted > 0 ? [`launch ${r.launches.wanted}: ${r.launches.reason}`] : []),
           ];
           // What each spot host costs: one price look-up; without an answer the costs are not shown (a warning, not an error).
@@ -53,7 +57,7 @@ export async function poolStatus(setup: PoolSetup, shell: Shell, sleep?: (ms: nu
               shell.logger.warn({ pool: pool.name }, `spot prices not read: ${describeError(err)}`);
             }
           }
-          out.push({ pool: pool.name, ...about, demand: r.demand, desiredHosts: r.desiredHosts, why: r.why, next: next.length || unlisted ? next : ['nothing to change'], counts: Object.fromEntries(Object.entries(stateCounts(r.hosts)).filter(([, n]) => n > 0)), hosts: statusRows(r.hosts, now, prices), errors: r.errors });
+          out.push({ pool: pool.name, ...about, ...(r.paused ? { paused: r.paused } : {}), demand: r.demand, desiredHosts: r.desiredHosts, why: r.why, next: next.length || unlisted ? next : ['nothing to change'], counts: Object.fromEntries(Object.entries(stateCounts(r.hosts)).filter(([, n]) => n > 0)), hosts: statusRows(r.hosts, now, prices), errors: r.errors });
         } catch (err) {
           out.push({ pool: pool.name, ...about, demand: null, desiredHosts: null, why: 'not read', next: [], counts: {}, hosts: [], errors: [describeError(err)] });
         }
@@ -68,6 +72,6 @@ export async function poolStatus(setup: PoolSetup, shell: Shell, sleep?: (ms: nu
   return {
     exitCode,
     counts: { pools: out.length },
-    stdout: setup.common.json ? `${JSON.stringify({ command: 'scale-pool status', file: setup.file.path, exitCode, ...(warnings.length ? { warnings } : {}), pools: out }, null, 2)}\n` : formatStatusHuman(out, warnings),
+    stdout: setup.common.json ? `${JSON.stringify({ command: 'scale-pool status', file: setup.file.path, exitCode, ...(warnings.length ? { warnings } : {}), pools: out }, null, 2)}\n` : formatStatusHuman(out, warnings, now),
   };
 }
