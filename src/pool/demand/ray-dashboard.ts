@@ -98,8 +98,8 @@ export function rayDashboard(options: RayDashboardOptions) {
   const base = options.url.replace(/\/+$/, '');
   const doFetch = options.fetch ?? fetch;
 
-  async function list<Row>(resource: 'tasks' | 'nodes', filters: readonly RayFilter[], row: z.ZodType<Row>): Promise<RayListAnswer<Row>> {
-    const url = `${base}/api/v0/${resource}?${listQuery(filters, options.limit, options.timeoutMs)}`;
+  async function list<Row>(resource: 'tasks' | 'nodes', filters: readonly RayFilter[], row: z.ZodType<Row>, limit = options.limit): Promise<RayListAnswer<Row>> {
+    const url = `${base}/api/v0/${resource}?${listQuery(filters, limit, options.timeoutMs)}`;
     const where = `Ray dashboard ${base}/api/v0/${resource}`;
     let status: number;
     let body: string;
@@ -139,15 +139,22 @@ export function rayDashboard(options: RayDashboardOptions) {
 
   return {
     url: base,
-    /** Tasks waiting for a node: what the pool sizes for. */
-    pendingTasks: () => list('tasks', [{ key: 'state', predicate: '=', value: 'PENDING_NODE_ASSIGNMENT' }], taskRow),
-    /** Tasks not finished or failed: those with a node_id hold that node. */
+    /**
+     * Tasks waiting for a node: what the pool sizes for. Only their number is needed, so one row is
+     * asked for (`limit=1`) and the count is num_filtered: 100,000 pending tasks cost one row.
+     */
+    pendingTasks: () => list('tasks', [{ key: 'state', predicate: '=', value: 'PENDING_NODE_ASSIGNMENT' }], taskRow, 1),
+    /**
+     * Tasks not finished, failed or waiting for a node: those with a node_id hold that node. The
+     * pending ones are left out, so a backlog does not fill the list (and cut it) before a placed task shows.
+     */
     liveTasks: () =>
       list(
         'tasks',
         [
           { key: 'state', predicate: '!=', value: 'FINISHED' },
           { key: 'state', predicate: '!=', value: 'FAILED' },
+          { key: 'state', predicate: '!=', value: 'PENDING_NODE_ASSIGNMENT' },
         ],
         taskRow,
       ),

@@ -35,7 +35,7 @@ type Look = { ok: true; snapshot: RaySnapshot } | { ok: false; error: string };
 
 export async function takeSnapshot(dashboard: RayDashboard): Promise<RaySnapshot> {
   const [pending, live, nodes] = await Promise.all([dashboard.pendingTasks(), dashboard.liveTasks(), dashboard.aliveNodes()]);
-  const placed = live.rows.filter((t) => t.node_id && t.state !== 'PENDING_NODE_ASSIGNMENT');
+  const placed = live.rows.filter((t) => t.node_id);
   const cut = live.sourceTruncated || live.matching > live.rows.length;
   let busyByNode: Map<string, number> | null = null;
   if (!cut) {
@@ -48,7 +48,7 @@ export async function takeSnapshot(dashboard: RayDashboard): Promise<RaySnapshot
     pending: pending.matching,
     pendingLowerBound: pending.sourceTruncated,
     busyByNode,
-    running: cut ? Math.max(placed.length, live.matching - pending.matching) : placed.length,
+    running: cut ? Math.max(placed.length, live.matching) : placed.length,
     nodesByName,
   };
 }
