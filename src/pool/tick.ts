@@ -1,7 +1,7 @@
 import pLimit from 'p-limit';
 import { describeError } from '../runtime/errors.js';
 import type { CapacityBackoff, LaunchAttempt, OtherLaunch, PoolBackend, Recheck, TerminateItem } from './backend.js';
-import { decide, type PoolDecision, type PoolHistory } from './decide.js';
+import { decide, type PoolDecision, type PoolHistory, type ShapedNeed } from './decide.js';
 import type { Demand, DemandSource } from './demand/demand.js';
 import type { Host, ProbeResult } from './host.js';
 import { pruneBackoff } from './capacity-backoff.js';
@@ -41,6 +41,11 @@ export interface TickInput {
   claim?: (target: string, action: string) => string | null;
   /** In a dry run, ask the backend to validate the launch it would make (EC2 DryRun). */
   validateLaunches?: boolean;
+  /**
+   * Several worker types (SLURM + Ray): what the pending demand's resource shapes need started,
+   * given the observed hosts (a pure plan on the demand's last look); null when there is none.
+   */
+  shape?: (hosts: readonly Host[], maxHosts: number) => ShapedNeed | null;
 }
 
 export type ActStatus = 'done' | 'planned' | 'failed' | 'refused';
@@ -114,7 +119,8 @@ export async function tick(input: TickInput): Promise<TickReport> {
   if (!demand.known) fail(`demand: ${demand.reason}`);
 
   // Decide.
-  const decision = decide({ hosts, demand, policy, history: input.state.history, now });
+  const shaped = demand.known && input.shape ? input.shape(hosts, policy.maxHosts) : null;
+  const decision = decide({ hosts, demand, policy, history: input.state.history, now, ...(shaped ? { shaped } : {}) });
   report.desiredHosts = decision.desired?.hosts ?? null;
   report.why = decision.why;
   report.launches.wanted = decision.launches.count;
@@ -151,7 +157,7 @@ export async function tick(input: TickInput): Promise<TickReport> {
     if (launchCount === 0) report.launches.status = 'refused';
   }
 
-  const launchOptions = { now, maxHosts: policy.maxHosts, maxLiveHosts: liveCap(policy), launchTimeoutMs: policy.launchTimeoutMs, backoff: input.state.backoff };
+  const launchOptions = { now, maxHosts: policy.maxHosts, maxLiveHosts: liveCap(policy), launchTimeoutMs: policy.launchTimeoutMs, backoff: input.state.backoff, ...(shaped ? { types: { order: shaped.order, fallback: shaped.fallback } } : {}) };
   if (dryRun) {
     report.moves = decision.moves.map((m) => reported.get(m)!);
     if (launchCount > 0) report.launches.status = 'planned';

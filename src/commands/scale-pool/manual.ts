@@ -57,7 +57,7 @@ export async function manualScale(setup: PoolSetup, shell: Shell, direction: 'up
         const parts = buildPoolParts(pool, deps);
         for (const w of parts.warnings) logger.warn({ pool: pool.name }, w);
         const { backend, probe } = parts;
-        const seen = await tick({ pool: pool.name, policy: pool.policy, backend, demand: parts.demand, ...(probe ? { probe } : {}), state: read.state, now, dryRun: true });
+        const seen = await tick({ pool: pool.name, policy: pool.policy, backend, demand: parts.demand, ...(probe ? { probe } : {}), ...(parts.shape ? { shape: parts.shape } : {}), state: read.state, now, dryRun: true });
         if (seen.errors.some((e) => e.startsWith('observe:'))) throw new RunError(`pool ${pool.name}: ${seen.errors[0]}; nothing was changed`, ExitCode.Unavailable);
         const d = decideManual({ hosts: seen.hosts, policy: pool.policy, direction, count, now, desiredHosts: seen.desiredHosts });
         logger.info({ pool: pool.name, from: d.from, to: d.to, hosts: describeCounts(stateCounts(seen.hosts)) }, d.reason);

@@ -96,6 +96,7 @@ async function runPool(pool: PoolConfig, setup: PoolSetup, shell: Shell, deps: P
       backend: parts.backend,
       demand: parts.demand,
       ...(parts.probe ? { probe: parts.probe } : {}),
+      ...(parts.shape ? { shape: parts.shape } : {}),
       state: read.state,
       now: Date.now(),
       dryRun: setup.common.dryRun,

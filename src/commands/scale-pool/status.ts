@@ -29,7 +29,7 @@ export async function poolStatus(setup: PoolSetup, shell: Shell, sleep?: (ms: nu
         try {
           const parts = buildPoolParts(pool, deps);
           for (const w of parts.warnings) shell.logger.warn({ pool: pool.name }, w);
-          const r = await tick({ pool: pool.name, policy: pool.policy, backend: parts.backend, demand: parts.demand, ...(parts.probe ? { probe: parts.probe } : {}), state: read.state, now, dryRun: true });
+          const r = await tick({ pool: pool.name, policy: pool.policy, backend: parts.backend, demand: parts.demand, ...(parts.probe ? { probe: parts.probe } : {}), ...(parts.shape ? { shape: parts.shape } : {}), state: read.state, now, dryRun: true });
           const unlisted = r.errors.some((e) => e.startsWith('observe:'));
           if (unlisted) unavailable += 1;
           const next = [

@@ -141,6 +141,7 @@ export function renderJobScript(pool: string, config: SlurmBackendConfig, type: 
     `--node-name="${nodeName}"`,
     `--num-cpus=${type.cpus}`,
     `--num-gpus=${type.gpus}`,
+    ...(Object.keys(type.resources ?? {}).length > 0 ? [`--resources=${shq(JSON.stringify(type.resources))}`] : []),
     '--block',
   ].join(' ');
   const values: Record<string, string> = {
@@ -283,43 +284,68 @@ export function slurmBackend(options: SlurmBackendOptions): PoolBackend & { warn
       return { hosts, calls: 1 };
     },
 
-    async launch(count, { now: at, maxHosts }): Promise<LaunchOutcome> {
+    async launch(count, { now: at, maxHosts, types }): Promise<LaunchOutcome> {
       // Re-count right before submitting: another scheduler (or a manual sbatch of the same script) may have added jobs,
       // and a job sbatch returned that squeue does not list yet still counts.
       const jobs = await poolJobs();
       const r = records();
       const listed = new Set(jobs.map((j) => j.id));
-      const liveListed = jobs
+      const live = jobs
         .map((j) => jobToHost(j, r, at))
-        .filter((h) => (h.cloud === 'pending' || h.cloud === 'running') && (h.state === 'ready' || h.state === 'launching' || h.state === 'untracked')).length;
-      const unlisted = [...r].filter(([id, rec]) => !listed.has(id) && (rec.state === 'ready' || rec.state === 'launching')).length;
-      const recounted = liveListed + unlisted;
+        .filter((h) => (h.cloud === 'pending' || h.cloud === 'running') && (h.state === 'ready' || h.state === 'launching' || h.state === 'untracked'));
+      const unlisted = [...r].filter(([id, rec]) => !listed.has(id) && (rec.state === 'ready' || rec.state === 'launching'));
+      const recounted = live.length + unlisted.length;
       const allowed = Math.max(0, Math.min(count, maxHosts - recounted));
       const outcome: LaunchOutcome = { launched: [], wanted: count, allowed, recounted, attempts: [], backoff: {} };
       if (allowed === 0) return outcome;
-      const type = config.workerTypes[0]!;
-      const script = renderJobScript(pool, config, type);
-      const args = sbatchArgs(pool, config, type, logDir);
-      const offer = `sbatch ${type.name}${type.partition ?? config.partition ? ` on ${type.partition ?? config.partition}` : ''}`;
+      // The type of each launch: the packer's plan in order, then its fallback; one type: always it. A type's maxWorkers holds
+      // (a job submitted but not listed yet carries no type in the hosts file: it counts against the first type).
+      const byName = new Map(config.workerTypes.map((t) => [t.name, t]));
+      const perType = new Map<string, number>();
+      for (const h of live) perType.set(h.instanceType ?? '', (perType.get(h.instanceType ?? '') ?? 0) + 1);
+      const first = config.workerTypes[0]!.name;
+      perType.set(first, (perType.get(first) ?? 0) + unlisted.length);
+      const picks: SlurmWorkerType[] = [];
+      const full: string[] = [];
+      for (let i = 0; i < allowed; i += 1) {
+        const name = types ? (types.order[i] ?? types.fallback) : first;
+        const type = byName.get(name) ?? config.workerTypes[0]!;
+        const n = perType.get(type.name) ?? 0;
+        if (n >= (type.maxWorkers ?? Infinity)) {
+          if (!full.includes(type.name)) full.push(type.name);
+          continue;
+        }
+        perType.set(type.name, n + 1);
+        picks.push(type);
+      }
+      if (full.length > 0) {
+        outcome.roomAtMax = picks.length;
+        outcome.limitedBy = `${full.map((t) => `${t} is at its maxWorkers ${byName.get(t)!.maxWorkers}`).join(', ')}: ${picks.length} of ${allowed} submitted`;
+      }
       let submitted = 0;
+      const done = new Map<string, number>();
+      const offerOf = (type: SlurmWorkerType): string => `sbatch ${type.name}${type.partition ?? config.partition ? ` on ${type.partition ?? config.partition}` : ''}`;
+      let type: SlurmWorkerType | undefined;
       try {
         if (logDir) mkdirSync(logDir, { recursive: true });
-        for (let i = 0; i < allowed; i += 1) {
+        for (let i = 0; i < picks.length; i += 1) {
+          type = picks[i]!;
           const signal = interrupted();
           if (signal) {
-            outcome.attempts.push({ offer, outcome: 'avoided', count: allowed - i, error: `${signal} received: not submitted` });
+            outcome.attempts.push({ offer: offerOf(type), outcome: 'avoided', count: picks.length - i, error: `${signal} received: not submitted` });
             break;
           }
-          const id = await commands.sbatch(args, script);
+          const id = await commands.sbatch(sbatchArgs(pool, config, type, logDir), renderJobScript(pool, config, type));
           submitted += 1;
+          done.set(type.name, (done.get(type.name) ?? 0) + 1);
           // Tracked from now on, until SLURM says the job ended.
           r.set(id, { state: 'launching', since: at, submitted: at });
           writeHostRecords(statePath, r);
           outcome.launched.push({ id, state: 'launching', since: at, cloud: 'pending', launchedAt: at, queued: true, instanceType: type.name });
         }
-        if (submitted > 0) outcome.attempts.unshift({ offer, outcome: 'launched', count: submitted });
+        outcome.attempts.unshift(...[...done].map(([name, n]): LaunchOutcome['attempts'][number] => ({ offer: offerOf(byName.get(name)!), outcome: 'launched', count: n })));
       } catch (err) {
-        outcome.attempts.push({ offer, outcome: 'error', count: submitted, error: describeError(err) });
+        outcome.attempts.push({ offer: offerOf(type ?? config.workerTypes[0]!), outcome: 'error', count: submitted, error: describeError(err) });
         outcome.error = describeError(err);
       }
       return outcome;
