@@ -4,7 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { formatDuration } from '../../runtime/duration.js';
 import { ConfigError, describeError } from '../../runtime/errors.js';
 import { exec as realExec, type Exec } from '../../runtime/exec.js';
-import type { LaunchOutcome, PoolBackend, Recheck, TerminateItem, TerminateOutcome } from '../backend.js';
+import type { LaunchOptions, LaunchOutcome, PoolBackend, Recheck, TerminateItem, TerminateOutcome } from '../backend.js';
 import type { SlurmBackendConfig, SlurmWorkerType } from '../config.js';
 import type { CloudState, Host, ProbeResult } from '../host.js';
 import type { Move } from '../states.js';
@@ -355,8 +355,9 @@ export function slurmBackend(options: SlurmBackendOptions): PoolBackend & { warn
 
     ...(options.validateLaunches
       ? {
-          async validateLaunch(count: number): Promise<LaunchOutcome> {
-            const type = config.workerTypes[0]!;
+          async validateLaunch(count: number, opts: LaunchOptions): Promise<LaunchOutcome> {
+            const planned = opts.types ? (opts.types.order[0] ?? opts.types.fallback) : undefined;
+            const type = config.workerTypes.find((t) => t.name === planned) ?? config.workerTypes[0]!;
             const outcome: LaunchOutcome = { launched: [], wanted: count, allowed: count, recounted: 0, attempts: [], backoff: {} };
             const offer = `sbatch --test-only ${type.name}`;
             try {
