@@ -121,6 +121,21 @@ describe('scale-pool with several SLURM worker types: Ray demand packed by resou
     expect(submittedTypes()).toEqual(['cpu']);
   });
 
+  it('a type\'s maxWorkers holds, even while squeue does not list the job sbatch just returned', async () => {
+    await setup([CPU_TYPE, { ...GPU_TYPE, maxWorkers: 1 }]);
+    ray.addPendingBulk(3, { CPU: 8, GPU: 1 });
+    const first = await runTick();
+    expect(submittedTypes()).toEqual(['gpu']);
+    expect(first.why).toContain('no room within the worker types\' max for 2 × {CPU: 8, GPU: 1}');
+    // squeue is slow to show the new job: it is still the pool's gpu worker, and no second one is submitted.
+    slurm.update((t) => {
+      t.jobs = t.jobs.filter((j) => !j.comment.includes('type=gpu'));
+    });
+    const second = await runTick();
+    expect(second.failed).toBe(false);
+    expect(submittedTypes()).toEqual(['gpu']);
+  });
+
   it('no load metrics on the dashboard yet: the demand is unknown, nothing launched or drained on it', async () => {
     await setup([CPU_TYPE, GPU_TYPE]);
     ray.noLoadMetrics = true;

@@ -205,7 +205,7 @@ export function slurmBackend(options: SlurmBackendOptions): PoolBackend & { warn
 
   /** A tracked job no listing shows now: as last seen, still counting. */
   function missingHost(id: string, rec: HostRecord, says: string, t: number): Host {
-    const job: SlurmJob = { id, name: jobName(pool), comment: '', state: lastKnownState(rec) };
+    const job: SlurmJob = { id, name: jobName(pool), comment: rec.type ? jobComment(pool, rec.type) : '', state: lastKnownState(rec) };
     return { ...jobToHost(job, new Map([[id, rec]]), t), launchedAt: rec.submitted ?? rec.since, cloudSays: says };
   }
 
@@ -299,12 +299,13 @@ export function slurmBackend(options: SlurmBackendOptions): PoolBackend & { warn
       const outcome: LaunchOutcome = { launched: [], wanted: count, allowed, recounted, attempts: [], backoff: {} };
       if (allowed === 0) return outcome;
       // The type of each launch: the packer's plan in order, then its fallback; one type: always it. A type's maxWorkers holds
-      // (a job submitted but not listed yet carries no type in the hosts file: it counts against the first type).
+      // (a job submitted but not listed yet counts against the type the hosts file recorded for it, else the first).
       const byName = new Map(config.workerTypes.map((t) => [t.name, t]));
       const perType = new Map<string, number>();
-      for (const h of live) perType.set(h.instanceType ?? '', (perType.get(h.instanceType ?? '') ?? 0) + 1);
       const first = config.workerTypes[0]!.name;
-      perType.set(first, (perType.get(first) ?? 0) + unlisted.length);
+      const tally = (name: string): void => void perType.set(name, (perType.get(name) ?? 0) + 1);
+      for (const h of live) tally(h.instanceType ?? '');
+      for (const [, rec] of unlisted) tally(rec.type ?? first);
       const picks: SlurmWorkerType[] = [];
       const full: string[] = [];
       for (let i = 0; i < allowed; i += 1) {
@@ -339,7 +340,7 @@ export function slurmBackend(options: SlurmBackendOptions): PoolBackend & { warn
           submitted += 1;
           done.set(type.name, (done.get(type.name) ?? 0) + 1);
           // Tracked from now on, until SLURM says the job ended.
-          r.set(id, { state: 'launching', since: at, submitted: at });
+          r.set(id, { state: 'launching', since: at, submitted: at, type: type.name });
           writeHostRecords(statePath, r);
           outcome.launched.push({ id, state: 'launching', since: at, cloud: 'pending', launchedAt: at, queued: true, instanceType: type.name });
         }
