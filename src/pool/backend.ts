@@ -64,6 +64,8 @@ export interface LaunchOptions {
   maxLiveHosts?: number;
   /** Launches not listed after this long stop counting (their instances, if any show, are past the launch timeout). */
   launchTimeoutMs?: number;
+  /** Several worker types (SLURM + Ray): the type of each launch in order (the packer's plan), then `fallback` for the rest. */
+  types?: { order: string[]; fallback: string };
 }
 
 export interface TerminateOutcome {

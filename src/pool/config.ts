@@ -96,7 +96,23 @@ const workerType = z.strictObject({
   partition: text.optional(),
   /** More sbatch options, each one argument ("--constraint=skylake"). */
   sbatchArgs: z.array(text).default([]),
+  /** Ray custom resources of the worker (ray start --resources), e.g. {"TPU": 4}; used to pack demand by shape. */
+  resources: z
+    .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_:.-]*$/, 'must be a Ray resource name'), z.number().nonnegative('must not be negative'))
+    .refine((r) => !('CPU' in r || 'GPU' in r || 'memory' in r), 'CPU, GPU and memory come from cpus, gpus and memory')
+    .default({}),
+  /** At most this many workers of this type (default: the pool's maxHosts). */
+  maxWorkers: count.min(1, 'must be at least 1').optional(),
 });
+
+/** sbatch --mem's size in bytes ("32G", "512M", "1.5T"; a bare number is MB); null when it is not one. 0 (all of a node) is null. */
+export function memoryBytes(mem: string): number | null {
+  const m = /^(\d+(?:\.\d+)?)\s*([KMGT])?B?$/i.exec(mem.trim());
+  if (!m) return null;
+  const unit = { K: 2 ** 10, M: 2 ** 20, G: 2 ** 30, T: 2 ** 40 }[(m[2] ?? 'M').toUpperCase() as 'K' | 'M' | 'G' | 'T'];
+  const bytes = Math.round(Number(m[1]) * unit);
+  return bytes > 0 ? bytes : null;
+}
 
 /** Placeholders a job script may use; anything else in braces is an error. */
 export const JOB_SCRIPT_PLACEHOLDERS = ['pool', 'type', 'headAddress', 'cpus', 'gpus', 'nodeName', 'setup', 'rayStart'] as const;
@@ -122,7 +138,10 @@ const slurmBackend = z
     wallTime,
     /** A job this close to its wall time is replaced ahead of time (marked unhealthy, so a new one is counted for). */
     replaceBefore: duration.default(5 * 60_000),
-    /** In order: launches use the first type. */
+    /**
+     * One type: every launch is of it (the plain count). Several: the pending demand is packed by
+     * resource shape onto them, as Ray's autoscaler does (ray-bin-pack.ts).
+     */
     workerTypes: z.array(workerType).min(1, 'must name at least one worker type'),
     /** Shell lines run before Ray starts (module load, conda activate). */
     setup: z.string().default(''),
@@ -145,6 +164,10 @@ const slurmBackend = z
     b.workerTypes.forEach((t, i) => {
       if (seen.has(t.name)) ctx.addIssue({ code: 'custom', path: ['workerTypes', i, 'name'], message: `worker type ${JSON.stringify(t.name)} is named twice` });
       seen.add(t.name);
+      // Read only to pack demand by shape, which needs several types.
+      if (b.workerTypes.length > 1 && t.memory !== undefined && memoryBytes(t.memory) === null && !/^0+\s*[KMGT]?B?$/i.test(t.memory.trim())) {
+        ctx.addIssue({ code: 'custom', path: ['workerTypes', i, 'memory'], message: `${JSON.stringify(t.memory)} is not a SLURM memory size (a number of MB, or with K, M, G or T: "32G")` });
+      }
     });
     for (const m of b.jobScript.matchAll(/\{([A-Za-z]+)\}/g)) {
       if (!(JOB_SCRIPT_PLACEHOLDERS as readonly string[]).includes(m[1]!)) {

@@ -49,6 +49,20 @@ export interface DecideInput {
   size?: (n: number, policy: PoolPolicy) => DesiredSize;
   /** This tick's notices from the interruption queue (backend.interruptionQueue), any instance's. */
   interruptions?: readonly InterruptionNotice[];
+  /** Several worker types: what the pending demand's shapes need started beyond the live workers (ray-bin-pack.ts). */
+  shaped?: ShapedNeed;
+}
+
+/** The workers the demand's resource shapes need started, beyond the live ones. */
+export interface ShapedNeed {
+  /** How many: the desired size is at least the counting hosts plus these. */
+  workers: number;
+  /** The worker type of each, in the order chosen. */
+  order: string[];
+  /** The type of launches beyond `order` (headroom, the minimum). */
+  fallback: string;
+  /** What is started for what, what fits already, what is infeasible. */
+  reason: string;
 }
 
 export interface PoolDecision {
@@ -185,8 +199,19 @@ export function decide(input: DecideInput): PoolDecision {
     launches.reason = why;
   } else {
     desired = (input.size ?? desiredSize)(demand.n, policy);
+    let sizing = describeSize(demand, desired, policy);
+    if (input.shaped) {
+      // Several worker types: what is started is what the shapes need, as Ray's autoscaler (no headroom: it
+      // would be of no one shape); the count only lets the pool shrink, and min and max hold.
+      const { workers, reason } = input.shaped;
+      const up = workers > 0;
+      const hosts = up ? Math.max(policy.minHosts, Math.min(policy.maxHosts, counting + workers)) : Math.max(policy.minHosts, Math.min(desired.hosts, counting));
+      sizing += up
+        ? `; by shape: ${reason}: desired ${counting} counting + ${workers}${hosts !== counting + workers ? ` (min ${policy.minHosts}, max ${policy.maxHosts})` : ''} = ${hosts}`
+        : `; by shape: ${reason}: nothing more to start, the count only shrinks the pool: desired ${hosts}`;
+      desired = { ...desired, hosts };
+    }
     const want = desired.hosts;
-    const sizing = describeSize(demand, desired, policy);
     // Counted after this tick's host rules: a host whose tag still says launching but that EC2 (or the
     // probe) now says is up counts as ready; say so, or the line contradicts the tags `status` lists.
     const promoted = moves.filter((m) => m.from === 'launching' && m.to === 'ready').length;

@@ -1,7 +1,7 @@
 import pLimit from 'p-limit';
 import { describeError } from '../runtime/errors.js';
 import type { CapacityBackoff, LaunchAttempt, OtherLaunch, PoolBackend, Recheck, TerminateItem } from './backend.js';
-import { decide, type PoolDecision, type PoolHistory } from './decide.js';
+import { decide, type PoolDecision, type PoolHistory, type ShapedNeed } from './decide.js';
 import type { Demand, DemandSource } from './demand/demand.js';
 import type { Host, ProbeResult } from './host.js';
 import { pruneBackoff } from './capacity-backoff.js';
@@ -50,6 +50,11 @@ export interface TickInput {
   interruptions?: InterruptionSource;
   /** The pool is paused (or its pause cannot be read): decided as usual, every action held (pause-hold.ts). */
   hold?: PauseHold;
+  /**
+   * Several worker types (SLURM + Ray): what the pending demand's resource shapes need started,
+   * given the observed hosts (a pure plan on the demand's last look); null when there is none.
+   */
+  shape?: (hosts: readonly Host[], maxHosts: number) => ShapedNeed | null;
 }
 
 /** `held`: decided, but not carried out because the pool is paused. */
@@ -167,8 +172,9 @@ export async function tick(input: TickInput): Promise<TickReport> {
   if (!demand.known) fail(`demand: ${demand.reason}`);
 
   // Decide. A paused pool is decided as usual, then every action is held.
+  const shaped = demand.known && input.shape ? input.shape(hosts, policy.maxHosts) : null;
   const notices = receiving ? (await receiving).messages.flatMap((m) => ('notice' in m.parsed ? [m.parsed.notice] : [])) : [];
-  const decided = decide({ hosts, demand, policy, history: input.state.history, now, ...(notices.length > 0 ? { interruptions: notices } : {}) });
+  const decided = decide({ hosts, demand, policy, history: input.state.history, now, ...(notices.length > 0 ? { interruptions: notices } : {}), ...(shaped ? { shaped } : {}) });
   const hold = input.hold ? holdForPause(decided, input.hold) : null;
   const decision = hold?.decision ?? decided;
   if (input.hold && hold) {
@@ -215,7 +221,7 @@ export async function tick(input: TickInput): Promise<TickReport> {
     if (launchCount === 0) report.launches.status = 'refused';
   }
 
-  const launchOptions = { now, maxHosts: policy.maxHosts, maxLiveHosts: liveCap(policy), launchTimeoutMs: policy.launchTimeoutMs, backoff: input.state.backoff };
+  const launchOptions = { now, maxHosts: policy.maxHosts, maxLiveHosts: liveCap(policy), launchTimeoutMs: policy.launchTimeoutMs, backoff: input.state.backoff, ...(shaped ? { types: { order: shaped.order, fallback: shaped.fallback } } : {}) };
   if (dryRun) {
     report.moves = decision.moves.map((m) => reported.get(m)!);
     if (launchCount > 0) report.launches.status = 'planned';

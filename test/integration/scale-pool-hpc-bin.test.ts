@@ -67,6 +67,24 @@ describe('scale-pool run on a Ray cluster with SLURM workers (seed 004)', () => 
     expect(slurm.calls('scancel')).toEqual([]);
   });
 
+  it('several worker types: Ray\'s pending demand by shape starts the GPU type for GPU tasks and the CPU type for CPU ones; an infeasible task starts nothing', async () => {
+    const config = await poolFile({ workerTypes: [{ name: 'cpu', cpus: 4, memory: '16G' }, { name: 'gpu', cpus: 4, gpus: 1, memory: '32G', partition: 'gpu' }] });
+    ray.addPendingBulk(1, { CPU: 1, GPU: 1 });
+    ray.addPendingBulk(7, { CPU: 1 });
+    ray.addPendingBulk(2, { CPU: 1, TPU: 1 });
+    const r = await runBin('scale-pool', ['run', '--config', config, '--json'], { EVALAI_AUTOSCALER_STATE_DIR: dir });
+    expect(r.code).toBe(0);
+    // The GPU worker holds the GPU task and 3 CPU tasks; the other 4 CPU tasks take one CPU worker; the TPU tasks nothing.
+    const types = slurm.calls('sbatch').map((c) => c.args.find((a) => a.startsWith('--comment='))!.replace(/^.* type=/, ''));
+    expect(types.sort()).toEqual(['cpu', 'gpu']);
+    const gpuCall = slurm.calls('sbatch').find((c) => c.args.includes('--gpus=1'))!;
+    expect(gpuCall.args).toEqual(expect.arrayContaining(['--partition=gpu', '--comment=evalai-autoscaler:pool=raypool type=gpu']));
+    const report = JSON.parse(r.stdout) as { pools: Array<{ why: string; demand: { n: number } }> };
+    expect(report.pools[0]!.demand.n).toBe(8);
+    expect(report.pools[0]!.why).toContain('infeasible, nothing started for them: 2 × {CPU: 1, TPU: 1}');
+    expect(ray.requests.some((u) => u.pathname === '/api/cluster_status')).toBe(true);
+  });
+
   it('status shows a SLURM pool\'s jobs with SLURM\'s columns: job, state, partition, node, time left (not EC2\'s)', async () => {
     const config = await poolFile();
     ray.addPending(2);

@@ -75,3 +75,25 @@ describe('pool file: ray demand and slurm backend', () => {
     expect(() => parse({ ...seed004, backend: { ...seed004.backend, ...backend }, demand: { ...seed004.demand, ...demand } })).toThrow(error);
   });
 });
+
+describe('pool file: several worker types (Ray demand by shape)', () => {
+  const types = (workerTypes: unknown[]) => ({ ...seed004, backend: { ...seed004.backend, workerTypes } });
+
+  it('custom resources and maxWorkers are read; a memory size sbatch takes is read as bytes for the packing', async () => {
+    const p = parse(types([{ name: 'cpu', cpus: 8, memory: '32G' }, { name: 'tpu', cpus: 4, resources: { TPU: 4 }, maxWorkers: 2 }])).pools[0]!;
+    const backend = p.backend as SlurmBackendConfig;
+    expect(backend.workerTypes[1]).toMatchObject({ resources: { TPU: 4 }, maxWorkers: 2 });
+    const { workerResources } = await import('../../src/pool/backends/slurm-ray.js');
+    expect(workerResources(backend.workerTypes[0]!)).toEqual({ CPU: 8, memory: 32 * 2 ** 30 });
+    expect(workerResources(backend.workerTypes[1]!)).toEqual({ CPU: 4, TPU: 4 });
+  });
+
+  it.each([
+    [[{ name: 'a', cpus: 1, resources: { GPU: 1 } }], /workerTypes\[0\]\.resources.*CPU, GPU and memory come from cpus, gpus and memory/],
+    [[{ name: 'a', cpus: 1, resources: { TPU: -1 } }], /workerTypes\[0\]\.resources\.TPU.*must not be negative/],
+    [[{ name: 'a', cpus: 1, maxWorkers: 0 }], /workerTypes\[0\]\.maxWorkers.*must be at least 1/],
+    [[{ name: 'a', cpus: 1 }, { name: 'b', cpus: 1, memory: 'lots' }], /workerTypes\[1\]\.memory.*"lots" is not a SLURM memory size/],
+  ])('refused with the field named: %j', (workerTypes, message) => {
+    expect(() => parse(types(workerTypes))).toThrow(message);
+  });
+});

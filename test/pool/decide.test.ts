@@ -299,3 +299,26 @@ describe('decide: what each terminate rests on, for the re-check right before it
     expect(retries.grounds).toEqual({ 'failed-once': 'idle', 'long-ago': 'broken', stopped: 'broken' });
   });
 });
+
+describe('decide with the demand packed by shape (several worker types)', () => {
+  const shaped = (workers: number) => ({ workers, order: Array.from({ length: workers }, () => 'gpu'), fallback: 'cpu', reason: workers > 0 ? `start ${workers} gpu for ${workers} × {GPU: 1}` : '4 fit the workers up or starting' });
+
+  it('a GPU task while idle CPU workers meet the count: one worker is launched for it, nothing drained that tick', () => {
+    const out = decide({ hosts: readyHosts(4, { probe: probed(0) }), demand: demand(1), policy: policy({ minHosts: 4, maxHosts: 8, scaleDownDelayMs: 0, minUptimeMs: 0 }), history: EMPTY_HISTORY, now: NOW, shaped: shaped(1) });
+    expect(out.launches.count).toBe(1);
+    expect(out.moves).toEqual([]);
+    expect(out.why).toContain('by shape: start 1 gpu for 1 × {GPU: 1}: desired 4 counting + 1 = 5');
+  });
+
+  it('nothing more needed by shape: the count never grows the pool (no headroom of no one shape), but still shrinks it', () => {
+    const grow = decide({ hosts: readyHosts(2, { probe: probed(4) }), demand: demand(40), policy: policy({ minHosts: 0, maxHosts: 8 }), history: EMPTY_HISTORY, now: NOW, shaped: shaped(0) });
+    expect(grow.launches.count).toBe(0);
+    const shrink = decide({ hosts: readyHosts(3, { probe: probed(0) }), demand: demand(0), policy: policy({ minHosts: 1, maxHosts: 8, scaleDownDelayMs: 0, minUptimeMs: 0 }), history: EMPTY_HISTORY, now: NOW, shaped: shaped(0) });
+    expect(shrink.moves.filter((m) => m.to === 'draining')).toHaveLength(2);
+  });
+
+  it('the shapes never pass max, and the minimum holds', () => {
+    expect(decide({ hosts: readyHosts(3, { probe: probed(1) }), demand: demand(9), policy: policy({ minHosts: 0, maxHosts: 4 }), history: EMPTY_HISTORY, now: NOW, shaped: shaped(5) }).launches.count).toBe(1);
+    expect(decide({ hosts: [], demand: demand(0), policy: policy({ minHosts: 2, maxHosts: 4 }), history: EMPTY_HISTORY, now: NOW, shaped: shaped(0) }).launches.count).toBe(2);
+  });
+});

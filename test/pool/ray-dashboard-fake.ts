@@ -5,6 +5,19 @@ export interface FakeTask {
   task_id: string;
   state: string;
   node_id: string | null;
+  /** What the task asks of a node (Ray's required_resources); {CPU: 1} when absent. */
+  resources?: Record<string, number>;
+}
+/** Many tasks alike, kept as one count: rows are made only for what a request lets through. */
+export interface FakeTaskGroup {
+  state: string;
+  count: number;
+  resources: Record<string, number>;
+}
+/** A placement group waiting for resources, as Ray's load metrics summarise it. */
+export interface FakePlacementGroup {
+  strategy: 'PACK' | 'SPREAD' | 'STRICT_PACK' | 'STRICT_SPREAD';
+  bundles: Array<Record<string, number>>;
 }
 export interface FakeNode {
   node_id: string;
@@ -26,7 +39,16 @@ export class RayDashboardFake {
   nodes: FakeNode[] = [{ node_id: 'head', node_name: '10.0.0.1', node_ip: '10.0.0.1', state: 'ALIVE', is_head_node: true }];
   mode: 'ok' | 'down' | 'garbage' | 'failed' = 'ok';
   sourceLimit = Infinity;
+  /** Tasks kept as counts (addPendingBulk). */
+  groups: FakeTaskGroup[] = [];
+  pendingPlacementGroups: FakePlacementGroup[] = [];
+  /** Per node IP: [used, total] per resource, as load_metrics_report.usage_by_node; null leaves it out. */
+  usageByNode: Record<string, Record<string, [number, number]>> | null = {};
+  /** `/api/cluster_status` answers with no load metrics (the Ray monitor has not written any). */
+  noLoadMetrics = false;
   readonly requests: URL[] = [];
+  /** Task and node rows sent in all answers. */
+  rowsServed = 0;
   private server: Server | undefined;
   private seq = 0;
 
@@ -46,7 +68,10 @@ export class RayDashboardFake {
         res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ result: false, msg: 'Failed to query the GCS: Deadline Exceeded', data: {} }));
         return;
       }
-      const rows: Array<Record<string, unknown>> = url.pathname === '/api/v0/tasks' ? this.tasks.map((t) => ({ ...t })) : url.pathname === '/api/v0/nodes' ? this.nodes.map((n) => ({ ...n })) : [];
+      if (url.pathname === '/api/cluster_status') {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(this.clusterStatus()));
+        return;
+      }
       const keys = url.searchParams.getAll('filter_keys');
       const preds = url.searchParams.getAll('filter_predicates');
       const values = url.searchParams.getAll('filter_values');
@@ -55,9 +80,42 @@ export class RayDashboardFake {
         res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ result: false, msg: `Given limit ${limit} exceeds the supported limit 10000.`, data: {} }));
         return;
       }
-      const kept = rows.slice(0, this.sourceLimit);
-      const filtered = kept.filter((r) => keys.every((k, i) => (preds[i] === '=' ? String(r[k]).toLowerCase() === values[i]!.toLowerCase() : String(r[k]).toLowerCase() !== values[i]!.toLowerCase())));
-      const body = { result: true, msg: '', data: { result: { total: rows.length, num_after_truncation: kept.length, num_filtered: filtered.length, result: filtered.slice(0, limit), partial_failure_warning: '', warnings: null } } };
+      const matches = (r: Record<string, unknown>): boolean => keys.every((k, i) => (preds[i] === '=' ? String(r[k]).toLowerCase() === values[i]!.toLowerCase() : String(r[k]).toLowerCase() !== values[i]!.toLowerCase()));
+      let total: number;
+      let kept: number;
+      let numFiltered = 0;
+      const out: Array<Record<string, unknown>> = [];
+      if (url.pathname === '/api/v0/tasks') {
+        // The rows one at a time (a group's made only while the limit lets them through), cut at the source like Ray.
+        total = this.tasks.length + this.groups.reduce((s, g) => s + g.count, 0);
+        kept = Math.min(total, this.sourceLimit);
+        let seen = 0;
+        for (const t of this.tasks) {
+          if (seen >= kept) break;
+          seen += 1;
+          if (!matches({ ...t })) continue;
+          numFiltered += 1;
+          if (out.length < limit) out.push({ task_id: t.task_id, state: t.state, node_id: t.node_id });
+        }
+        for (const g of this.groups) {
+          const n = Math.min(g.count, kept - seen);
+          if (n <= 0) break;
+          seen += n;
+          if (!matches({ state: g.state, node_id: null })) continue;
+          numFiltered += n;
+          for (let i = 0; i < n && out.length < limit; i += 1) out.push({ task_id: `g${i}`, state: g.state, node_id: null });
+        }
+      } else {
+        const rows: Array<Record<string, unknown>> = url.pathname === '/api/v0/nodes' ? this.nodes.map((n) => ({ ...n })) : [];
+        total = rows.length;
+        const cut = rows.slice(0, this.sourceLimit);
+        kept = cut.length;
+        const filtered = cut.filter(matches);
+        numFiltered = filtered.length;
+        out.push(...filtered.slice(0, limit));
+      }
+      this.rowsServed += out.length;
+      const body = { result: true, msg: '', data: { result: { total, num_after_truncation: kept, num_filtered: numFiltered, result: out, partial_failure_warning: '', warnings: null } } };
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
@@ -66,6 +124,45 @@ export class RayDashboardFake {
 
   async stop(): Promise<void> {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  /** `n` pending tasks asking `resources`, kept as one count (100,000 cost nothing). */
+  addPendingBulk(n: number, resources: Record<string, number> = { CPU: 1 }): void {
+    this.groups.push({ state: 'PENDING_NODE_ASSIGNMENT', count: n, resources });
+  }
+
+  /**
+   * `GET /api/cluster_status` as Ray's dashboard answers it (reporter_head.py get_cluster_status:
+   * rest_response turns the keys to camelCase): the Ray monitor's load_metrics_report, with the
+   * pending demand by shape (resource_demand: [[shape, count]]), the pending placement groups
+   * (pg_demand: [[{bundles: [[shape, count]], strategy}, count]]) and usage_by_node.
+   */
+  clusterStatus(): unknown {
+    if (this.noLoadMetrics) return { result: true, msg: 'Got cluster status.', data: { autoscalingStatus: null, autoscalingError: null, clusterStatus: null } };
+    const demand = new Map<string, [Record<string, number>, number]>();
+    const count = (r: Record<string, number>, n: number): void => {
+      const key = JSON.stringify(Object.entries(r).sort());
+      const had = demand.get(key);
+      if (had) had[1] += n;
+      else demand.set(key, [r, n]);
+    };
+    for (const t of this.tasks) if (t.state === 'PENDING_NODE_ASSIGNMENT') count(t.resources ?? { CPU: 1 }, 1);
+    for (const g of this.groups) if (g.state === 'PENDING_NODE_ASSIGNMENT') count(g.resources, g.count);
+    const pgDemand = this.pendingPlacementGroups.map((pg) => [{ bundles: pg.bundles.map((b) => [b, 1]), strategy: pg.strategy }, 1]);
+    return {
+      result: true,
+      msg: 'Got cluster status.',
+      data: {
+        autoscalingStatus: null,
+        autoscalingError: null,
+        clusterStatus: {
+          gcsRequestTime: 0.001,
+          loadMetricsReport: { usage: {}, resourceDemand: [...demand.values()], pgDemand, requestDemand: [], nodeTypes: [], usageByNode: this.usageByNode },
+          time: 1_764_417_600,
+          monitorPid: 4242,
+        },
+      },
+    };
   }
 
   addPending(n: number): void {
@@ -104,6 +201,6 @@ export class RayDashboardFake {
   }
 
   count(state: string): number {
-    return this.tasks.filter((t) => t.state === state).length;
+    return this.tasks.filter((t) => t.state === state).length + this.groups.filter((g) => g.state === state).reduce((s, g) => s + g.count, 0);
   }
 }

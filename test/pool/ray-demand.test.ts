@@ -48,9 +48,22 @@ describe('ray demand: the dashboard state API', () => {
     const asked = ray.requests.map((u) => `${u.pathname}?${u.searchParams.toString()}`).sort();
     expect(asked).toEqual([
       '/api/v0/nodes?filter_keys=state&filter_predicates=%3D&filter_values=ALIVE&limit=10000&timeout=5&detail=false&exclude_driver=true',
-      '/api/v0/tasks?filter_keys=state&filter_predicates=%21%3D&filter_values=FINISHED&filter_keys=state&filter_predicates=%21%3D&filter_values=FAILED&limit=10000&timeout=5&detail=false&exclude_driver=true',
-      '/api/v0/tasks?filter_keys=state&filter_predicates=%3D&filter_values=PENDING_NODE_ASSIGNMENT&limit=10000&timeout=5&detail=false&exclude_driver=true',
+      '/api/v0/tasks?filter_keys=state&filter_predicates=%21%3D&filter_values=FINISHED&filter_keys=state&filter_predicates=%21%3D&filter_values=FAILED&filter_keys=state&filter_predicates=%21%3D&filter_values=PENDING_NODE_ASSIGNMENT&limit=10000&timeout=5&detail=false&exclude_driver=true',
+      '/api/v0/tasks?filter_keys=state&filter_predicates=%3D&filter_values=PENDING_NODE_ASSIGNMENT&limit=1&timeout=5&detail=false&exclude_driver=true',
     ]);
+  });
+
+  it('100,000 pending tasks: counted from num_filtered with one row asked; the live list leaves the pending ones out', async () => {
+    ray.addPendingBulk(100_000);
+    const node = ray.join('p-slurm-1');
+    ray.tasks.push({ task_id: 'r1', state: 'RUNNING', node_id: node });
+    const c = cluster();
+    expect(await c.demand.read()).toMatchObject({ known: true, n: 100_000, queued: 100_000, inFlight: 1 });
+    expect(await c.probe(host('1', 'ready'))).toEqual({ ok: true, healthy: true, jobs: 1 });
+    // Counts, not rows: no request lets the 100,000 pending rows through.
+    expect(ray.rowsServed).toBeLessThanOrEqual(10); // two nodes, one running task, one pending row
+    const pendingAsks = ray.requests.filter((u) => u.pathname === '/api/v0/tasks' && u.searchParams.getAll('filter_values').includes('PENDING_NODE_ASSIGNMENT'));
+    expect(pendingAsks.map((u) => [u.searchParams.getAll('filter_predicates').at(-1), u.searchParams.get('limit')])).toEqual(expect.arrayContaining([['=', '1'], ['!=', '10000']]));
   });
 
   it('a truncated answer still gives the right n: num_filtered, not the rows that came back', async () => {

@@ -63,7 +63,7 @@ export async function manualScale(setup: PoolSetup, shell: Shell, direction: 'up
         const pauses = pauseStoreOf(pool, deps);
         const hold = pauses ? await readHold(pauses) : null;
         if (hold) throw new RunError(`pool ${pool.name}: ${'pause' in hold ? describePause(hold.pause) : hold.unreadable}: ${command} changes nothing; run scale-pool resume first`, ExitCode.Partial);
-        const seen = await tick({ pool: pool.name, policy: pool.policy, backend, demand: parts.demand, ...(probe ? { probe } : {}), ...(pool.probe ? { probeConcurrency: pool.probe.concurrency } : {}), state: read.state, now, dryRun: true });
+        const seen = await tick({ pool: pool.name, policy: pool.policy, backend, demand: parts.demand, ...(probe ? { probe } : {}), ...(pool.probe ? { probeConcurrency: pool.probe.concurrency } : {}), ...(parts.shape ? { shape: parts.shape } : {}), state: read.state, now, dryRun: true });
         if (seen.errors.some((e) => e.startsWith('observe:'))) throw new RunError(`pool ${pool.name}: ${seen.errors[0]}; nothing was changed`, ExitCode.Unavailable);
         const d = decideManual({ hosts: seen.hosts, policy: pool.policy, direction, count, now, desiredHosts: seen.desiredHosts });
         logger.info({ pool: pool.name, from: d.from, to: d.to, hosts: describeCounts(stateCounts(seen.hosts)) }, d.reason);

@@ -108,6 +108,7 @@ async function runPool(pool: PoolConfig, setup: PoolSetup, shell: Shell, deps: P
       ...(parts.probe ? { probe: parts.probe } : {}),
       ...(pool.probe ? { probeConcurrency: pool.probe.concurrency } : {}),
       ...(parts.interruptions ? { interruptions: parts.interruptions } : {}),
+      ...(parts.shape ? { shape: parts.shape } : {}),
       state: read.state,
       now: Date.now(),
       dryRun: setup.common.dryRun,

@@ -10,6 +10,7 @@ import { s3IntentStore, type VersionedObject } from '../../pool/ledger-s3.js';
 import type { DemandSource } from '../../pool/demand/demand.js';
 import { evalaiDemandSource } from '../../pool/demand/evalai.js';
 import { sqsDemandSource } from '../../pool/demand/sqs.js';
+import type { ShapedNeed } from '../../pool/decide.js';
 import type { Host, ProbeResult } from '../../pool/host.js';
 import { sqsInterruptionSource, type InterruptionSource } from '../../pool/interruption-queue.js';
 import { httpProbe } from '../../pool/probe.js';
@@ -48,6 +49,8 @@ export interface PoolParts {
   probe?: (host: Host) => Promise<ProbeResult | null>;
   /** An EC2 pool's backend.interruptionQueue. */
   interruptions?: InterruptionSource;
+  /** Several SLURM worker types: what the Ray demand's shapes need started (tick's `shape`). */
+  shape?: (hosts: readonly Host[], maxHosts: number) => ShapedNeed | null;
   /** Said once per tick (a SLURM hosts file that could not be read). */
   warnings: string[];
 }
@@ -63,7 +66,7 @@ export function buildPoolParts(pool: PoolConfig, deps: PoolDeps): PoolParts {
   assertBuildable(pool);
   if (backend.type === 'slurm' && demand.type === 'ray') {
     const hpc = slurmRayPool({ pool: pool.name, demand, backend, statePath: deps.hostsFileOf(pool.name), now: Date.now, ...(deps.readOnly ? { readOnly: true } : {}), ...(deps.interrupted ? { interrupted: deps.interrupted } : {}), ...(deps.validateLaunches ? { validateLaunches: true } : {}) });
-    return { backend: hpc.backend, demand: hpc.demand, probe: hpc.probe, warnings: hpc.backend.warnings };
+    return { backend: hpc.backend, demand: hpc.demand, probe: hpc.probe, ...(hpc.shape ? { shape: hpc.shape } : {}), warnings: hpc.backend.warnings };
   }
   if (backend.type !== 'ec2' || demand.type === 'ray') throw new Error('unreachable: assertBuildable let an unknown pairing through');
   const probe = pool.probe ? httpProbe({ urlTemplate: pool.probe.url, timeoutMs: pool.probe.timeoutMs, maxBytes: pool.probe.maxBytes }) : undefined;

@@ -41,7 +41,7 @@ export async function poolStatus(setup: PoolSetup, shell: Shell, sleep?: (ms: nu
           for (const w of parts.warnings) shell.logger.warn({ pool: pool.name }, w);
           const pauses = pauseStoreOf(pool, deps);
           const hold = pauses ? await readHold(pauses) : null;
-          const r = await tick({ pool: pool.name, policy: pool.policy, backend: parts.backend, demand: parts.demand, ...(parts.probe ? { probe: parts.probe } : {}), ...(pool.probe ? { probeConcurrency: pool.probe.concurrency } : {}), state: read.state, now, dryRun: true, ...(hold ? { hold } : {}) });
+          const r = await tick({ pool: pool.name, policy: pool.policy, backend: parts.backend, demand: parts.demand, ...(parts.probe ? { probe: parts.probe } : {}), ...(pool.probe ? { probeConcurrency: pool.probe.concurrency } : {}), ...(parts.shape ? { shape: parts.shape } : {}), state: read.state, now, dryRun: true, ...(hold ? { hold } : {}) });
           const unlisted = r.errors.some((e) => e.startsWith('observe:'));
           if (unlisted) unavailable += 1;
           const next = [

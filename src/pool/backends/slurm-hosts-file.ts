@@ -19,6 +19,8 @@ export interface HostRecord {
   seenAt?: number;
   /** The SLURM state that listing showed (PENDING, RUNNING, …). */
   slurm?: string;
+  /** The worker type sbatch submitted it as (a job not listed yet still counts against its type's maxWorkers). */
+  type?: string;
   /** Listings in a row (and since when) that did not show the job. */
   misses?: number;
   missingSince?: number;
@@ -42,6 +44,7 @@ export function readHostRecords(path: string): { records: HostRecords; warning?:
       const record: HostRecord = { state: r.state, since: r.since };
       for (const key of ['submitted', 'seenAt', 'misses', 'missingSince'] as const) if (typeof r[key] === 'number') record[key] = r[key];
       if (typeof r.slurm === 'string') record.slurm = r.slurm;
+      if (typeof r.type === 'string') record.type = r.type;
       records.set(id, record);
     }
     return { records };

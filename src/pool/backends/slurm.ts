@@ -4,7 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { formatDuration } from '../../runtime/duration.js';
 import { ConfigError, describeError } from '../../runtime/errors.js';
 import { exec as realExec, type Exec } from '../../runtime/exec.js';
-import type { LaunchOutcome, PoolBackend, Recheck, TerminateItem, TerminateOutcome } from '../backend.js';
+import type { LaunchOptions, LaunchOutcome, PoolBackend, Recheck, TerminateItem, TerminateOutcome } from '../backend.js';
 import type { SlurmBackendConfig, SlurmWorkerType } from '../config.js';
 import type { CloudState, Host, ProbeResult } from '../host.js';
 import type { Move } from '../states.js';
@@ -141,6 +141,7 @@ export function renderJobScript(pool: string, config: SlurmBackendConfig, type: 
     `--node-name="${nodeName}"`,
     `--num-cpus=${type.cpus}`,
     `--num-gpus=${type.gpus}`,
+    ...(Object.keys(type.resources ?? {}).length > 0 ? [`--resources=${shq(JSON.stringify(type.resources))}`] : []),
     '--block',
   ].join(' ');
   const values: Record<string, string> = {
@@ -204,7 +205,7 @@ export function slurmBackend(options: SlurmBackendOptions): PoolBackend & { warn
 
   /** A tracked job no listing shows now: as last seen, still counting. */
   function missingHost(id: string, rec: HostRecord, says: string, t: number): Host {
-    const job: SlurmJob = { id, name: jobName(pool), comment: '', state: lastKnownState(rec) };
+    const job: SlurmJob = { id, name: jobName(pool), comment: rec.type ? jobComment(pool, rec.type) : '', state: lastKnownState(rec) };
     return { ...jobToHost(job, new Map([[id, rec]]), t), launchedAt: rec.submitted ?? rec.since, cloudSays: says };
   }
 
@@ -283,43 +284,69 @@ export function slurmBackend(options: SlurmBackendOptions): PoolBackend & { warn
       return { hosts, calls: 1 };
     },
 
-    async launch(count, { now: at, maxHosts }): Promise<LaunchOutcome> {
+    async launch(count, { now: at, maxHosts, types }): Promise<LaunchOutcome> {
       // Re-count right before submitting: another scheduler (or a manual sbatch of the same script) may have added jobs,
       // and a job sbatch returned that squeue does not list yet still counts.
       const jobs = await poolJobs();
       const r = records();
       const listed = new Set(jobs.map((j) => j.id));
-      const liveListed = jobs
+      const live = jobs
         .map((j) => jobToHost(j, r, at))
-        .filter((h) => (h.cloud === 'pending' || h.cloud === 'running') && (h.state === 'ready' || h.state === 'launching' || h.state === 'untracked')).length;
-      const unlisted = [...r].filter(([id, rec]) => !listed.has(id) && (rec.state === 'ready' || rec.state === 'launching')).length;
-      const recounted = liveListed + unlisted;
+        .filter((h) => (h.cloud === 'pending' || h.cloud === 'running') && (h.state === 'ready' || h.state === 'launching' || h.state === 'untracked'));
+      const unlisted = [...r].filter(([id, rec]) => !listed.has(id) && (rec.state === 'ready' || rec.state === 'launching'));
+      const recounted = live.length + unlisted.length;
       const allowed = Math.max(0, Math.min(count, maxHosts - recounted));
       const outcome: LaunchOutcome = { launched: [], wanted: count, allowed, recounted, attempts: [], backoff: {} };
       if (allowed === 0) return outcome;
-      const type = config.workerTypes[0]!;
-      const script = renderJobScript(pool, config, type);
-      const args = sbatchArgs(pool, config, type, logDir);
-      const offer = `sbatch ${type.name}${type.partition ?? config.partition ? ` on ${type.partition ?? config.partition}` : ''}`;
+      // The type of each launch: the packer's plan in order, then its fallback; one type: always it. A type's maxWorkers holds
+      // (a job submitted but not listed yet counts against the type the hosts file recorded for it, else the first).
+      const byName = new Map(config.workerTypes.map((t) => [t.name, t]));
+      const perType = new Map<string, number>();
+      const first = config.workerTypes[0]!.name;
+      const tally = (name: string): void => void perType.set(name, (perType.get(name) ?? 0) + 1);
+      for (const h of live) tally(h.instanceType ?? '');
+      for (const [, rec] of unlisted) tally(rec.type ?? first);
+      const picks: SlurmWorkerType[] = [];
+      const full: string[] = [];
+      for (let i = 0; i < allowed; i += 1) {
+        const name = types ? (types.order[i] ?? types.fallback) : first;
+        const type = byName.get(name) ?? config.workerTypes[0]!;
+        const n = perType.get(type.name) ?? 0;
+        if (n >= (type.maxWorkers ?? Infinity)) {
+          if (!full.includes(type.name)) full.push(type.name);
+          continue;
+        }
+        perType.set(type.name, n + 1);
+        picks.push(type);
+      }
+      if (full.length > 0) {
+        outcome.roomAtMax = picks.length;
+        outcome.limitedBy = `${full.map((t) => `${t} is at its maxWorkers ${byName.get(t)!.maxWorkers}`).join(', ')}: ${picks.length} of ${allowed} submitted`;
+      }
       let submitted = 0;
+      const done = new Map<string, number>();
+      const offerOf = (type: SlurmWorkerType): string => `sbatch ${type.name}${type.partition ?? config.partition ? ` on ${type.partition ?? config.partition}` : ''}`;
+      let type: SlurmWorkerType | undefined;
       try {
         if (logDir) mkdirSync(logDir, { recursive: true });
-        for (let i = 0; i < allowed; i += 1) {
+        for (let i = 0; i < picks.length; i += 1) {
+          type = picks[i]!;
           const signal = interrupted();
           if (signal) {
-            outcome.attempts.push({ offer, outcome: 'avoided', count: allowed - i, error: `${signal} received: not submitted` });
+            outcome.attempts.push({ offer: offerOf(type), outcome: 'avoided', count: picks.length - i, error: `${signal} received: not submitted` });
             break;
           }
-          const id = await commands.sbatch(args, script);
+          const id = await commands.sbatch(sbatchArgs(pool, config, type, logDir), renderJobScript(pool, config, type));
           submitted += 1;
+          done.set(type.name, (done.get(type.name) ?? 0) + 1);
           // Tracked from now on, until SLURM says the job ended.
-          r.set(id, { state: 'launching', since: at, submitted: at });
+          r.set(id, { state: 'launching', since: at, submitted: at, type: type.name });
           writeHostRecords(statePath, r);
           outcome.launched.push({ id, state: 'launching', since: at, cloud: 'pending', launchedAt: at, queued: true, instanceType: type.name });
         }
-        if (submitted > 0) outcome.attempts.unshift({ offer, outcome: 'launched', count: submitted });
+        outcome.attempts.unshift(...[...done].map(([name, n]): LaunchOutcome['attempts'][number] => ({ offer: offerOf(byName.get(name)!), outcome: 'launched', count: n })));
       } catch (err) {
-        outcome.attempts.push({ offer, outcome: 'error', count: submitted, error: describeError(err) });
+        outcome.attempts.push({ offer: offerOf(type ?? config.workerTypes[0]!), outcome: 'error', count: submitted, error: describeError(err) });
         outcome.error = describeError(err);
       }
       return outcome;
@@ -329,8 +356,9 @@ export function slurmBackend(options: SlurmBackendOptions): PoolBackend & { warn
 
     ...(options.validateLaunches
       ? {
-          async validateLaunch(count: number): Promise<LaunchOutcome> {
-            const type = config.workerTypes[0]!;
+          async validateLaunch(count: number, opts: LaunchOptions): Promise<LaunchOutcome> {
+            const planned = opts.types ? (opts.types.order[0] ?? opts.types.fallback) : undefined;
+            const type = config.workerTypes.find((t) => t.name === planned) ?? config.workerTypes[0]!;
             const outcome: LaunchOutcome = { launched: [], wanted: count, allowed: count, recounted: 0, attempts: [], backoff: {} };
             const offer = `sbatch --test-only ${type.name}`;
             try {

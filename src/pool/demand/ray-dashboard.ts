@@ -72,6 +72,45 @@ export const nodeRow = z.object({
 });
 export type RayNode = z.infer<typeof nodeRow>;
 
+/**
+ * `GET /api/cluster_status` (python/ray/dashboard/modules/reporter/reporter_head.py): the Ray
+ * monitor's status as it writes it to the GCS every few seconds, keys turned to camelCase by the
+ * dashboard's rest_response (the lists inside are left as they are):
+ *
+ *   data.clusterStatus.loadMetricsReport (python/ray/autoscaler/_private/load_metrics.py summary()):
+ *     resourceDemand: [[{"CPU": 1, "GPU": 1}, 12], ...]   tasks and actors waiting, by shape
+ *     pgDemand: [[{"bundles": [[{"CPU": 4}, 2]], "strategy": "STRICT_PACK"}, 1], ...]
+ *     usageByNode: {"10.0.0.5": {"CPU": [used, total], ...}} (or null)
+ *
+ * The monitor runs on every head started with `ray start --head`, autoscaler or not.
+ */
+const shape = z.record(z.string(), z.number().nonnegative());
+const counted = <T extends z.ZodType>(t: T) => z.tuple([t, z.number().int().nonnegative()]);
+const pgShape = z.object({ bundles: z.array(counted(shape)), strategy: z.string() });
+const usage = z.record(z.string(), z.record(z.string(), z.tuple([z.number(), z.number()])));
+const loadMetricsReport = z.object({
+  resourceDemand: z.array(counted(shape)).optional(),
+  resource_demand: z.array(counted(shape)).optional(),
+  pgDemand: z.array(counted(pgShape)).optional(),
+  pg_demand: z.array(counted(pgShape)).optional(),
+  usageByNode: usage.nullish(),
+  usage_by_node: usage.nullish(),
+});
+
+export interface RayLoadMetrics {
+  /** Tasks and actors waiting for resources, by shape. */
+  demand: Array<{ resources: Record<string, number>; count: number }>;
+  placementGroups: Array<{ strategy: string; bundles: Array<{ resources: Record<string, number>; count: number }>; count: number }>;
+  /** Free resources per node IP (total - used), or null when the monitor does not report per node. */
+  freeByNode: Map<string, Record<string, number>> | null;
+}
+
+function pick(o: unknown, camel: string, snake: string): unknown {
+  if (typeof o !== 'object' || o === null) return undefined;
+  const r = o as Record<string, unknown>;
+  return r[camel] ?? r[snake];
+}
+
 export class RayDashboardError extends Error {
   constructor(message: string) {
     super(message);
@@ -98,9 +137,8 @@ export function rayDashboard(options: RayDashboardOptions) {
   const base = options.url.replace(/\/+$/, '');
   const doFetch = options.fetch ?? fetch;
 
-  async function list<Row>(resource: 'tasks' | 'nodes', filters: readonly RayFilter[], row: z.ZodType<Row>): Promise<RayListAnswer<Row>> {
-    const url = `${base}/api/v0/${resource}?${listQuery(filters, options.limit, options.timeoutMs)}`;
-    const where = `Ray dashboard ${base}/api/v0/${resource}`;
+  /** The envelope's data of one GET, or a RayDashboardError naming where and why. */
+  async function get(url: string, where: string): Promise<unknown> {
     let status: number;
     let body: string;
     try {
@@ -123,7 +161,13 @@ export function rayDashboard(options: RayDashboardOptions) {
     if (!env.data.result || status < 200 || status > 299) {
       throw new RayDashboardError(`${where}: HTTP ${status}: ${(env.data.msg ?? '').slice(0, 300) || 'failed without a message'}`);
     }
-    const parsed = listResponse.safeParse((env.data.data as { result?: unknown } | undefined)?.result);
+    return env.data.data;
+  }
+
+  async function list<Row>(resource: 'tasks' | 'nodes', filters: readonly RayFilter[], row: z.ZodType<Row>, limit = options.limit): Promise<RayListAnswer<Row>> {
+    const where = `Ray dashboard ${base}/api/v0/${resource}`;
+    const data = await get(`${base}/api/v0/${resource}?${listQuery(filters, limit, options.timeoutMs)}`, where);
+    const parsed = listResponse.safeParse((data as { result?: unknown } | undefined)?.result);
     if (!parsed.success) throw new RayDashboardError(`${where}: data.result is not a list answer (${describeIssues(parsed.error)})`);
     const rows: Row[] = [];
     for (const [i, r] of parsed.data.result.entries()) {
@@ -137,17 +181,42 @@ export function rayDashboard(options: RayDashboardOptions) {
     return { rows, matching, sourceTruncated };
   }
 
+  /** The Ray monitor's load metrics, aggregated by shape: no task rows. */
+  async function loadMetrics(): Promise<RayLoadMetrics> {
+    const where = `Ray dashboard ${base}/api/cluster_status`;
+    const data = await get(`${base}/api/cluster_status`, where);
+    const status = pick(data, 'clusterStatus', 'cluster_status');
+    if (status === null || status === undefined) throw new RayDashboardError(`${where}: no cluster status yet (the Ray monitor on the head writes it every few seconds)`);
+    const report = pick(status, 'loadMetricsReport', 'load_metrics_report');
+    const parsed = loadMetricsReport.safeParse(report);
+    if (!parsed.success) throw new RayDashboardError(`${where}: clusterStatus.loadMetricsReport is not Ray's load metrics (${describeIssues(parsed.error)})`);
+    const r = parsed.data;
+    const demand = (r.resourceDemand ?? r.resource_demand ?? []).map(([resources, count]) => ({ resources, count }));
+    const placementGroups = (r.pgDemand ?? r.pg_demand ?? []).map(([pg, count]) => ({ strategy: pg.strategy, bundles: pg.bundles.map(([resources, n]) => ({ resources, count: n })), count }));
+    const byNode = r.usageByNode ?? r.usage_by_node ?? null;
+    const freeByNode = byNode ? new Map(Object.entries(byNode).map(([ip, usage]) => [ip, Object.fromEntries(Object.entries(usage).map(([k, [used, total]]) => [k, Math.max(0, total - used)]))])) : null;
+    return { demand, placementGroups, freeByNode };
+  }
+
   return {
     url: base,
-    /** Tasks waiting for a node: what the pool sizes for. */
-    pendingTasks: () => list('tasks', [{ key: 'state', predicate: '=', value: 'PENDING_NODE_ASSIGNMENT' }], taskRow),
-    /** Tasks not finished or failed: those with a node_id hold that node. */
+    loadMetrics,
+    /**
+     * Tasks waiting for a node: what the pool sizes for. Only their number is needed, so one row is
+     * asked for (`limit=1`) and the count is num_filtered: 100,000 pending tasks cost one row.
+     */
+    pendingTasks: () => list('tasks', [{ key: 'state', predicate: '=', value: 'PENDING_NODE_ASSIGNMENT' }], taskRow, 1),
+    /**
+     * Tasks not finished, failed or waiting for a node: those with a node_id hold that node. The
+     * pending ones are left out, so a backlog does not fill the list (and cut it) before a placed task shows.
+     */
     liveTasks: () =>
       list(
         'tasks',
         [
           { key: 'state', predicate: '!=', value: 'FINISHED' },
           { key: 'state', predicate: '!=', value: 'FAILED' },
+          { key: 'state', predicate: '!=', value: 'PENDING_NODE_ASSIGNMENT' },
         ],
         taskRow,
       ),

@@ -1,7 +1,8 @@
 import { describeError } from '../../runtime/errors.js';
 import type { Host, ProbeResult } from '../host.js';
 import type { Demand, DemandSource } from './demand.js';
-import type { RayDashboard, RayNode } from './ray-dashboard.js';
+import { holds, type Resources } from '../ray-bin-pack.js';
+import type { RayDashboard, RayLoadMetrics, RayNode } from './ray-dashboard.js';
 
 /**
  * A Ray cluster seen through its dashboard (seed 004): the demand (n = tasks waiting for a node)
@@ -21,6 +22,8 @@ export interface RaySnapshot {
   running: number;
   /** Alive nodes by node name. */
   nodesByName: Map<string, RayNode>;
+  /** The pending demand by shape (`/api/cluster_status`), asked only when the pool has several worker types. */
+  load?: RayLoadMetrics;
 }
 
 export interface RayClusterOptions {
@@ -29,13 +32,18 @@ export interface RayClusterOptions {
   countRunning: boolean;
   /** The Ray node name a host registers under (`ray start --node-name`). */
   nodeNameOf: (host: Host) => string;
+  /**
+   * Several worker types: the demand is counted by shape from the Ray monitor's load metrics, and
+   * n leaves out what no type can hold (infeasible: reported, never launched for).
+   */
+  workerTypes?: ReadonlyArray<{ name: string; resources: Resources }>;
 }
 
 type Look = { ok: true; snapshot: RaySnapshot } | { ok: false; error: string };
 
-export async function takeSnapshot(dashboard: RayDashboard): Promise<RaySnapshot> {
-  const [pending, live, nodes] = await Promise.all([dashboard.pendingTasks(), dashboard.liveTasks(), dashboard.aliveNodes()]);
-  const placed = live.rows.filter((t) => t.node_id && t.state !== 'PENDING_NODE_ASSIGNMENT');
+export async function takeSnapshot(dashboard: RayDashboard, byShape = false): Promise<RaySnapshot> {
+  const [pending, live, nodes, load] = await Promise.all([dashboard.pendingTasks(), dashboard.liveTasks(), dashboard.aliveNodes(), byShape ? dashboard.loadMetrics() : undefined]);
+  const placed = live.rows.filter((t) => t.node_id);
   const cut = live.sourceTruncated || live.matching > live.rows.length;
   let busyByNode: Map<string, number> | null = null;
   if (!cut) {
@@ -48,19 +56,44 @@ export async function takeSnapshot(dashboard: RayDashboard): Promise<RaySnapshot
     pending: pending.matching,
     pendingLowerBound: pending.sourceTruncated,
     busyByNode,
-    running: cut ? Math.max(placed.length, live.matching - pending.matching) : placed.length,
+    running: cut ? Math.max(placed.length, live.matching) : placed.length,
     nodesByName,
+    ...(load ? { load } : {}),
   };
+}
+
+/** The pending demand by shape, split into what some worker type holds and what none does (tasks and actors, and placement groups, one each). */
+export function feasibleDemand(load: RayLoadMetrics, types: ReadonlyArray<{ resources: Resources }>): { feasible: number; infeasible: number } {
+  const held = (r: Resources): boolean => types.some((t) => holds(t.resources, r));
+  let feasible = 0;
+  let infeasible = 0;
+  for (const d of load.demand) {
+    if (held(d.resources)) feasible += d.count;
+    else infeasible += d.count;
+  }
+  for (const pg of load.placementGroups) {
+    let ok: boolean;
+    if (pg.strategy === 'STRICT_PACK') {
+      const sum: Resources = {};
+      for (const b of pg.bundles) for (const [k, v] of Object.entries(b.resources)) sum[k] = (sum[k] ?? 0) + v * b.count;
+      ok = held(sum);
+    } else ok = pg.bundles.every((b) => held(b.resources));
+    if (ok) feasible += pg.count;
+    else infeasible += pg.count;
+  }
+  return { feasible, infeasible };
 }
 
 export function rayCluster(options: RayClusterOptions) {
   const { dashboard } = options;
   const source = `ray ${dashboard.url}`;
   let current: { look: Promise<Look>; asked: Set<string> } | null = null;
+  let latest: RaySnapshot | null = null;
+  const types = options.workerTypes && options.workerTypes.length > 1 ? options.workerTypes : undefined;
 
   const look = (): Promise<Look> =>
-    takeSnapshot(dashboard).then(
-      (snapshot): Look => ({ ok: true, snapshot }),
+    takeSnapshot(dashboard, types !== undefined).then(
+      (snapshot): Look => ((latest = snapshot), { ok: true, snapshot }),
       (err: unknown): Look => ({ ok: false, error: describeError(err) }),
     );
 
@@ -70,6 +103,12 @@ export function rayCluster(options: RayClusterOptions) {
       const l = await current.look;
       if (!l.ok) return { known: false, reason: l.error, source };
       const s = l.snapshot;
+      if (types && s.load) {
+        const { feasible, infeasible } = feasibleDemand(s.load, types);
+        const n = feasible + (options.countRunning ? s.running : 0);
+        const note = infeasible > 0 ? `; ${infeasible} pending that no worker type holds left out` : '';
+        return { known: true, n, queued: feasible, inFlight: s.running, source: `${source} (by resource shape${note})` };
+      }
       if (s.pendingLowerBound && s.pending === 0) {
         return { known: false, reason: 'the dashboard cut its task list at the source: cannot tell whether tasks are pending', source };
       }
@@ -91,5 +130,8 @@ export function rayCluster(options: RayClusterOptions) {
     return { ok: true, healthy: true, jobs: l.snapshot.busyByNode.get(node.node_id) ?? 0 };
   }
 
-  return { demand, probe };
+  /** The last look that answered (the tick's, or a re-check's since): for packing demand by shape. */
+  const snapshot = (): RaySnapshot | null => latest;
+
+  return { demand, probe, snapshot };
 }
