@@ -7,7 +7,7 @@ import { defaultMaxLiveHosts, HEADROOMS, POLICY_DEFAULTS, type PoolPolicy } from
 import { PROBE_CONCURRENCY, PROBE_MAX_BYTES } from './probe.js';
 import { isForecastStat, type ForecastStat } from './forecast-stat.js';
 import { fromPulumiSchema, type PulumiValues } from './pulumi-outputs.js';
-import { expandShapes, shapeIssues, shapesSchema, type ShapeConfig } from './shapes.js';
+import { shapeIssues, shapesSchema, type ShapeConfig as AnyShapeConfig } from './shapes.js';
 
 /**
  * The pool file: JSON, one or more pools, validated whole before anything runs. An error names the
@@ -467,4 +467,37 @@ function toPoolConfig(p: Omit<ParsedPool, 'demand' | 'shapes' | 'fromPulumi'>): 
   };
   if (p.probe) out.probe = { url: p.probe.url, timeoutMs: p.probe.timeout, maxBytes: p.probe.maxBytes, concurrency: p.probe.concurrency };
   return out;
+}
+
+/** A shape of a pool split by shape (shapes.ts), with this file's demand and launch-template types. */
+export type ShapeConfig = AnyShapeConfig<PoolConfig['demand'], Ec2BackendConfig['launchTemplate']>;
+
+/** One pool per shape: the pool's settings, the shape's demand, types, image or template and caps. */
+function expandShapes(base: Omit<PoolConfig, 'demand'>, shapes: Record<string, ShapeConfig>): PoolConfig[] {
+  return Object.entries(shapes).map(([name, sh]) => {
+    const backend = base.backend as Ec2BackendConfig;
+    const shapedBackend: Ec2BackendConfig = {
+      ...backend,
+      instanceTypes: [...sh.instanceTypes],
+      ...(backend.launch && sh.imageId !== undefined ? { launch: { ...backend.launch, imageId: sh.imageId } } : {}),
+      ...(sh.launchTemplate !== undefined ? { launchTemplate: sh.launchTemplate } : {}),
+    };
+    const p = sh.policy;
+    return {
+      ...base,
+      name: `${base.name}.${name}`,
+      shape: { pool: base.name, name },
+      demand: sh.demand,
+      backend: shapedBackend,
+      policy: {
+        ...base.policy,
+        minHosts: p.minHosts,
+        maxHosts: p.maxHosts,
+        maxLiveHosts: p.maxLiveHosts ?? defaultMaxLiveHosts(p.maxHosts),
+        ...(p.jobsPerHost !== undefined ? { jobsPerHost: p.jobsPerHost } : {}),
+        ...(p.maxLaunchesPerTick !== undefined ? { maxLaunchesPerTick: p.maxLaunchesPerTick } : {}),
+        ...(p.headroom !== undefined ? { headroom: p.headroom } : {}),
+      },
+    };
+  });
 }

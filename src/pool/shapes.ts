@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import type { Ec2BackendConfig, PoolConfig } from './config.js';
-import { defaultMaxLiveHosts, HEADROOMS } from './policy.js';
+import { HEADROOMS } from './policy.js';
 
 /**
  * A pool split by the shape of its work (seed 002's --cpu-instances / --gpu-instances): each shape
@@ -58,24 +57,33 @@ export function shapesSchema<D extends z.ZodType, T extends z.ZodType>(demand: D
     .refine((s) => Object.keys(s).length > 0, 'must name at least one shape');
 }
 
-export type ShapeConfig = {
-  demand: PoolConfig['demand'];
+/** A shape as validated; `Demand` and `Template` are config.ts's demand and launch-template types. */
+export type ShapeConfig<Demand = unknown, Template = unknown> = {
+  demand: Demand;
   instanceTypes: string[];
   policy: z.output<typeof shapePolicy>;
   imageId?: string;
-  launchTemplate?: Ec2BackendConfig['launchTemplate'];
+  launchTemplate?: Template;
 };
+
+/** What the cross-field checks read of an EC2 backend (config.ts's Ec2BackendConfig). */
+interface ShapedBackend {
+  type: string;
+  instanceTypes?: string[];
+  launch?: unknown;
+  launchTemplate?: unknown;
+}
 
 type Issue = { path: Array<string | number>; message: string };
 
 /** A shaped pool's cross-field checks, as issues (path relative to the pool). */
-export function shapeIssues(pool: { name: string; backend: { type: string }; demand?: unknown; policy: { minHosts: number; maxHosts: number; maxLiveHosts?: number | undefined }; shapes: Record<string, ShapeConfig> }): Issue[] {
+export function shapeIssues(pool: { name: string; backend: ShapedBackend; demand?: unknown; policy: { minHosts: number; maxHosts: number; maxLiveHosts?: number | undefined }; shapes: Record<string, ShapeConfig> }): Issue[] {
   const issues: Issue[] = [];
   const { backend, shapes } = pool;
   if (backend.type !== 'ec2') return [{ path: ['shapes'], message: 'shapes are for an ec2 backend (a SLURM pool has workerTypes)' }];
-  const ec2 = backend as Ec2BackendConfig;
+  const ec2 = backend;
   if (pool.demand !== undefined) issues.push({ path: ['demand'], message: 'a pool with shapes reads its demand per shape (shapes.<name>.demand): remove the pool\'s own' });
-  if (ec2.instanceTypes.length > 0) issues.push({ path: ['backend', 'instanceTypes'], message: 'a pool with shapes names its instance types per shape (shapes.<name>.instanceTypes)' });
+  if ((ec2.instanceTypes ?? []).length > 0) issues.push({ path: ['backend', 'instanceTypes'], message: 'a pool with shapes names its instance types per shape (shapes.<name>.instanceTypes)' });
   if (pool.policy.minHosts > 0) issues.push({ path: ['policy', 'minHosts'], message: 'with shapes, give minHosts per shape (shapes.<name>.policy.minHosts): set the pool\'s to 0' });
   if (pool.policy.maxLiveHosts !== undefined) issues.push({ path: ['policy', 'maxLiveHosts'], message: 'with shapes, give maxLiveHosts per shape (shapes.<name>.policy.maxLiveHosts)' });
   const entries = Object.entries(shapes);
@@ -92,34 +100,4 @@ export function shapeIssues(pool: { name: string; backend: { type: string }; dem
     if (sh.launchTemplate !== undefined && !ec2.launchTemplate) issues.push({ path: ['shapes', name, 'launchTemplate'], message: 'only with backend.launchTemplate (a backend.launch pool gives a shape its own imageId)' });
   }
   return issues;
-}
-
-/** One pool per shape: the pool's settings, the shape's demand, types, image or template and caps. */
-export function expandShapes(base: Omit<PoolConfig, 'demand'>, shapes: Record<string, ShapeConfig>): PoolConfig[] {
-  return Object.entries(shapes).map(([name, sh]) => {
-    const backend = base.backend as Ec2BackendConfig;
-    const shapedBackend: Ec2BackendConfig = {
-      ...backend,
-      instanceTypes: [...sh.instanceTypes],
-      ...(backend.launch && sh.imageId !== undefined ? { launch: { ...backend.launch, imageId: sh.imageId } } : {}),
-      ...(sh.launchTemplate !== undefined ? { launchTemplate: sh.launchTemplate } : {}),
-    };
-    const p = sh.policy;
-    return {
-      ...base,
-      name: `${base.name}.${name}`,
-      shape: { pool: base.name, name },
-      demand: sh.demand,
-      backend: shapedBackend,
-      policy: {
-        ...base.policy,
-        minHosts: p.minHosts,
-        maxHosts: p.maxHosts,
-        maxLiveHosts: p.maxLiveHosts ?? defaultMaxLiveHosts(p.maxHosts),
-        ...(p.jobsPerHost !== undefined ? { jobsPerHost: p.jobsPerHost } : {}),
-        ...(p.maxLaunchesPerTick !== undefined ? { maxLaunchesPerTick: p.maxLaunchesPerTick } : {}),
-        ...(p.headroom !== undefined ? { headroom: p.headroom } : {}),
-      },
-    };
-  });
 }

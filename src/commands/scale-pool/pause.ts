@@ -1,29 +1,13 @@
-import { hostname, userInfo } from 'node:os';
-import { registerAwsEnvSecrets } from '../../aws/env-secrets.js';
 import { AwsClients } from '../../aws/clients.js';
-import { loadPoolFile, selectPools } from '../../pool/config.js';
-import { changePause, describePause, MAX_PAUSE_BY_CHARS, MAX_PAUSE_REASON_CHARS, type PoolPause } from '../../pool/pause.js';
+import { changePause, describePause, type PoolPause } from '../../pool/pause.js';
 import { DEFAULTS } from '../../runtime/config.js';
 import { formatDuration } from '../../runtime/duration.js';
-import { ConfigError, RunError, describeError } from '../../runtime/errors.js';
+import { RunError, describeError } from '../../runtime/errors.js';
 import { ExitCode } from '../../runtime/exit-codes.js';
 import type { CliIO } from '../../runtime/io.js';
-import { cleanText } from '../../runtime/sanitize.js';
-import { Secrets } from '../../runtime/secrets.js';
-import { resolveStateDir, stateDirPath } from '../../runtime/state-dir.js';
 import { pauseStoreOf } from './pause-store.js';
+import { loadPauseSettings, type PauseFlags } from './settings.js';
 import { poolPausePath } from './state.js';
-
-export interface PauseFlags {
-  config?: string;
-  pool?: string;
-  reason?: string;
-  by?: string;
-  json?: boolean;
-  dryRun?: boolean;
-  stateDir?: string;
-  timeout?: number;
-}
 
 /** A pause as the report shows it. */
 interface PauseView {
@@ -56,23 +40,7 @@ export interface PauseReport {
  */
 export async function pauseOrResume(flags: PauseFlags, io: CliIO, action: 'pause' | 'resume'): Promise<number> {
   const command = `scale-pool ${action}`;
-  const path = (flags.config ?? io.env.SCALE_POOL_CONFIG)?.trim();
-  if (!path) throw new ConfigError('no pool file: pass --config pool.json or set SCALE_POOL_CONFIG');
-  const file = loadPoolFile(path);
-  const pools = selectPools(file, flags.pool);
-  if (pools.length > 1) throw new ConfigError(`${command} acts on one pool: ${file.path} holds ${pools.length} (${pools.map((p) => p.name).join(', ')}); pass --pool NAME`);
-  const pool = pools[0]!;
-  const reason = flags.reason === undefined ? undefined : cleanText(flags.reason, MAX_PAUSE_REASON_CHARS);
-  if (flags.reason !== undefined && !reason) throw new ConfigError('--reason must not be empty');
-  const by = cleanText(flags.by ?? whoAmI(io.env), MAX_PAUSE_BY_CHARS);
-  if (!by) throw new ConfigError('--by must not be empty');
-
-  const secrets = new Secrets();
-  registerAwsEnvSecrets(io.env, secrets);
-  const dryRun = flags.dryRun ?? false;
-  const coordinated = pool.backend.type === 'ec2' && pool.backend.coordination !== undefined;
-  // The pause file's directory is made (and checked) only when it is written.
-  const stateDir = coordinated || dryRun ? stateDirPath(flags.stateDir, io.env) : resolveStateDir(flags.stateDir, io.env);
+  const { file, pool, reason, by, secrets, dryRun, stateDir } = await loadPauseSettings(flags, io, command);
   const aws = new AwsClients({ secrets, timeoutMs: flags.timeout ?? DEFAULTS.timeoutMs });
   const store = pauseStoreOf(pool, { aws, pauseFileOf: (name) => poolPausePath(stateDir, file.path, name) })!;
   const now = Date.now();
@@ -114,15 +82,4 @@ function human(r: PauseReport, before: PoolPause | null, after: PoolPause | null
   }
   lines.push(`  kept in ${r.where}`);
   return `${lines.join('\n')}\n`;
-}
-
-/** user@host, as the pause's author when --by is not given. */
-function whoAmI(env: CliIO['env']): string {
-  let user = env.USER ?? env.LOGNAME;
-  try {
-    user ??= userInfo().username;
-  } catch {
-    user ??= 'unknown';
-  }
-  return `${user}@${hostname()}`;
 }

@@ -1,3 +1,4 @@
+import { hostname, userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { registerAwsEnvSecrets } from '../../aws/env-secrets.js';
 import type { CliIO } from '../../runtime/io.js';
@@ -9,7 +10,9 @@ import { DEFAULTS, loadCommonConfig, loadEvalAIConfig, type CommonConfig, type C
 import { ConfigError } from '../../runtime/errors.js';
 import { fileRunTargetKey } from '../../runtime/run-target.js';
 import { Secrets } from '../../runtime/secrets.js';
-import { stateDirPath } from '../../runtime/state-dir.js';
+import { resolveStateDir, stateDirPath } from '../../runtime/state-dir.js';
+import { MAX_PAUSE_BY_CHARS, MAX_PAUSE_REASON_CHARS } from '../../pool/pause.js';
+import { cleanText } from '../../runtime/sanitize.js';
 import { assertBuildable } from './sources.js';
 
 export interface PoolFlags extends CommonFlags {
@@ -78,4 +81,62 @@ export async function preparePoolRun(flags: PoolFlags, io: CliIO, opts: { dryRun
       hardMs: common.deadlineMs + requestMs + DEFAULTS.hardDeadlineGraceMs,
     },
   };
+}
+
+export interface PauseFlags {
+  config?: string;
+  pool?: string;
+  reason?: string;
+  by?: string;
+  json?: boolean;
+  dryRun?: boolean;
+  stateDir?: string;
+  timeout?: number;
+}
+
+/** What `pause` / `resume` act with: the one pool, the author and reason, where the pause is kept. */
+export interface PauseSettings {
+  file: PoolFile;
+  pool: PoolConfig;
+  reason?: string;
+  by: string;
+  secrets: Secrets;
+  dryRun: boolean;
+  coordinated: boolean;
+  stateDir: string;
+}
+
+/**
+ * `pause` / `resume`'s settings: the pool file (SCALE_POOL_CONFIG, with its `fromPulumi` stacks),
+ * exactly one pool, `--reason`, `--by` (default user@host), the state directory (made and checked
+ * only when the pause file is written). Usage errors are ConfigErrors (exit 2).
+ */
+export async function loadPauseSettings(flags: PauseFlags, io: CliIO, command: string): Promise<PauseSettings> {
+  const path = (flags.config ?? io.env.SCALE_POOL_CONFIG)?.trim();
+  if (!path) throw new ConfigError('no pool file: pass --config pool.json or set SCALE_POOL_CONFIG');
+  const file = await loadPoolFileWithStacks(path, { exec });
+  const pools = selectPools(file, flags.pool);
+  if (pools.length > 1) throw new ConfigError(`${command} acts on one pool: ${file.path} holds ${pools.length} (${pools.map((p) => p.name).join(', ')}); pass --pool NAME`);
+  const pool = pools[0]!;
+  const reason = flags.reason === undefined ? undefined : cleanText(flags.reason, MAX_PAUSE_REASON_CHARS);
+  if (flags.reason !== undefined && !reason) throw new ConfigError('--reason must not be empty');
+  const by = cleanText(flags.by ?? whoAmI(io.env), MAX_PAUSE_BY_CHARS);
+  if (!by) throw new ConfigError('--by must not be empty');
+  const secrets = new Secrets();
+  registerAwsEnvSecrets(io.env, secrets);
+  const dryRun = flags.dryRun ?? false;
+  const coordinated = pool.backend.type === 'ec2' && pool.backend.coordination !== undefined;
+  const stateDir = coordinated || dryRun ? stateDirPath(flags.stateDir, io.env) : resolveStateDir(flags.stateDir, io.env);
+  return { file, pool, ...(reason ? { reason } : {}), by, secrets, dryRun, coordinated, stateDir };
+}
+
+/** user@host, as the pause's author when --by is not given. */
+function whoAmI(env: CliIO['env']): string {
+  let user = env.USER ?? env.LOGNAME;
+  try {
+    user ??= userInfo().username;
+  } catch {
+    user ??= 'unknown';
+  }
+  return `${user}@${hostname()}`;
 }
