@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { EKSClient } from '@aws-sdk/client-eks';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { STSClient } from '@aws-sdk/client-sts';
+import { createRequire } from 'node:module';
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { EKSClient } from '@aws-sdk/client-eks';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { STSClient } from '@aws-sdk/client-sts';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Secrets } from '../runtime/secrets.js';
 import { guardMutations, type MutationLedger } from './mutation-guard.js';
@@ -24,6 +25,18 @@ export type AwsCredentials =
 
 export const DEFAULT_CREDENTIALS: AwsCredentials = { kind: 'default' };
 
+/**
+ * An SDK client package, loaded when its first client is built, never before: loading
+ * @aws-sdk/client-ec2 alone costs about 300 ms of CPU and 70 MiB (its one 2 MB file is compiled
+ * whole), and a run that never calls a service (a SLURM pool, `--help`) must not pay it. The
+ * packages are CommonJS: `require` gives the same module an `import` elsewhere gets (one copy).
+ */
+const sdk = createRequire(import.meta.url);
+const ec2Package = (): typeof import('@aws-sdk/client-ec2') => sdk('@aws-sdk/client-ec2') as typeof import('@aws-sdk/client-ec2');
+const eksPackage = (): typeof import('@aws-sdk/client-eks') => sdk('@aws-sdk/client-eks') as typeof import('@aws-sdk/client-eks');
+const sqsPackage = (): typeof import('@aws-sdk/client-sqs') => sdk('@aws-sdk/client-sqs') as typeof import('@aws-sdk/client-sqs');
+const stsPackage = (): typeof import('@aws-sdk/client-sts') => sdk('@aws-sdk/client-sts') as typeof import('@aws-sdk/client-sts');
+
 export interface AwsClientsOptions {
   /** Every key handed to a client is registered here, so it is scrubbed from all output. */
   secrets: Secrets;
@@ -42,7 +55,7 @@ export interface AwsClientsOptions {
  * of the SDK's own region provider, so its rules are followed rather than re-implemented.
  */
 export async function sdkDefaultRegion(): Promise<string | undefined> {
-  const client = new EC2Client({});
+  const client = new (ec2Package().EC2Client)({});
   try {
     const region = await client.config.region();
     return region ? region : undefined;
@@ -72,15 +85,15 @@ export class AwsClients {
   constructor(private readonly opts: AwsClientsOptions) {}
 
   ec2(region: string | undefined, credentials: AwsCredentials = DEFAULT_CREDENTIALS): EC2Client {
-    return this.get('ec2', region, credentials, (config) => new EC2Client(config));
+    return this.get('ec2', region, credentials, (config) => new (ec2Package().EC2Client)(config));
   }
 
   eks(region: string | undefined, credentials: AwsCredentials = DEFAULT_CREDENTIALS): EKSClient {
-    return this.get('eks', region, credentials, (config) => new EKSClient(config));
+    return this.get('eks', region, credentials, (config) => new (eksPackage().EKSClient)(config));
   }
 
   sts(region: string | undefined, credentials: AwsCredentials = DEFAULT_CREDENTIALS): STSClient {
-    return this.get('sts', region, credentials, (config) => new STSClient(config));
+    return this.get('sts', region, credentials, (config) => new (stsPackage().STSClient)(config));
   }
 
   /**
@@ -90,7 +103,7 @@ export class AwsClients {
    * on stderr.
    */
   sqs(region: string | undefined, credentials: AwsCredentials = DEFAULT_CREDENTIALS): SQSClient {
-    return this.get('sqs', region, credentials, (config) => new SQSClient({ ...config, useQueueUrlAsEndpoint: false }));
+    return this.get('sqs', region, credentials, (config) => new (sqsPackage().SQSClient)({ ...config, useQueueUrlAsEndpoint: false }));
   }
 
   /**

@@ -54,7 +54,7 @@ export async function manualScale(setup: PoolSetup, shell: Shell, direction: 'up
     report = await withAbandonment(
       (async (): Promise<ManualReport> => {
         const now = Date.now();
-        const parts = buildPoolParts(pool, deps);
+        const parts = await buildPoolParts(pool, deps);
         for (const w of parts.warnings) logger.warn({ pool: pool.name }, w);
         const { backend, probe } = parts;
         const seen = await tick({ pool: pool.name, policy: pool.policy, backend, demand: parts.demand, ...(probe ? { probe } : {}), state: read.state, now, dryRun: true });

@@ -88,7 +88,7 @@ async function runPool(pool: PoolConfig, setup: PoolSetup, shell: Shell, deps: P
   if (read.warning) logger.warn({ pool: pool.name }, read.warning);
   let report: TickReport;
   try {
-    const parts = buildPoolParts(pool, deps);
+    const parts = await buildPoolParts(pool, deps);
     for (const w of parts.warnings) logger.warn({ pool: pool.name }, w);
     report = await tick({
       pool: pool.name,

@@ -27,7 +27,7 @@ export async function poolStatus(setup: PoolSetup, shell: Shell, sleep?: (ms: nu
         const read = readPoolState(poolStatePath(setup.stateDir, setup.spec.targetKey, pool.name));
         if (read.warning) shell.logger.warn({ pool: pool.name }, read.warning);
         try {
-          const parts = buildPoolParts(pool, deps);
+          const parts = await buildPoolParts(pool, deps);
           for (const w of parts.warnings) shell.logger.warn({ pool: pool.name }, w);
           const r = await tick({ pool: pool.name, policy: pool.policy, backend: parts.backend, demand: parts.demand, ...(parts.probe ? { probe: parts.probe } : {}), state: read.state, now, dryRun: true });
           const unlisted = r.errors.some((e) => e.startsWith('observe:'));
