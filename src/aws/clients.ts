@@ -7,6 +7,7 @@ import type { STSClient } from '@aws-sdk/client-sts';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Secrets } from '../runtime/secrets.js';
 import { guardMutations, type MutationLedger } from './mutation-guard.js';
+import { noteSdkNodeSupport } from './sdk-node-support.js';
 
 /**
  * Where a client's credentials come from: the SDK's default chain (environment, ~/.aws, SSO, the
@@ -47,6 +48,8 @@ export interface AwsClientsOptions {
    * records each one sent (aws/mutation-guard.ts). `scale-pool` passes its run's ledger.
    */
   mutations?: MutationLedger;
+  /** Where the SDK's Node-version notice is said, once per process, when the first client is built (aws/sdk-node-support.ts). */
+  logger?: { warn: (fields: object, message: string) => void };
 }
 
 /**
@@ -81,7 +84,8 @@ export class AwsClients {
 
   // Everything a client needs (region, credentials, timeouts) is passed to its constructor; this
   // module never writes process.env. (The SDK's Node-version notice is quieted by the entry point,
-  // src/cli/main.ts, since the SDK reads that switch only from the environment.)
+  // src/cli/main.ts, since the SDK reads that switch only from the environment; it is said in the
+  // log instead, by `logger`.)
   constructor(private readonly opts: AwsClientsOptions) {}
 
   ec2(region: string | undefined, credentials: AwsCredentials = DEFAULT_CREDENTIALS): EC2Client {
@@ -145,6 +149,7 @@ export class AwsClients {
         ...(credentials.sessionToken ? { sessionToken: credentials.sessionToken } : {}),
       };
     }
+    noteSdkNodeSupport(this.opts.logger);
     const client = build(config);
     if (this.opts.mutations) guardMutations(client, this.opts.mutations);
     this.cache.set(key, client);

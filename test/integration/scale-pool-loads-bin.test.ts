@@ -1,19 +1,18 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RayDashboardFake } from '../pool/ray-dashboard-fake.js';
 import { SlurmFake } from '../pool/slurm-fake.js';
-import { runBin } from './harness.js';
+import { runBin, type BinResult } from './harness.js';
 
-const PRELOAD = fileURLToPath(new URL('../fakes/record-modules.cjs', import.meta.url));
+const PRELOAD = new URL('../fakes/record-modules.mjs', import.meta.url).href;
 
 /** What a run of the built bin loaded: the files of its CommonJS modules (test/fakes/record-modules.cjs). */
-async function loadedBy(args: string[], env: Record<string, string>): Promise<{ code: number | null; files: string[] }> {
+async function loadedBy(args: string[], env: Record<string, string>): Promise<{ code: number | null; files: string[]; logs: BinResult['logs'] }> {
   const record = join(dir, 'modules.txt');
-  const r = await runBin('scale-pool', args, { ...env, NODE_OPTIONS: `--require ${PRELOAD}`, RECORD_MODULES_FILE: record });
-  return { code: r.code, files: readFileSync(record, 'utf8').split('\n').filter(Boolean) };
+  const r = await runBin('scale-pool', args, { ...env, NODE_OPTIONS: `--import ${PRELOAD}`, RECORD_MODULES_FILE: record });
+  return { code: r.code, files: readFileSync(record, 'utf8').split('\n').filter(Boolean), logs: r.logs };
 }
 
 const sdkPackages = (files: string[]): string[] => [...new Set(files.flatMap((f) => /node_modules\/(@aws-sdk\/[^/]+)\//.exec(f)?.[1] ?? []))].sort();
@@ -68,5 +67,22 @@ describe('what a scale-pool run loads', () => {
     });
     expect(r.code).toBe(3);
     expect(sdkPackages(r.files).filter((p) => p.startsWith('@aws-sdk/client-'))).toEqual(['@aws-sdk/client-ec2', '@aws-sdk/client-sqs']);
+    // stderr is pino JSON only: the SDK's multi-line NodeVersionSupportWarning (printed on Node < 22
+    // when a client is built) does not reach it; the log says it once, as fields.
+    expect(r.logs.filter((l) => 'raw' in l)).toEqual([]);
+    const notices = r.logs.filter((l) => l.awsSdkRequiresNode !== undefined);
+    if (Number(process.versions.node.split('.')[0]) < 22) {
+      expect(notices).toEqual([expect.objectContaining({ level: 40, nodeVersion: process.version, awsSdkRequiresNode: '>=22', msg: expect.stringMatching(/require Node 22 or later/) })]);
+    } else {
+      expect(notices).toEqual([]);
+    }
+  });
+
+  it('the SLURM+Ray tick says nothing about the AWS SDK\'s Node support (it builds no AWS client)', async () => {
+    const config = join(dir, 'pool.json');
+    writeFileSync(config, JSON.stringify({ pools: [{ name: 'raypool', demand: { type: 'ray', dashboard: await ray.start(), timeout: '5s' }, backend: { type: 'slurm', headAddress: '10.0.0.1:6379', wallTime: '01:00:00', workerTypes: [{ name: 'cpu', cpus: 2 }], user: 'alice', commands: slurm.paths }, policy: { minHosts: 0, maxHosts: 3 } }] }));
+    const r = await runBin('scale-pool', ['run', '--config', config], { EVALAI_AUTOSCALER_STATE_DIR: dir });
+    expect(r.code).toBe(0);
+    expect(r.logs.filter((l) => 'raw' in l || l.awsSdkRequiresNode !== undefined)).toEqual([]);
   });
 });

@@ -11,7 +11,7 @@ import { poolHostsPath, poolLedgerPath, readSchedulerId } from './state.js';
 export function poolDeps(setup: PoolSetup, shell: Shell, sleep?: (ms: number) => Promise<void>): PoolDeps {
   // Every change leaves through the clients' guard: none after the run's signal, each one recorded.
   const mutations = new MutationLedger(() => shell.deadline.interruptedBy);
-  const aws = new AwsClients({ secrets: setup.spec.secrets, timeoutMs: setup.awsTimeoutMs, mutations });
+  const aws = new AwsClients({ secrets: setup.spec.secrets, timeoutMs: setup.awsTimeoutMs, mutations, logger: shell.logger });
   let transport: Transport | undefined;
   let schedulerId: string | undefined;
   const pacer = createPacer(setup.common.rateLimitPerMinute);
