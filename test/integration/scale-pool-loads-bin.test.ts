@@ -31,7 +31,7 @@ afterEach(async () => {
 });
 
 describe('what a scale-pool run loads', () => {
-  it('a tick of a SLURM pool with Ray demand loads no @aws-sdk module (it makes no AWS call)', async () => {
+  it('a tick of a SLURM pool with Ray demand loads no @aws-sdk module (it makes no AWS call), nor axios or prom-client', async () => {
     const config = join(dir, 'pool.json');
     const pool = {
       name: 'raypool',
@@ -46,6 +46,8 @@ describe('what a scale-pool run loads', () => {
     expect(slurm.calls('sbatch').length).toBeGreaterThan(0); // the tick ran: the recorder saw a real run
     expect(r.files.some((f) => f.includes('/node_modules/pino/'))).toBe(true); // and it records what was loaded
     expect(sdkPackages(r.files)).toEqual([]);
+    // Nor what only other pools or flags need: axios (an evalai demand), prom-client (--metrics-file, --pushgateway).
+    expect(r.files.filter((f) => /\/node_modules\/(axios|prom-client)\//.test(f))).toEqual([]);
   });
 
   it('a tick of an EC2 pool with SQS demand loads the EC2 and SQS clients only (not STS, EKS or S3)', async () => {

@@ -5,8 +5,6 @@ import { counted } from '../../runtime/plural.js';
 import { ExitCode, signalExitCode, type ExitCodeValue } from '../../runtime/exit-codes.js';
 import type { Logger } from '../../runtime/logger.js';
 import { withAbandonment } from '../../runtime/watchdog.js';
-import { poolMetrics, poolRunMetrics } from '../../metrics/pool-metrics.js';
-import { publishParts, runLabels } from '../../metrics/publish.js';
 import type { PoolConfig } from '../../pool/config.js';
 import { describeCounts, stateCounts } from '../../pool/status.js';
 import { tick, type TickReport } from '../../pool/tick.js';
@@ -71,7 +69,12 @@ export async function runPools(setup: PoolSetup, shell: Shell, sleep?: (ms: numb
   if (dropped) report.logLinesDropped = dropped;
   // Each tick publishes (a daemon's too: each tick is one run); a failure to publish is one warning.
   const lastSuccessAt = exitCode === ExitCode.Ok ? report.finishedAt : shell.previousLastSuccessAt;
-  await publishParts(runLabels('scale-pool', setup.spec.targetKey), [poolRunMetrics(report, { lastSuccessAt, refusedActions: shell.guard.refused }), poolMetrics(pools)], { ...setup.common.metrics, logger });
+  const metrics = setup.common.metrics;
+  if (metrics.file || metrics.pushgateway || metrics.ignoredInDryRun.length) {
+    // prom-client loads only for a run that publishes (as the other commands, cli/run-command.ts).
+    const [{ publishParts, runLabels }, { poolMetrics, poolRunMetrics }] = await Promise.all([import('../../metrics/publish.js'), import('../../metrics/pool-metrics.js')]);
+    await publishParts(runLabels('scale-pool', setup.spec.targetKey), [poolRunMetrics(report, { lastSuccessAt, refusedActions: shell.guard.refused }), poolMetrics(pools)], { ...metrics, logger });
+  }
   return {
     exitCode,
     counts,

@@ -21,7 +21,7 @@ export interface PoolDeps {
   /** Where a SLURM pool keeps its jobs' host states (one file per pool, next to its state file). */
   hostsFileOf: (pool: string) => string;
   /** The EvalAI transport, built on first use (only pools with an `evalai` demand need one). */
-  transport: () => Transport;
+  transport: () => Promise<Transport>;
   concurrency: number;
   maxPages: number;
   /** Where an EC2 pool without coordination keeps its launch ledger (the state directory). */
@@ -72,7 +72,7 @@ export async function buildPoolParts(pool: PoolConfig, deps: PoolDeps): Promise<
     }),
     demand: demand.type === 'sqs'
       ? (await import('../../pool/demand/sqs.js')).sqsDemandSource(deps.aws.sqs(demand.region ?? regionOfQueueUrl(demand.queueUrl)), { queueUrl: demand.queueUrl, countInFlight: demand.countInFlight })
-      : (await import('../../pool/demand/evalai.js')).evalaiDemandSource({ transport: deps.transport(), config: demand, concurrency: deps.concurrency, maxPages: deps.maxPages }),
+      : (await import('../../pool/demand/evalai.js')).evalaiDemandSource({ transport: await deps.transport(), config: demand, concurrency: deps.concurrency, maxPages: deps.maxPages }),
     ...(probe ? { probe } : {}),
     warnings: [],
   };
