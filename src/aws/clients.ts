@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { createRequire } from 'node:module';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { EKSClient } from '@aws-sdk/client-eks';
 import type { SQSClient } from '@aws-sdk/client-sqs';
@@ -8,6 +7,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { Secrets } from '../runtime/secrets.js';
 import { guardMutations, type MutationLedger } from './mutation-guard.js';
 import { noteSdkNodeSupport } from './sdk-node-support.js';
+import { ec2Sdk, eksSdk, s3Sdk, sqsSdk, stsSdk } from './sdk.js';
 
 /**
  * Where a client's credentials come from: the SDK's default chain (environment, ~/.aws, SSO, the
@@ -25,18 +25,6 @@ export type AwsCredentials =
     };
 
 export const DEFAULT_CREDENTIALS: AwsCredentials = { kind: 'default' };
-
-/**
- * An SDK client package, loaded when its first client is built, never before: loading
- * @aws-sdk/client-ec2 alone costs about 300 ms of CPU and 70 MiB (its one 2 MB file is compiled
- * whole), and a run that never calls a service (a SLURM pool, `--help`) must not pay it. The
- * packages are CommonJS: `require` gives the same module an `import` elsewhere gets (one copy).
- */
-const sdk = createRequire(import.meta.url);
-const ec2Package = (): typeof import('@aws-sdk/client-ec2') => sdk('@aws-sdk/client-ec2') as typeof import('@aws-sdk/client-ec2');
-const eksPackage = (): typeof import('@aws-sdk/client-eks') => sdk('@aws-sdk/client-eks') as typeof import('@aws-sdk/client-eks');
-const sqsPackage = (): typeof import('@aws-sdk/client-sqs') => sdk('@aws-sdk/client-sqs') as typeof import('@aws-sdk/client-sqs');
-const stsPackage = (): typeof import('@aws-sdk/client-sts') => sdk('@aws-sdk/client-sts') as typeof import('@aws-sdk/client-sts');
 
 export interface AwsClientsOptions {
   /** Every key handed to a client is registered here, so it is scrubbed from all output. */
@@ -58,7 +46,7 @@ export interface AwsClientsOptions {
  * of the SDK's own region provider, so its rules are followed rather than re-implemented.
  */
 export async function sdkDefaultRegion(): Promise<string | undefined> {
-  const client = new (ec2Package().EC2Client)({});
+  const client = new (ec2Sdk().EC2Client)({});
   try {
     const region = await client.config.region();
     return region ? region : undefined;
@@ -73,8 +61,8 @@ type Service = 'ec2' | 'eks' | 'sts' | 'sqs' | 's3';
 type AnyClient = EC2Client | EKSClient | STSClient | SQSClient | S3Client;
 
 /**
- * The only place SDK clients are built: one client per service, region and credentials, built on
- * first use and reused for the rest of the run (a cron run may touch many challenges in one
+ * The only place SDK clients are built: one client per service, region and credentials, built (and
+ * its package loaded, aws/sdk.ts) on first use and reused for the rest of the run (a cron run may touch many challenges in one
  * account). The endpoint is never set here: the SDK reads AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_EC2,
  * AWS_ENDPOINT_URL_EKS, AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL_SQS, AWS_MAX_ATTEMPTS and the region itself, so an operator
  * can aim every command at an emulator without a flag.
@@ -89,15 +77,15 @@ export class AwsClients {
   constructor(private readonly opts: AwsClientsOptions) {}
 
   ec2(region: string | undefined, credentials: AwsCredentials = DEFAULT_CREDENTIALS): EC2Client {
-    return this.get('ec2', region, credentials, (config) => new (ec2Package().EC2Client)(config));
+    return this.get('ec2', region, credentials, (config) => new (ec2Sdk().EC2Client)(config));
   }
 
   eks(region: string | undefined, credentials: AwsCredentials = DEFAULT_CREDENTIALS): EKSClient {
-    return this.get('eks', region, credentials, (config) => new (eksPackage().EKSClient)(config));
+    return this.get('eks', region, credentials, (config) => new (eksSdk().EKSClient)(config));
   }
 
   sts(region: string | undefined, credentials: AwsCredentials = DEFAULT_CREDENTIALS): STSClient {
-    return this.get('sts', region, credentials, (config) => new (stsPackage().STSClient)(config));
+    return this.get('sts', region, credentials, (config) => new (stsSdk().STSClient)(config));
   }
 
   /**
@@ -107,17 +95,16 @@ export class AwsClients {
    * on stderr.
    */
   sqs(region: string | undefined, credentials: AwsCredentials = DEFAULT_CREDENTIALS): SQSClient {
-    return this.get('sqs', region, credentials, (config) => new (sqsPackage().SQSClient)({ ...config, useQueueUrlAsEndpoint: false }));
+    return this.get('sqs', region, credentials, (config) => new (sqsSdk().SQSClient)({ ...config, useQueueUrlAsEndpoint: false }));
   }
 
   /**
-   * scale-pool's S3 coordination (the shared launch ledger). @aws-sdk/client-s3 is imported here,
-   * on first use, so runs without coordination never load it. The endpoint is the SDK's own
+   * scale-pool's S3 coordination (the shared launch ledger). @aws-sdk/client-s3 is loaded here,
+   * on first use, so runs without coordination never load it (as every client package: aws/sdk.ts). The endpoint is the SDK's own
    * (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_S3).
    */
   async s3(region: string | undefined, credentials: AwsCredentials = DEFAULT_CREDENTIALS): Promise<S3Client> {
-    const { S3Client: Client } = await import('@aws-sdk/client-s3');
-    return this.get('s3', region, credentials, (config) => new Client(config));
+    return this.get('s3', region, credentials, (config) => new (s3Sdk().S3Client)(config));
   }
 
   /** How many clients were built (tests check reuse). */

@@ -1,17 +1,8 @@
-import {
-  CreateTagsCommand,
-  DescribeInstancesCommand,
-  DescribeSpotPriceHistoryCommand,
-  RunInstancesCommand,
-  TerminateInstancesCommand,
-  type _InstanceType,
-  type EC2Client,
-  type Filter,
-  type Instance,
-  type RunInstancesCommandInput,
-  type Tag,
-} from '@aws-sdk/client-ec2';
+import type { _InstanceType, EC2Client, Filter, Instance, RunInstancesCommandInput, Tag } from '@aws-sdk/client-ec2';
 import { sendEc2 } from './ec2-answer.js';
+import { ec2Sdk } from './sdk.js';
+
+const { CreateTagsCommand, DescribeInstancesCommand, DescribeSpotPriceHistoryCommand, RunInstancesCommand, TerminateInstancesCommand } = ec2Sdk(); // required, not imported: aws/sdk.ts
 
 /**
  * The EC2 calls of a host pool. Every call here is scoped by the pool tag: instances are only ever
