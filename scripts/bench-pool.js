@@ -130,7 +130,7 @@ async function ec2Growth(dir, bare) {
   const large = rows['1000:true'];
   const noProbe = rows['1000:false'];
   console.log(`  first AWS request: ${fmt(small.first)} ms = ${fmt(small.first / bare, 2)} x bare node (goal <= 3)`);
-  console.log(`  1,000-host tick with probes against a 10-host one: ${fmt(large.wall)} / ${fmt(small.wall)} ms = ${fmt(large.wall / small.wall, 2)} (goal <= 1.5)`);
+  console.log(`  1,000-host tick with probes against a 10-host one: ${fmt(large.wall)} / ${fmt(small.wall)} ms = ${fmt(large.wall / small.wall, 2)} (goal <= 1.5); CPU ${fmt(large.cpu)} / ${fmt(small.cpu)} ms = ${fmt(large.cpu / small.cpu, 2)}`);
   console.log(`  peak RSS, 1,000-host tick with probes: ${fmt(large.rss, 1)} MiB (goal <= 100)`);
   console.log(`  CPU per probe (1,000 hosts, with probes minus without): ${fmt((large.cpu - noProbe.cpu) / 1000, 2)} ms (goal <= 0.5)`);
 }
@@ -207,8 +207,10 @@ async function slurmRay(dir, bare) {
   }
   const base = rows['50 jobs of the user'];
   console.log(`  first squeue call: ${fmt(base.first)} ms = ${fmt(base.first / bare, 2)} x bare node (goal <= 3); calls per tick: ${base.calls}`);
-  console.log(`  SLURM 5,000 jobs of the user against 50: ${fmt(rows['5,000 jobs of the user'].wall / base.wall, 2)} (goal <= 1.2)`);
-  console.log(`  Ray 100,000 pending against 100: ${fmt(rows['100,000 pending Ray tasks'].wall / base.wall, 2)} (goal <= 1.2)`);
+  const slurm = rows['5,000 jobs of the user'];
+  const ray = rows['100,000 pending Ray tasks'];
+  console.log(`  SLURM 5,000 jobs of the user against 50: wall ${fmt(slurm.wall / base.wall, 2)} (goal <= 1.2), CPU ${fmt(slurm.cpu / base.cpu, 2)}`);
+  console.log(`  Ray 100,000 pending against 100: wall ${fmt(ray.wall / base.wall, 2)} (goal <= 1.2), CPU ${fmt(ray.cpu / base.cpu, 2)}`);
 }
 
 /** The `--interval 1s` daemon against a 100-host pool with probes: RSS over time, tick p50/p99. */
