@@ -2,7 +2,7 @@
 // Never a pass/fail test: a slow machine prints slower numbers, nothing fails.
 // docs/performance.md keeps the figures of the last run and explains each column.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,11 +13,7 @@ import { DEFAULTS } from '../dist/runtime/defaults.js';
 import { parseTrace } from '../dist/simulate/trace.js';
 import { simulate } from '../dist/simulate/simulate.js';
 import { toCsv, yearTrace } from './make-trace.js';
-import { main } from '../dist/cli/main.js';
-import { Writable } from 'node:stream';
-import { DescribeInstancesCommand, EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
-import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { mockClient } from 'aws-sdk-client-mock';
+import { benchPools } from './bench-pool.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DAY = 86_400_000;
@@ -298,67 +294,6 @@ function benchSimulate() {
 }
 
 
-async function benchPool(pageSize) {
-  const ec2 = mockClient(EC2Client);
-  const sqs = mockClient(SQSClient);
-  const now = Date.now();
-  const instances = Array.from({ length: 500 }, (_, i) => ({
-    InstanceId: `i-${String(i).padStart(17, '0')}`,
-    State: { Name: 'running' },
-    LaunchTime: new Date(now - 3_600_000),
-    InstanceType: 'c5.large',
-    Placement: { AvailabilityZone: 'us-east-1a' },
-    PrivateIpAddress: `10.0.${i >> 8}.${i & 255}`,
-    Tags: [
-      { Key: 'evalai-autoscaler:pool', Value: 'bench' },
-      { Key: 'evalai-autoscaler:state', Value: 'ready' },
-      { Key: 'evalai-autoscaler:state-since', Value: new Date(now - 3_600_000).toISOString() },
-    ],
-  }));
-  ec2.on(DescribeInstancesCommand).callsFake((input) => {
-    const start = Number(input.NextToken ?? 0);
-    const page = instances.slice(start, start + Math.min(pageSize, input.MaxResults ?? 1000));
-    const next = start + page.length;
-    return { Reservations: [{ Instances: page }], ...(next < instances.length ? { NextToken: String(next) } : {}) };
-  });
-  let seq = 500;
-  ec2.on(RunInstancesCommand).callsFake((input) => ({
-    Instances: Array.from({ length: input.MaxCount }, () => ({ InstanceId: `i-${String(seq++).padStart(17, '0')}`, State: { Name: 'pending' }, LaunchTime: new Date(), Tags: input.TagSpecifications[0].Tags })),
-  }));
-  sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessages: '10000', ApproximateNumberOfMessagesNotVisible: '0' } });
-  const dir = mkdtempSync(join(tmpdir(), 'bench-pool-'));
-  const config = join(dir, 'pool.json');
-  writeFileSync(config, JSON.stringify({ pools: [{ name: 'bench', demand: { type: 'sqs', queueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/jobs' }, backend: { type: 'ec2', region: 'us-east-1', launchTemplate: { name: 'bench' }, market: 'on-demand' }, policy: { minHosts: 1, maxHosts: 600, jobsPerHost: 20, maxLaunchesPerTick: 50 } }] }));
-  const sink = () => new Writable({ write: (_c, _e, cb) => cb() });
-  const started = process.hrtime.bigint();
-  const code = await main(['scale-pool', 'run', '--config', config, '--log-level', 'warn'], { stdout: sink(), stderr: sink(), env: { HOME: dir, EVALAI_AUTOSCALER_STATE_DIR: join(dir, 'state') } });
-  const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  const calls = ec2.calls().map((c) => c.args[0].constructor.name.replace('Command', ''));
-  const run = ec2.commandCalls(RunInstancesCommand).map((c) => `MinCount ${c.args[0].input.MinCount}, MaxCount ${c.args[0].input.MaxCount}`);
-  ec2.restore();
-  sqs.restore();
-  return { code, ms, describes: calls.filter((c) => c === 'DescribeInstances').length, runs: run, other: calls.filter((c) => c !== 'DescribeInstances' && c !== 'RunInstances') };
-}
-
-async function benchPools() {
-console.log('\nscale-pool run: one tick of a 500-host pool with 10,000 queued jobs (20 jobs a host: 510 desired, 10 to launch):');
-console.log('DescribeInstances page size  DescribeInstances calls (list + re-count)  RunInstances            other EC2  wall ms');
-for (const pageSize of [1000, 100]) {
-  const p = await benchPool(pageSize);
-  console.log(
-    [
-      fmt(pageSize).padStart(27),
-      fmt(p.describes).padStart(42),
-      (p.runs.join('; ') || 'none').padStart(23),
-      (p.other.join(', ') || 'none').padStart(10),
-      fmt(p.ms).padStart(8),
-    ].join('  '),
-  );
-  if (p.code !== 0) console.log(`  (exit ${p.code})`);
-}
-console.log('The first row includes loading the SDK clients; the wall time is the whole CLI run (config, lock, status and state files, the tick).');
-}
-
 // simulate --sweep: the month trace through the example pool, the default grid (270 settings), on every core
 async function benchSweep() {
   const { readFileSync: read } = await import('node:fs');
@@ -379,7 +314,7 @@ async function benchSweep() {
 }
 
 const SECTIONS = { help: benchHelp, tick: benchTick, 'dry-runs': benchDryRuns, simulate: benchSimulate, pool: benchPools, sweep: benchSweep };
-const chosen = process.argv.slice(2);
+const chosen = process.argv.slice(2).filter((a) => !a.startsWith('--')); // flags are the sections' own (pool --long)
 const unknown = chosen.filter((name) => !(name in SECTIONS));
 if (unknown.length > 0) {
   console.error(`bench: no section ${unknown.join(', ')}; the sections: ${Object.keys(SECTIONS).join(', ')} (none named: all)`);

@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { EKSClient } from '@aws-sdk/client-eks';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { STSClient } from '@aws-sdk/client-sts';
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { EKSClient } from '@aws-sdk/client-eks';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { STSClient } from '@aws-sdk/client-sts';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Secrets } from '../runtime/secrets.js';
 import { guardMutations, type MutationLedger } from './mutation-guard.js';
+import { noteSdkNodeSupport } from './sdk-node-support.js';
+import { ec2Sdk, eksSdk, s3Sdk, sqsSdk, stsSdk } from './sdk.js';
 
 /**
  * Where a client's credentials come from: the SDK's default chain (environment, ~/.aws, SSO, the
@@ -34,6 +36,8 @@ export interface AwsClientsOptions {
    * records each one sent (aws/mutation-guard.ts). `scale-pool` passes its run's ledger.
    */
   mutations?: MutationLedger;
+  /** Where the SDK's Node-version notice is said, once per process, when the first client is built (aws/sdk-node-support.ts). */
+  logger?: { warn: (fields: object, message: string) => void };
 }
 
 /**
@@ -42,7 +46,7 @@ export interface AwsClientsOptions {
  * of the SDK's own region provider, so its rules are followed rather than re-implemented.
  */
 export async function sdkDefaultRegion(): Promise<string | undefined> {
-  const client = new EC2Client({});
+  const client = new (ec2Sdk().EC2Client)({});
   try {
     const region = await client.config.region();
     return region ? region : undefined;
@@ -57,8 +61,8 @@ type Service = 'ec2' | 'eks' | 'sts' | 'sqs' | 's3';
 type AnyClient = EC2Client | EKSClient | STSClient | SQSClient | S3Client;
 
 /**
- * The only place SDK clients are built: one client per service, region and credentials, built on
- * first use and reused for the rest of the run (a cron run may touch many challenges in one
+ * The only place SDK clients are built: one client per service, region and credentials, built (and
+ * its package loaded, aws/sdk.ts) on first use and reused for the rest of the run (a cron run may touch many challenges in one
  * account). The endpoint is never set here: the SDK reads AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_EC2,
  * AWS_ENDPOINT_URL_EKS, AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL_SQS, AWS_MAX_ATTEMPTS and the region itself, so an operator
  * can aim every command at an emulator without a flag.
@@ -68,19 +72,20 @@ export class AwsClients {
 
   // Everything a client needs (region, credentials, timeouts) is passed to its constructor; this
   // module never writes process.env. (The SDK's Node-version notice is quieted by the entry point,
-  // src/cli/main.ts, since the SDK reads that switch only from the environment.)
+  // src/cli/main.ts, since the SDK reads that switch only from the environment; it is said in the
+  // log instead, by `logger`.)
   constructor(private readonly opts: AwsClientsOptions) {}
 
   ec2(region: string | undefined, credentials: AwsCredentials = DEFAULT_CREDENTIALS): EC2Client {
-    return this.get('ec2', region, credentials, (config) => new EC2Client(config));
+    return this.get('ec2', region, credentials, (config) => new (ec2Sdk().EC2Client)(config));
   }
 
   eks(region: string | undefined, credentials: AwsCredentials = DEFAULT_CREDENTIALS): EKSClient {
-    return this.get('eks', region, credentials, (config) => new EKSClient(config));
+    return this.get('eks', region, credentials, (config) => new (eksSdk().EKSClient)(config));
   }
 
   sts(region: string | undefined, credentials: AwsCredentials = DEFAULT_CREDENTIALS): STSClient {
-    return this.get('sts', region, credentials, (config) => new STSClient(config));
+    return this.get('sts', region, credentials, (config) => new (stsSdk().STSClient)(config));
   }
 
   /**
@@ -90,17 +95,16 @@ export class AwsClients {
    * on stderr.
    */
   sqs(region: string | undefined, credentials: AwsCredentials = DEFAULT_CREDENTIALS): SQSClient {
-    return this.get('sqs', region, credentials, (config) => new SQSClient({ ...config, useQueueUrlAsEndpoint: false }));
+    return this.get('sqs', region, credentials, (config) => new (sqsSdk().SQSClient)({ ...config, useQueueUrlAsEndpoint: false }));
   }
 
   /**
-   * scale-pool's S3 coordination (the shared launch ledger). @aws-sdk/client-s3 is imported here,
-   * on first use, so runs without coordination never load it. The endpoint is the SDK's own
+   * scale-pool's S3 coordination (the shared launch ledger). @aws-sdk/client-s3 is loaded here,
+   * on first use, so runs without coordination never load it (as every client package: aws/sdk.ts). The endpoint is the SDK's own
    * (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_S3).
    */
   async s3(region: string | undefined, credentials: AwsCredentials = DEFAULT_CREDENTIALS): Promise<S3Client> {
-    const { S3Client: Client } = await import('@aws-sdk/client-s3');
-    return this.get('s3', region, credentials, (config) => new Client(config));
+    return this.get('s3', region, credentials, (config) => new (s3Sdk().S3Client)(config));
   }
 
   /** How many clients were built (tests check reuse). */
@@ -132,6 +136,7 @@ export class AwsClients {
         ...(credentials.sessionToken ? { sessionToken: credentials.sessionToken } : {}),
       };
     }
+    noteSdkNodeSupport(this.opts.logger);
     const client = build(config);
     if (this.opts.mutations) guardMutations(client, this.opts.mutations);
     this.cache.set(key, client);

@@ -1,23 +1,10 @@
-import {
-  CreateFleetCommand,
-  CreateLaunchTemplateCommand,
-  CreateTagsCommand,
-  DescribeInstancesCommand,
-  DescribeSpotPriceHistoryCommand,
-  DescribeSubnetsCommand,
-  RunInstancesCommand,
-  TerminateInstancesCommand,
-  type _InstanceType,
-  type CreateFleetCommandInput,
-  type EC2Client,
-  type Filter,
-  type Instance,
-  type RequestLaunchTemplateData,
-  type RunInstancesCommandInput,
-  type Tag,
-} from '@aws-sdk/client-ec2';
+import type { _InstanceType, CreateFleetCommandInput, EC2Client, Filter, Instance, RequestLaunchTemplateData, RunInstancesCommandInput, Tag } from '@aws-sdk/client-ec2';
 import { sendEc2 } from './ec2-answer.js';
 import { isAwsError } from './errors.js';
+import { ec2Sdk } from './sdk.js';
+
+// required, not imported: aws/sdk.ts
+const { CreateFleetCommand, CreateLaunchTemplateCommand, CreateTagsCommand, DescribeInstancesCommand, DescribeSpotPriceHistoryCommand, DescribeSubnetsCommand, RunInstancesCommand, TerminateInstancesCommand } = ec2Sdk();
 
 /**
  * The EC2 calls of a host pool. Every call here is scoped by the pool tag: instances are only ever

@@ -1,12 +1,9 @@
-import {
-  DescribeInstancesCommand,
-  StartInstancesCommand,
-  StopInstancesCommand,
-  type EC2Client,
-  type InstanceStateChange,
-} from '@aws-sdk/client-ec2';
+import type { EC2Client, InstanceStateChange } from '@aws-sdk/client-ec2';
 import { isEc2StateName, type Ec2StateName } from './ec2-states.js';
 import { AwsError, toAwsError } from './errors.js';
+import { ec2Sdk } from './sdk.js';
+
+const { DescribeInstancesCommand, StartInstancesCommand, StopInstancesCommand } = ec2Sdk(); // required, not imported: aws/sdk.ts
 
 export { EC2_STATES, isEc2StateName, type Ec2StateName } from './ec2-states.js';
 

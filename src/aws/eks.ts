@@ -1,5 +1,8 @@
-import { DescribeNodegroupCommand, ListNodegroupsCommand, UpdateNodegroupConfigCommand, type EKSClient } from '@aws-sdk/client-eks';
+import type { EKSClient } from '@aws-sdk/client-eks';
 import { AwsError, toAwsError } from './errors.js';
+import { eksSdk } from './sdk.js';
+
+const { DescribeNodegroupCommand, ListNodegroupsCommand, UpdateNodegroupConfigCommand } = eksSdk(); // required, not imported: aws/sdk.ts
 
 /** A nodegroup's scaling config. EKS requires minSize <= desiredSize <= maxSize and maxSize >= 1. */
 export interface ScalingConfig {

@@ -1,5 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { toAwsError } from './errors.js';
+import { s3Sdk } from './sdk.js';
 
 /**
  * The S3 calls of scale-pool's coordination: one small JSON object read with its ETag and written
@@ -18,7 +19,7 @@ export interface ObjectVersion {
 
 /** The object and its ETag, or null when it does not exist. */
 export async function readObject(client: S3Client, bucket: string, key: string): Promise<ObjectVersion | null> {
-  const { GetObjectCommand } = await import('@aws-sdk/client-s3');
+  const { GetObjectCommand } = s3Sdk(); // on first use only: aws/sdk.ts
   const where = `s3://${bucket}/${key}`;
   try {
     const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
@@ -39,7 +40,7 @@ export async function readObject(client: S3Client, bucket: string, key: string):
  * conditional write); any other failure throws.
  */
 export async function putObjectIf(client: S3Client, bucket: string, key: string, body: string, etag: string | null): Promise<boolean> {
-  const { PutObjectCommand } = await import('@aws-sdk/client-s3');
+  const { PutObjectCommand } = s3Sdk();
   try {
     await client.send(
       new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'application/json', ...(etag === null ? { IfNoneMatch: '*' } : { IfMatch: etag }) }),

@@ -1,7 +1,10 @@
-import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { describeError } from '../runtime/errors.js';
 import { AwsError, toAwsError } from './errors.js';
+import { sqsSdk } from './sdk.js';
 import { queueName } from './sqs.js';
+
+const { DeleteMessageBatchCommand, ReceiveMessageCommand } = sqsSdk(); // required, not imported: aws/sdk.ts
 
 /** One received message: what deleting it needs, and its body as sent. */
 export interface QueueMessage {

@@ -1,5 +1,8 @@
-import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { AwsError, toAwsError } from './errors.js';
+import { sqsSdk } from './sdk.js';
+
+const { GetQueueAttributesCommand } = sqsSdk(); // required, not imported: aws/sdk.ts
 
 /** A queue's depth as SQS reports it (approximate, as SQS says). */
 export interface QueueDepth {

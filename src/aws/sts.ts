@@ -1,6 +1,9 @@
-import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
+import type { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentials } from './clients.js';
 import { AwsError, toAwsError } from './errors.js';
+import { stsSdk } from './sdk.js';
+
+const { AssumeRoleCommand } = stsSdk(); // required, not imported: aws/sdk.ts
 
 export const DEFAULT_CROSS_ACCOUNT_ROLE = 'evalai-autoscale-crossaccount';
 export const ROLE_SESSION_NAME = 'evalai-eks-autoscale';

@@ -59,7 +59,7 @@ export async function runScaleEc2(ctx: RunContext, policy: ScaleEc2Policy, deps:
 
 async function newAwsClients(ctx: RunContext, policy: ScaleEc2Policy): Promise<AwsClients> {
   const { AwsClients } = await import('../../aws/clients.js');
-  return new AwsClients({ secrets: ctx.secrets, timeoutMs: policy.awsTimeoutMs });
+  return new AwsClients({ secrets: ctx.secrets, timeoutMs: policy.awsTimeoutMs, logger: ctx.logger });
 }
 
 /** One EC2 client (default credentials, --region or the SDK's region) for the whole run. */

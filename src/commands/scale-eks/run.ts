@@ -29,7 +29,7 @@ export async function runScaleEks(ctx: RunContext, policy: ScaleEksPolicy, deps:
   // An unreadable or invalid file is a configuration error of the run, before anything is asked.
   const src = policy.source;
   const file = src.kind === 'file' ? (deps.file ?? loadEksConfigFile(src.path, ctx.secrets)) : undefined;
-  const aws = deps.aws ?? new AwsClients({ secrets: ctx.secrets, timeoutMs: policy.awsTimeoutMs });
+  const aws = deps.aws ?? new AwsClients({ secrets: ctx.secrets, timeoutMs: policy.awsTimeoutMs, logger: ctx.logger });
   const env: EksEnv = { ctx, policy, aws, now: ctx.now(), roles: new Map() };
   const source = src.kind === 'file' ? fileTargets(env, file!) : eligibleTargets(env, src.token);
   const missing = src.kind === 'file' ? 'not in the config file' : 'not in autoscale_eligible_challenges';

@@ -56,7 +56,7 @@ export async function manualScale(setup: PoolSetup, shell: Shell, direction: 'up
     report = await withAbandonment(
       (async (): Promise<ManualReport> => {
         const now = Date.now();
-        const parts = buildPoolParts(pool, deps);
+        const parts = await buildPoolParts(pool, deps);
         for (const w of parts.warnings) logger.warn({ pool: pool.name }, w);
         const { backend, probe } = parts;
         // A paused pool is changed by nothing, a manual change neither: resume it first.

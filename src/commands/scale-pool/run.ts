@@ -5,8 +5,6 @@ import { counted } from '../../runtime/plural.js';
 import { ExitCode, signalExitCode, type ExitCodeValue } from '../../runtime/exit-codes.js';
 import type { Logger } from '../../runtime/logger.js';
 import { withAbandonment } from '../../runtime/watchdog.js';
-import { poolMetrics, poolRunMetrics } from '../../metrics/pool-metrics.js';
-import { publishParts, runLabels } from '../../metrics/publish.js';
 import type { PoolConfig } from '../../pool/config.js';
 import { describeCounts, stateCounts } from '../../pool/status.js';
 import { tick, type TickReport } from '../../pool/tick.js';
@@ -78,7 +76,12 @@ export async function runPools(setup: PoolSetup, shell: Shell, sleep?: (ms: numb
   if (dropped) report.logLinesDropped = dropped;
   // Each tick publishes (a daemon's too: each tick is one run); a failure to publish is one warning.
   const lastSuccessAt = exitCode === ExitCode.Ok ? report.finishedAt : shell.previousLastSuccessAt;
-  await publishParts(runLabels('scale-pool', setup.spec.targetKey), [poolRunMetrics(report, { lastSuccessAt, refusedActions: shell.guard.refused }), poolMetrics(pools)], { ...setup.common.metrics, logger });
+  const metrics = setup.common.metrics;
+  if (metrics.file || metrics.pushgateway || metrics.ignoredInDryRun.length) {
+    // prom-client loads only for a run that publishes (as the other commands, cli/run-command.ts).
+    const [{ publishParts, runLabels }, { poolMetrics, poolRunMetrics }] = await Promise.all([import('../../metrics/publish.js'), import('../../metrics/pool-metrics.js')]);
+    await publishParts(runLabels('scale-pool', setup.spec.targetKey), [poolRunMetrics(report, { lastSuccessAt, refusedActions: shell.guard.refused }), poolMetrics(pools)], { ...metrics, logger });
+  }
   return {
     exitCode,
     counts,
@@ -95,7 +98,7 @@ async function runPool(pool: PoolConfig, setup: PoolSetup, shell: Shell, deps: P
   if (read.warning) logger.warn({ pool: pool.name }, read.warning);
   let report: TickReport;
   try {
-    const parts = buildPoolParts(pool, deps);
+    const parts = await buildPoolParts(pool, deps);
     for (const w of parts.warnings) logger.warn({ pool: pool.name }, w);
     // Read on every tick (a daemon's too): a pause or resume takes effect on the next tick.
     const pauses = pauseStoreOf(pool, deps);

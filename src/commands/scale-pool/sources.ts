@@ -3,16 +3,14 @@ import type { MutationLedger } from '../../aws/mutation-guard.js';
 import type { Transport } from '../../evalai/transport.js';
 import type { PoolBackend } from '../../pool/backend.js';
 import { putObjectIf, readObject } from '../../aws/s3.js';
-import { ec2Backend, type Ec2BackendOptions } from '../../pool/backends/ec2.js';
+import type { Ec2BackendOptions } from '../../pool/backends/ec2.js';
 import type { Ec2BackendConfig, PoolConfig } from '../../pool/config.js';
 import { fileIntentStore } from '../../pool/ledger-file.js';
 import { s3IntentStore, type VersionedObject } from '../../pool/ledger-s3.js';
 import type { DemandSource } from '../../pool/demand/demand.js';
-import { evalaiDemandSource } from '../../pool/demand/evalai.js';
-import { sqsDemandSource } from '../../pool/demand/sqs.js';
 import type { ShapedNeed } from '../../pool/decide.js';
 import type { Host, ProbeResult } from '../../pool/host.js';
-import { sqsInterruptionSource, type InterruptionSource } from '../../pool/interruption-queue.js';
+import type { InterruptionSource } from '../../pool/interruption-queue.js';
 import { httpProbe } from '../../pool/probe.js';
 import { slurmRayPool } from '../../pool/backends/slurm-ray.js';
 import { ConfigError } from '../../runtime/errors.js';
@@ -25,7 +23,7 @@ export interface PoolDeps {
   /** Where a SLURM pool keeps its jobs' host states (one file per pool, next to its state file). */
   hostsFileOf: (pool: string) => string;
   /** The EvalAI transport, built on first use (only pools with an `evalai` demand need one). */
-  transport: () => Transport;
+  transport: () => Promise<Transport>;
   concurrency: number;
   maxPages: number;
   /** Where an EC2 pool without coordination keeps its launch ledger (the state directory). */
@@ -58,9 +56,11 @@ export interface PoolParts {
 /**
  * The backend, demand source and probe of a pool, by the pool file's types. A SLURM backend goes
  * with a Ray demand (the Ray dashboard says which jobs joined, and how busy they are); both are
- * built together so they share one look at the dashboard per tick.
+ * built together so they share one look at the dashboard per tick. The EC2 backend and the SQS
+ * and EvalAI demand sources are imported here, when a pool has them: their modules load the AWS
+ * SDK (or axios), which a SLURM pool never needs (docs/performance.md).
  */
-export function buildPoolParts(pool: PoolConfig, deps: PoolDeps): PoolParts {
+export async function buildPoolParts(pool: PoolConfig, deps: PoolDeps): Promise<PoolParts> {
   const backend = pool.backend;
   const demand = pool.demand;
   assertBuildable(pool);
@@ -70,6 +70,7 @@ export function buildPoolParts(pool: PoolConfig, deps: PoolDeps): PoolParts {
   }
   if (backend.type !== 'ec2' || demand.type === 'ray') throw new Error('unreachable: assertBuildable let an unknown pairing through');
   const probe = pool.probe ? httpProbe({ urlTemplate: pool.probe.url, timeoutMs: pool.probe.timeoutMs, maxBytes: pool.probe.maxBytes }) : undefined;
+  const { ec2Backend } = await import('../../pool/backends/ec2.js');
   return {
     backend: ec2Backend({
       client: deps.aws.ec2(backend.region),
@@ -78,10 +79,10 @@ export function buildPoolParts(pool: PoolConfig, deps: PoolDeps): PoolParts {
       ...ec2Ledger(pool.name, backend, deps),
     }),
     demand: demand.type === 'sqs'
-      ? sqsDemandSource(deps.aws.sqs(demand.region ?? regionOfQueueUrl(demand.queueUrl)), { queueUrl: demand.queueUrl, countInFlight: demand.countInFlight })
-      : evalaiDemandSource({ transport: deps.transport(), config: demand, concurrency: deps.concurrency, maxPages: deps.maxPages }),
+      ? (await import('../../pool/demand/sqs.js')).sqsDemandSource(deps.aws.sqs(demand.region ?? regionOfQueueUrl(demand.queueUrl)), { queueUrl: demand.queueUrl, countInFlight: demand.countInFlight })
+      : (await import('../../pool/demand/evalai.js')).evalaiDemandSource({ transport: await deps.transport(), config: demand, concurrency: deps.concurrency, maxPages: deps.maxPages }),
     ...(probe ? { probe } : {}),
-    ...(backend.interruptionQueue ? { interruptions: sqsInterruptionSource(deps.aws.sqs(regionOfQueueUrl(backend.interruptionQueue) ?? backend.region), backend.interruptionQueue) } : {}),
+    ...(backend.interruptionQueue ? { interruptions: (await import('../../pool/interruption-queue.js')).sqsInterruptionSource(deps.aws.sqs(regionOfQueueUrl(backend.interruptionQueue) ?? backend.region), backend.interruptionQueue) } : {}),
     warnings: [],
   };
 }

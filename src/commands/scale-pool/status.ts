@@ -37,7 +37,7 @@ export async function poolStatus(setup: PoolSetup, shell: Shell, sleep?: (ms: nu
         const read = readPoolState(poolStatePath(setup.stateDir, setup.spec.targetKey, pool.name));
         if (read.warning) shell.logger.warn({ pool: pool.name }, read.warning);
         try {
-          const parts = buildPoolParts(pool, deps);
+          const parts = await buildPoolParts(pool, deps);
           for (const w of parts.warnings) shell.logger.warn({ pool: pool.name }, w);
           const pauses = pauseStoreOf(pool, deps);
           const hold = pauses ? await readHold(pauses) : null;

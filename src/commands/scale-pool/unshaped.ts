@@ -1,4 +1,3 @@
-import { describePoolInstances } from '../../aws/ec2-pool.js';
 import type { PoolConfig } from '../../pool/config.js';
 import { describeError } from '../../runtime/errors.js';
 import { counted } from '../../runtime/plural.js';
@@ -14,6 +13,9 @@ export async function unshapedHostWarnings(pools: readonly PoolConfig[], deps: P
   const split = new Map<string, PoolConfig>();
   for (const p of pools) if (p.shape && p.backend.type === 'ec2' && !split.has(p.shape.pool)) split.set(p.shape.pool, p);
   const warnings: string[] = [];
+  if (split.size === 0) return warnings;
+  // Imported here: it loads the EC2 SDK, which a pool without shapes (a SLURM pool) never needs.
+  const { describePoolInstances } = await import('../../aws/ec2-pool.js');
   for (const [name, shape] of split) {
     if (shape.backend.type !== 'ec2') continue;
     try {
