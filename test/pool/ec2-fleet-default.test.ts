@@ -146,6 +146,15 @@ describe('allocation unset: CreateFleet by default, RunInstances only after a de
     }
   });
 
+  it('OptInRequired (access denied, but not an IAM policy matter) does not fall back: the launch fails as before', async () => {
+    ec2Mock.on(CreateFleetCommand).rejects(ec2Error('OptInRequired'));
+    const out = await ec2Backend({ client, pool: 'trainers', config: config() }).launch(2, { now: NOW, maxHosts: 10, backoff: {} });
+    expect(out.launched).toEqual([]);
+    expect(out.error).toMatch(/not subscribed/);
+    expect(runCalls()).toEqual([]);
+    expect(out.warnings ?? []).toEqual([]);
+  });
+
   it('an outcome-unknown CreateLaunchTemplate (a 500) is not a refusal either: no RunInstances', async () => {
     ec2Mock.on(CreateLaunchTemplateCommand).rejects(Object.assign(ec2Error('InternalError'), { $fault: 'server', $metadata: { httpStatusCode: 500 } }));
     await expect(ec2Backend({ client, pool: 'trainers', config: config() }).launch(2, { now: NOW, maxHosts: 10, backoff: {} })).rejects.toThrow(/CreateLaunchTemplate/);
