@@ -13,8 +13,12 @@ export type CapacityBackoff = Record<string, BackoffEntry>;
 export interface LaunchAttempt {
   /** "spot c5.large", "on-demand g4dn.xlarge in subnet-1". */
   offer: string;
-  /** `resolved`: an earlier launch whose outcome was unknown, now known; `would-launch`: a dry run's DryRunOperation. */
-  outcome: 'launched' | 'capacity' | 'error' | 'avoided' | 'resolved' | 'would-launch';
+  /**
+   * `resolved`: an earlier launch whose outcome was unknown, now known; `would-launch`: a dry run's
+   * DryRunOperation; `fell-back`: the default allocation's CreateFleet (or its launch template) was
+   * refused by IAM: the launch went through RunInstances instead.
+   */
+  outcome: 'launched' | 'capacity' | 'error' | 'avoided' | 'resolved' | 'would-launch' | 'fell-back';
   count?: number;
   error?: string;
 }
@@ -46,6 +50,8 @@ export interface LaunchOutcome {
   limitedBy?: string;
   /** What a dry run's check answered (sbatch --test-only), for the report. */
   note?: string;
+  /** What needs a person's look without failing the launch (the default allocation fell back to RunInstances). */
+  warnings?: string[];
 }
 
 /** An instance of the pool launched by another scheduler (only reported without coordination). */

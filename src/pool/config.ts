@@ -233,9 +233,11 @@ const ec2Backend = z
     instanceTypes: z.array(text).default([]),
     market: z.enum(['spot', 'on-demand']).default('spot'),
     /**
-     * How a launch picks among instance types x subnets: `lowest-price-order` (the default) sends
-     * one RunInstances per offer, spot types cheapest first; `price-capacity-optimized` sends one
-     * CreateFleet (type instant) over every offer and lets EC2 weigh price and capacity depth.
+     * How a launch picks among instance types x subnets: `price-capacity-optimized` sends one
+     * CreateFleet (type instant) over every offer and lets EC2 weigh price and capacity depth;
+     * `lowest-price-order` sends one RunInstances per offer, spot types cheapest first. Unset: the
+     * fleet, falling back to RunInstances (with a warning) when IAM refuses CreateFleet or
+     * CreateLaunchTemplate (pool/backends/fleet-refusal.ts).
      */
     allocation: z.enum(['lowest-price-order', 'price-capacity-optimized']).optional(),
     /** Fall back to on-demand when no spot type has capacity. Default true. */

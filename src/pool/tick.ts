@@ -92,6 +92,8 @@ export interface TickReport {
   interruptions?: InterruptionSummary;
   /** Present when the pool is paused: nothing was launched, drained or terminated. */
   paused?: PausedReport;
+  /** What needs a person's look without failing the tick (the default allocation fell back to RunInstances). */
+  warnings?: string[];
   /** A tick fails when it could not observe, the demand is unknown, or an action failed. */
   failed: boolean;
   errors: string[];
@@ -230,6 +232,7 @@ export async function tick(input: TickInput): Promise<TickReport> {
       try {
         const out = await backend.validateLaunch(launchCount, launchOptions);
         report.launches.attempts = out.attempts;
+        if (out.warnings?.length) report.warnings = [...out.warnings];
         if (out.limitedBy) report.launches.reason += `; ${out.limitedBy}`;
         if (out.note) report.launches.reason += `; ${out.note}`;
         if (out.error) {
@@ -294,6 +297,7 @@ export async function tick(input: TickInput): Promise<TickReport> {
     try {
       const out = await backend.launch(launchCount, launchOptions);
       nextState.backoff = out.backoff;
+      if (out.warnings?.length) report.warnings = [...out.warnings];
       // Instances of an earlier launch whose answer was lost are reported once they are named.
       report.launches.launched = [...(out.resolved ?? []), ...out.launched.map((h) => h.id)];
       report.launches.attempts = out.attempts;

@@ -97,7 +97,7 @@ const runTick = (client: EC2Client) =>
   tick({
     pool: POOL,
     policy: policy({ minHosts: 1, maxHosts: 10, maxLaunchesPerTick: 1 }),
-    backend: ec2Backend({ client, pool: POOL, config: { type: 'ec2', launchTemplate: { name: 't', version: '$Default' }, instanceTypes: [], market: 'on-demand', onDemandFallback: false, capacityBackoff: 60_000, tags: {} } }),
+    backend: ec2Backend({ client, pool: POOL, config: { type: 'ec2', allocation: 'lowest-price-order', launchTemplate: { name: 't', version: '$Default' }, instanceTypes: [], market: 'on-demand', onDemandFallback: false, capacityBackoff: 60_000, tags: {} } }),
     demand,
     state: EMPTY_TICK_STATE,
     now: NOW,

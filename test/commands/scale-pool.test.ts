@@ -26,17 +26,17 @@ const QUEUE = 'https://sqs.us-east-1.amazonaws.com/123456789012/training-queue';
 const OTHER_QUEUE = 'https://sqs.us-east-1.amazonaws.com/123456789012/workspaces';
 const HOUR = 3_600_000;
 
-/** Seed 002's pool (SQS, explicit launch, GPU types, min 1 max 5) and seed 003's (launch template, 8 jobs a host). */
+/** Seed 002's pool (SQS, explicit launch, GPU types, min 1 max 5) and seed 003's (launch template, 8 jobs a host); both launch through RunInstances (lowest-price-order), which these tests are about. */
 const trainers = {
   name: 'trainers',
   demand: { type: 'sqs', queueUrl: QUEUE },
-  backend: { type: 'ec2', region: 'us-east-1', launch: { imageId: 'ami-0123456789abcdef', subnetIds: ['subnet-abcdef123456'], securityGroupIds: ['sg-123456abcdef'] }, instanceTypes: ['g4dn.xlarge'], market: 'on-demand' },
+  backend: { type: 'ec2', region: 'us-east-1', allocation: 'lowest-price-order', launch: { imageId: 'ami-0123456789abcdef', subnetIds: ['subnet-abcdef123456'], securityGroupIds: ['sg-123456abcdef'] }, instanceTypes: ['g4dn.xlarge'], market: 'on-demand' },
   policy: { minHosts: 1, maxHosts: 5, jobsPerHost: 2 },
 };
 const workspaces = {
   name: 'workspaces',
   demand: { type: 'sqs', queueUrl: OTHER_QUEUE },
-  backend: { type: 'ec2', region: 'us-east-1', launchTemplate: { name: 'workspace-host' }, market: 'on-demand' },
+  backend: { type: 'ec2', region: 'us-east-1', allocation: 'lowest-price-order', launchTemplate: { name: 'workspace-host' }, market: 'on-demand' },
   policy: { minHosts: 2, maxHosts: 40, jobsPerHost: 8 },
 };
 

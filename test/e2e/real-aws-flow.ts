@@ -68,7 +68,7 @@ export async function runFlow(o: FlowOptions): Promise<{ instanceId: string }> {
             {
               name: o.pool,
               demand: { type: 'sqs', queueUrl, region: o.region },
-              backend: { type: 'ec2', region: o.region, launch: { imageId, subnetIds }, instanceTypes: [o.instanceType], market: 'on-demand', tags: { Purpose: 'evalai-autoscaler e2e test' } },
+              backend: { type: 'ec2', region: o.region, allocation: 'lowest-price-order', launch: { imageId, subnetIds }, instanceTypes: [o.instanceType], market: 'on-demand', tags: { Purpose: 'evalai-autoscaler e2e test' } },
               policy,
             },
           ],

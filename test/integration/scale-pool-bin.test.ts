@@ -87,9 +87,10 @@ describe('scale-pool through the built bin', () => {
     expect(r.stdout + r.stderr).not.toContain(SECRET);
   });
 
-  it('SIGTERM while CreateTags is in flight: no TerminateInstances, RunInstances or CreateTags leaves after it, and the report lists exactly what was sent', async () => {
+  it('SIGTERM while CreateTags is in flight: no TerminateInstances, CreateFleet, RunInstances or CreateTags leaves after it, and the report lists exactly what was sent', async () => {
     // An EC2 and SQS on 127.0.0.1: a host to mark ready, one unhealthy for 13 h (to terminate), five
-    // jobs queued (a launch). The first CreateTags is answered only once the run has seen the signal.
+    // jobs queued (a launch: CreateFleet, the default allocation, from the file's launch template).
+    // The first CreateTags is answered only once the run has seen the signal.
     const XMLNS = 'xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"';
     const since = (ms: number) => new Date(Date.now() - ms).toISOString();
     const inst = (id: string, state: string, at: string) =>
@@ -152,8 +153,9 @@ describe('scale-pool through the built bin', () => {
       expect(seen.filter((a) => a !== 'DescribeInstances')).toEqual(['CreateTags']);
       const report = JSON.parse(stdout) as { sent: Array<{ action: string; ids: string[] }>; notSent: Array<{ action: string; ids: string[]; signal: string }>; errors: string[] };
       expect(report.sent.map((c) => `${c.action} ${c.ids.join(',')}`)).toEqual(['CreateTags i-a']);
-      expect(report.notSent.map((c) => `${c.action} ${c.ids.join(',')} ${c.signal}`)).toEqual(['CreateTags i-b SIGTERM', 'RunInstances  SIGTERM']);
-      expect(report.errors).toContain('interrupted by SIGTERM: no change was sent to AWS after it; held back: CreateTags i-b; RunInstances');
+      // The launch goes through CreateFleet (the default allocation); held back, it never falls back to RunInstances.
+      expect(report.notSent.map((c) => `${c.action} ${c.ids.join(',')} ${c.signal}`)).toEqual(['CreateTags i-b SIGTERM', 'CreateFleet  SIGTERM']);
+      expect(report.errors).toContain('interrupted by SIGTERM: no change was sent to AWS after it; held back: CreateTags i-b; CreateFleet');
     } finally {
       clearTimeout(guard);
       await new Promise<void>((r) => fake.close(() => r()));

@@ -8,9 +8,9 @@ import { motoServer, sayMotoMissing, startMoto, type Moto } from '../fakes/moto.
 import { runBin } from './harness.js';
 
 /**
- * The built `scale-pool` bin with `allocation: "price-capacity-optimized"` against the AWS emulator
- * (moto 5): a run sized from an SQS queue launches through one CreateFleet over types x subnets,
- * and `status` then lists the hosts. Run `npx tsc -p tsconfig.build.json` first.
+ * The built `scale-pool` bin with `backend.allocation` unset (the default, price-capacity-optimized)
+ * against the AWS emulator (moto 5): a run sized from an SQS queue launches through one CreateFleet
+ * over types x subnets, and `status` then lists the hosts. Run `npx tsc -p tsconfig.build.json` first.
  */
 if (!motoServer) sayMotoMissing();
 
@@ -23,7 +23,7 @@ describe.skipIf(!motoServer)('scale-pool run through CreateFleet, built bin, emu
     await moto?.stop();
   });
 
-  it('launches what the queue needs, up to maxHosts, through CreateFleet (sent list), tagged for the pool; status shows them', async () => {
+  it('by default, launches what the queue needs, up to maxHosts, through CreateFleet (sent list), tagged for the pool; status shows them', async () => {
     const ec2 = new EC2Client(moto.clientConfig);
     const sqs = new SQSClient(moto.clientConfig);
     try {
@@ -40,7 +40,7 @@ describe.skipIf(!motoServer)('scale-pool run through CreateFleet, built bin, emu
             {
               name: 'trainers',
               demand: { type: 'sqs', queueUrl },
-              backend: { type: 'ec2', region: 'us-east-1', allocation: 'price-capacity-optimized', launch: { imageId, subnetIds: subnets }, instanceTypes: ['c5.large', 'm5.large'] },
+              backend: { type: 'ec2', region: 'us-east-1', launch: { imageId, subnetIds: subnets }, instanceTypes: ['c5.large', 'm5.large'] },
               policy: { minHosts: 0, maxHosts: 4 },
             },
           ],

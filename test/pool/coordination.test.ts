@@ -33,7 +33,7 @@ const sqs = new SQSClient({ region: 'us-east-1', credentials: creds });
 const s3 = new S3Client({ region: 'us-east-1', credentials: creds });
 const POOL = 'trainers';
 const MAX = 5;
-const config: Ec2BackendConfig = { type: 'ec2', launchTemplate: { name: 't', version: '$Default' }, instanceTypes: [], market: 'spot', onDemandFallback: true, capacityBackoff: 15 * 60_000, tags: {} };
+const config: Ec2BackendConfig = { type: 'ec2', allocation: 'lowest-price-order', launchTemplate: { name: 't', version: '$Default' }, instanceTypes: [], market: 'spot', onDemandFallback: true, capacityBackoff: 15 * 60_000, tags: {} };
 
 let fake: Ec2Fake;
 let s3fake: S3Fake;

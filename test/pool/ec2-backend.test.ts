@@ -24,6 +24,8 @@ afterAll(() => ec2Mock.restore());
 
 const templateConfig = (more: Partial<Ec2BackendConfig> = {}): Ec2BackendConfig => ({
   type: 'ec2',
+  // About RunInstances: the allocation that launches through it (the default is CreateFleet).
+  allocation: 'lowest-price-order',
   launchTemplate: { name: 'workspace-host', version: '7' },
   instanceTypes: [],
   market: 'spot',
@@ -35,6 +37,8 @@ const templateConfig = (more: Partial<Ec2BackendConfig> = {}): Ec2BackendConfig 
 
 const explicitConfig = (more: Partial<Ec2BackendConfig> = {}): Ec2BackendConfig => ({
   type: 'ec2',
+  // About RunInstances: the allocation that launches through it (the default is CreateFleet).
+  allocation: 'lowest-price-order',
   launch: { imageId: 'ami-0123456789abcdef', subnetIds: ['subnet-a'], securityGroupIds: ['sg-1'], instanceProfile: 'trainer-profile', keyName: 'ops', userData: '#!/bin/sh\necho hi\n' },
   instanceTypes: ['c5.large', 'c5.xlarge', 'm5.large'],
   market: 'spot',

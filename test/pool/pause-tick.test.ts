@@ -29,7 +29,7 @@ const POOL = 'trainers';
 const TAG = 'evalai-autoscaler:pool';
 const STATE = 'evalai-autoscaler:state';
 const KEY = 'evalai-autoscaler/trainers.json';
-const config: Ec2BackendConfig = { type: 'ec2', launchTemplate: { name: 't', version: '$Default' }, instanceTypes: [], market: 'spot', onDemandFallback: true, capacityBackoff: 15 * 60_000, tags: {} };
+const config: Ec2BackendConfig = { type: 'ec2', allocation: 'lowest-price-order', launchTemplate: { name: 't', version: '$Default' }, instanceTypes: [], market: 'spot', onDemandFallback: true, capacityBackoff: 15 * 60_000, tags: {} };
 const demand = sqsDemandSource(sqs, { queueUrl: 'https://sqs.us-east-1.amazonaws.com/1/jobs', countInFlight: true });
 
 let fake: Ec2Fake;

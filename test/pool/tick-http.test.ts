@@ -21,6 +21,8 @@ const START = Date.UTC(2026, 10, 29, 12, 0, 0);
 
 const config: Ec2BackendConfig = {
   type: 'ec2',
+  // About RunInstances: the allocation that launches through it (the default is CreateFleet).
+  allocation: 'lowest-price-order',
   launchTemplate: { name: 'trainer', version: '$Default' },
   instanceTypes: [],
   market: 'on-demand',

@@ -23,7 +23,7 @@ const START = Date.UTC(2026, 10, 29, 12, 0, 0);
 const POOL = 'trainers';
 const TAG = 'evalai-autoscaler:pool';
 const STATE = 'evalai-autoscaler:state';
-const config: Ec2BackendConfig = { type: 'ec2', launchTemplate: { name: 'trainer', version: '$Default' }, instanceTypes: [], market: 'spot', onDemandFallback: true, capacityBackoff: 15 * 60_000, tags: {} };
+const config: Ec2BackendConfig = { type: 'ec2', allocation: 'lowest-price-order', launchTemplate: { name: 'trainer', version: '$Default' }, instanceTypes: [], market: 'spot', onDemandFallback: true, capacityBackoff: 15 * 60_000, tags: {} };
 
 /** The interruption queue: its messages (visible or not), and faults for the next calls. */
 interface Msg {

@@ -227,7 +227,7 @@ async function runSchedule(policy: PoolPolicy, steps: Step[], steadyN: number, q
   const backend = ec2Backend({
     client: ec2,
     pool: POOL,
-    config: { type: 'ec2', launchTemplate: { name: 't', version: '$Default' }, instanceTypes: [], market: 'spot', onDemandFallback: true, capacityBackoff: 5 * MIN, tags: {} },
+    config: { type: 'ec2', allocation: 'lowest-price-order', launchTemplate: { name: 't', version: '$Default' }, instanceTypes: [], market: 'spot', onDemandFallback: true, capacityBackoff: 5 * MIN, tags: {} },
   });
   const demand = sqsDemandSource(sqs, { queueUrl: 'https://sqs.us-east-1.amazonaws.com/1/q', countInFlight: true });
   let state: PoolTickState = EMPTY_TICK_STATE;

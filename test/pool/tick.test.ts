@@ -23,6 +23,8 @@ const STATE = 'evalai-autoscaler:state';
 
 const config: Ec2BackendConfig = {
   type: 'ec2',
+  // About RunInstances: the allocation that launches through it (the default is CreateFleet).
+  allocation: 'lowest-price-order',
   launchTemplate: { name: 'trainer', version: '$Default' },
   instanceTypes: [],
   market: 'spot',

@@ -68,6 +68,7 @@ export function formatRunHuman(report: RunPoolsReport, verbose: boolean): string
       lines.push(`  ${m.hostId} ${m.from} -> ${m.to} [${m.status}]: ${clean(m.reason)}${m.error ? ` (${cleanError(m.error)})` : ''}`);
     }
     if (p.interruptions && p.interruptions.received > 0) lines.push(`  ${clean(describeInterruptions(p.interruptions))}`);
+    for (const w of p.warnings ?? []) lines.push(`  warning: ${cleanError(w)}`);
     for (const e of p.errors) lines.push(`  error: ${cleanError(e)}`);
   }
   for (const name of report.notStarted ?? []) lines.push(`pool ${name}: not started (deadline or signal)`);

@@ -29,6 +29,8 @@ export interface ManualReport {
   next: string;
   exitCode: number;
   errors: string[];
+  /** What needs a person's look without failing (the default allocation fell back to RunInstances). */
+  warnings?: string[];
   /** Every change sent to AWS (action, instance ids, when), and those held back after a signal. */
   sent?: SentCall[];
   notSent?: RefusedCall[];
@@ -51,6 +53,7 @@ export async function manualScale(setup: PoolSetup, shell: Shell, direction: 'up
   if (read.warning) logger.warn({ pool: pool.name }, read.warning);
   const command = `scale-pool scale-${direction}`;
   const errors: string[] = [];
+  const warnings: string[] = [];
   let report: ManualReport;
   try {
     report = await withAbandonment(
@@ -97,6 +100,10 @@ export async function manualScale(setup: PoolSetup, shell: Shell, direction: 'up
           if (allowed > 0) {
             const out = await backend.launch(allowed, { now, maxHosts: pool.policy.maxHosts, maxLiveHosts: liveCap(pool.policy), launchTimeoutMs: pool.policy.launchTimeoutMs, backoff: read.state.backoff });
             launches.launched = out.launched.map((h) => h.id);
+            for (const w of out.warnings ?? []) {
+              warnings.push(w);
+              logger.warn({ pool: pool.name }, w);
+            }
             if (out.error) {
               launches.status = 'failed';
               launches.error = out.error;
@@ -108,7 +115,7 @@ export async function manualScale(setup: PoolSetup, shell: Shell, direction: 'up
         for (const m of moves) logger[m.status === 'refused' || m.status === 'failed' ? 'warn' : 'info']({ pool: pool.name, host: m.hostId, from: m.from, to: m.to, status: m.status, ...(m.error ? { error: m.error } : {}) }, m.reason);
         if (d.launches > 0) logger.info({ pool: pool.name, wanted: d.launches, launched: launches.launched, status: launches.status }, d.reason);
         logger.info({ pool: pool.name }, d.next);
-        return { command, pool: pool.name, dryRun, demand: seen.demand, from: d.from, to: d.to, reason: d.reason, moves, launches, next: d.next, exitCode: 0, errors };
+        return { command, pool: pool.name, dryRun, demand: seen.demand, from: d.from, to: d.to, reason: d.reason, moves, launches, next: d.next, exitCode: 0, errors, ...(warnings.length ? { warnings } : {}) };
       })(),
       shell.deadline,
     );
@@ -131,6 +138,7 @@ export async function manualScale(setup: PoolSetup, shell: Shell, direction: 'up
     `  next tick: ${report.next}`,
     ...(report.sent?.length ? [`  sent to AWS: ${report.sent.map(describeCall).join('; ')}`] : []),
     ...(report.notSent ? [`  not sent (${report.notSent[0]!.signal} came first): ${report.notSent.map(describeCall).join('; ')}`] : []),
+    ...warnings.map((w) => `  warning: ${w}`),
     ...errors.map((e) => `  error: ${e}`),
   ];
   return {

@@ -162,6 +162,7 @@ export function logTick(logger: Logger, r: TickReport, terminateCall: 'Terminate
   if (q && q.received > 0) logger.info({ pool, queue: q.queue, received: q.received, handled: q.handled, foreign: q.foreign, ignored: q.ignored, deleted: q.deleted }, describeInterruptions(q));
   for (const u of q?.unreadable ?? []) logger.warn({ pool, queue: q!.queue, messageId: u.messageId }, `interruption queue: a message that cannot be read (${u.reason}): not acted on, left in the queue for its redrive policy`);
   for (const k of q?.kept ?? []) logger.info({ pool, queue: q!.queue, messageId: k.messageId }, `interruption queue: message left in the queue: ${k.reason}`);
+  for (const w of r.warnings ?? []) logger.warn({ pool }, w);
   for (const e of r.errors) logger.error({ pool }, e);
 }
 

@@ -5,7 +5,7 @@ import type { Ec2BackendConfig } from '../config.js';
 import { launchTags, offerOf, offersFor, type Offer } from './ec2-offers.js';
 
 /**
- * Launching through EC2 Fleet (`backend.allocation: "price-capacity-optimized"`): one CreateFleet
+ * Launching through EC2 Fleet (`backend.allocation: "price-capacity-optimized"`, or unset): one CreateFleet
  * of type `instant` per market and tick, over every offer (instance type x subnet) not in capacity
  * backoff, spot with EC2's price-capacity-optimized allocation, then on-demand for the remainder
  * (`onDemandFallback`) in the file's type order (`prioritized`). The pure parts: the request (the

@@ -30,6 +30,7 @@ import type { CloudState, Host } from '../host.js';
 import { isHostState, type Move } from '../states.js';
 import { fleetInput, fleetLabel, fleetOfferKey, fleetOffersOf, fleetTemplate, readFleetAnswer, type FleetResult } from './ec2-fleet.js';
 import { launchTags, offersFor, type Offer } from './ec2-offers.js';
+import { fallbackWarning, FLEET_REFUSAL_MS, isAuthorisationRefusal, rememberedRefusal, rememberRefusal } from './fleet-refusal.js';
 
 /**
  * Launch errors after which the next type (then on-demand) is tried, and the failed one avoided for
@@ -60,8 +61,26 @@ function newToken(): string {
 }
 
 export function ec2Backend({ client, pool, config, ledger = memoryIntentStore(), schedulerId = 'local', coordinated = false }: Ec2BackendOptions): PoolBackend {
-  const fleet = config.allocation === 'price-capacity-optimized';
+  // The fleet path unless the file asks for RunInstances; unset (the default), an IAM refusal of
+  // the fleet's calls falls back to RunInstances (./fleet-refusal.ts); set explicitly, it does not.
+  const fleetChosen = config.allocation !== 'lowest-price-order';
+  const mayFallBack = config.allocation === undefined;
   const template = fleetTemplate(pool, config);
+  /** The IAM actions the fleet path needs beyond RunInstances. */
+  const fleetNeeds = template.create ? ['ec2:CreateFleet', 'ec2:CreateLaunchTemplate'] : ['ec2:CreateFleet'];
+  /**
+   * Called when the default allocation meets a definite IAM refusal of `action`: the attempt and
+   * the warning are reported, and (not in a dry run) the refusal is remembered in the backoff.
+   */
+  function fallBack(outcome: LaunchOutcome, label: string, action: string, err: unknown, now: number, dryRun: boolean): void {
+    const code = isAwsError(err) ? (err.code ?? null) : null;
+    outcome.attempts.push({ offer: label, outcome: 'fell-back', error: `${action} refused (${code ?? 'access denied'}): ${dryRun ? 'checked' : 'launched'} through RunInstances (lowest-price-order) instead` });
+    // A dry run writes no state: it says what a real run would remember.
+    if (!dryRun) rememberRefusal(outcome.backoff, action, now);
+    outcome.warnings = [...(outcome.warnings ?? []), fallbackWarning(action, code, now, now + FLEET_REFUSAL_MS, fleetNeeds)];
+  }
+  /** Set by launchFleets when the default allocation fell back: the rest goes through RunInstances. */
+  let fellBack = false;
   /** The zones of the pool's subnets, read once per backend (a subnet never moves); null when they cannot be read. */
   let zones: Map<string, string> | null = null;
   async function zonesOfSubnets(): Promise<Map<string, string> | null> {
@@ -144,8 +163,13 @@ export function ec2Backend({ client, pool, config, ledger = memoryIntentStore(),
       }
     }
 
+    // The default allocation whose fleet calls IAM refused within the hour: RunInstances, with the warning.
+    const remembered = fleetChosen && mayFallBack ? rememberedRefusal(backoff, now) : null;
+    if (remembered) outcome.warnings = [fallbackWarning(remembered.action, null, remembered.at, remembered.until, fleetNeeds)];
+    const fleet = fleetChosen && !remembered;
+    fellBack = false;
     // Through a fleet, EC2 weighs the prices: no price lookup to order the offers.
-    const offers = fleet ? [...offersFor(config, 'spot'), ...offersFor(config, 'on-demand')] : await orderOffers(client, config, now, await zonesOfSubnets());
+    let offers = fleet ? [...offersFor(config, 'spot'), ...offersFor(config, 'on-demand')] : await orderOffers(client, config, now, await zonesOfSubnets());
     if (!dryRun) {
       const unknown = await resolveEarlier(offers, outcome, now, timeout);
       if (unknown) {
@@ -175,8 +199,10 @@ export function ec2Backend({ client, pool, config, ledger = memoryIntentStore(),
       const left = await launchFleets(outcome, remaining, limitsOf, now, timeout, dryRun);
       if (left === null) return outcome;
       remaining = left;
+      // Refused by IAM (the default allocation only): the rest through RunInstances, in price order.
+      if (fellBack) offers = await orderOffers(client, config, now, await zonesOfSubnets());
     }
-    for (const offer of fleet ? [] : offers) {
+    for (const offer of fleet && !fellBack ? [] : offers) {
       if (remaining === 0) break;
       if (isAvoided(backoff, offer.key, now)) {
         outcome.attempts.push({ offer: offer.label, outcome: 'avoided', error: `capacity error earlier: avoided until ${new Date(backoff[offer.key]!.until).toISOString()}` });
@@ -277,7 +303,14 @@ export function ec2Backend({ client, pool, config, ledger = memoryIntentStore(),
         limits = limitsOf((await ledger.load()).intents);
       } else {
         // The template first: a launch that cannot have one is refused before any intent is written.
-        await ensureTemplate();
+        try {
+          await ensureTemplate();
+        } catch (err) {
+          if (!(mayFallBack && isAuthorisationRefusal(err))) throw err;
+          fallBack(outcome, label, 'ec2:CreateLaunchTemplate', err, now, dryRun);
+          fellBack = true;
+          return remaining;
+        }
         await changeLedger(ledger, (intents) => {
           limits = limitsOf(intents);
           const n = Math.min(remaining, limits.atMax, limits.atLive);
@@ -288,7 +321,12 @@ export function ec2Backend({ client, pool, config, ledger = memoryIntentStore(),
       const n = Math.min(remaining, limits.atMax, limits.atLive);
       if (n === 0) break;
       if (dryRun) {
-        if ((await dryRunFleet(market, usable, n, now, outcome)) === 'next') continue;
+        const checked = await dryRunFleet(market, usable, n, now, outcome);
+        if (checked === 'next') continue;
+        if (checked === 'fell-back') {
+          fellBack = true;
+          return remaining;
+        }
         break;
       }
       const intent: LaunchIntent = admitted!;
@@ -304,6 +342,17 @@ export function ec2Backend({ client, pool, config, ledger = memoryIntentStore(),
             for (const o of usable) backoff[o.key] = afterCapacityError(backoff[o.key], now, config.capacityBackoff);
             outcome.attempts.push({ offer: label, outcome: 'capacity', error: err.code });
             continue;
+          }
+          if (isAuthorisationRefusal(err)) {
+            if (mayFallBack) {
+              fallBack(outcome, label, 'ec2:CreateFleet', err, now, dryRun);
+              fellBack = true;
+              return remaining;
+            }
+            const fix = `${describeError(err)}: grant ${fleetNeeds.join(' and ')}, or set backend.allocation: "lowest-price-order"`;
+            outcome.attempts.push({ offer: label, outcome: 'error', error: fix });
+            outcome.error = fix;
+            return null;
           }
           outcome.attempts.push({ offer: label, outcome: 'error', error: describeError(err) });
           outcome.error = describeError(err);
@@ -358,11 +407,13 @@ export function ec2Backend({ client, pool, config, ledger = memoryIntentStore(),
   }
 
   /** A dry run of one fleet: as dryRunOffer, with the pool's own template checked by a dry-run CreateLaunchTemplate first. */
-  async function dryRunFleet(market: Offer['market'], usable: readonly Offer[], n: number, now: number, outcome: LaunchOutcome): Promise<'next' | 'stop'> {
+  async function dryRunFleet(market: Offer['market'], usable: readonly Offer[], n: number, now: number, outcome: LaunchOutcome): Promise<'next' | 'stop' | 'fell-back'> {
     const label = fleetLabel(market, usable);
     let created = templateReady;
+    let action = 'ec2:CreateLaunchTemplate';
     try {
       if (template.create && !templateReady) created = await ensureLaunchTemplate(client, template.create.name, template.create.data, template.create.token, true);
+      action = 'ec2:CreateFleet';
       await createFleet(client, { ...fleetInput(pool, config, template, market, usable, n, now, newToken(), schedulerId), DryRun: true });
       outcome.attempts.push({ offer: label, outcome: 'error', error: 'EC2 answered a DryRun CreateFleet with a fleet' });
       outcome.error = 'EC2 answered a DryRun CreateFleet with a fleet';
@@ -371,6 +422,10 @@ export function ec2Backend({ client, pool, config, ledger = memoryIntentStore(),
       if (isAwsError(err) && err.code === 'DryRunOperation') {
         outcome.attempts.push({ offer: label, outcome: 'would-launch', count: n, error: 'DryRunOperation: the launch would succeed' });
         return 'stop';
+      }
+      if (mayFallBack && isAuthorisationRefusal(err)) {
+        fallBack(outcome, label, action, err, now, true);
+        return 'fell-back';
       }
       if (template.create && !created && isAwsError(err) && err.code && TEMPLATE_NOT_FOUND.test(err.code)) {
         outcome.attempts.push({ offer: label, outcome: 'would-launch', count: n, error: `the launch template ${template.create.name} would be created first (CreateLaunchTemplate DryRunOperation); the fleet itself cannot be checked before it exists` });
