@@ -1,5 +1,5 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { spawnSync } from 'node:child_process';
+import { freePort, startServerProcess } from './child-server.js';
 
 /**
  * The AWS emulator the pool's EC2, SQS and S3 paths are tested against: moto's standalone server
@@ -30,14 +30,6 @@ export interface Moto {
   stop: () => Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
-
 /**
  * Starts moto_server and resolves once it answers; rejects with its output if it exits first (a port
  * taken meanwhile, for one). Call `stop` in afterAll.
@@ -46,23 +38,7 @@ export async function startMoto(binary = motoServer): Promise<Moto> {
   if (!binary) throw new Error('moto_server not found');
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn(binary, ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let output = '';
-  child.stderr!.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
-  const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`moto_server exited ${code}: ${output}`))));
-  exited.catch(() => undefined);
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const gone = new Promise<void>((r) => child.once('exit', () => r()));
-    child.kill('SIGTERM');
-    await gone;
-  };
-  try {
-    await Promise.race([exited, waitReady(endpoint)]);
-  } catch (err) {
-    await stop();
-    throw err;
-  }
+  const { stop } = await startServerProcess(binary, ['-H', '127.0.0.1', '-p', String(port)], `${endpoint}/moto-api/`);
   return {
     endpoint,
     clientConfig: { region: 'us-east-1', endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } },
@@ -72,17 +48,4 @@ export async function startMoto(binary = motoServer): Promise<Moto> {
     },
     stop,
   };
-}
-
-/** Polls moto's own API until it answers: the server's signal that it accepts requests. */
-async function waitReady(endpoint: string): Promise<void> {
-  for (;;) {
-    try {
-      const r = await fetch(`${endpoint}/moto-api/`);
-      if (r.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }

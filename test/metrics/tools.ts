@@ -1,5 +1,5 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { spawnSync } from 'node:child_process';
+import { freePort, startServerProcess } from '../fakes/child-server.js';
 
 /** The path of an executable on PATH, or null. */
 export function which(name: string): string | null {
@@ -20,14 +20,7 @@ export function run(cmd: string, args: string[], input = ''): { code: number | n
   return { code: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
-/** A TCP port free on 127.0.0.1 a moment ago (taken, then released). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
+export { freePort };
 
 export interface Gateway {
   url: string;
@@ -41,35 +34,6 @@ export interface Gateway {
 export async function startGateway(binary: string): Promise<Gateway> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn(binary, [`--web.listen-address=127.0.0.1:${port}`, '--persistence.file=', '--log.level=warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let output = '';
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`prometheus-pushgateway exited ${code}: ${output}`))));
-  exited.catch(() => undefined);
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const gone = new Promise<void>((r) => child.once('exit', () => r()));
-    child.kill('SIGTERM');
-    await gone;
-  };
-  try {
-    await Promise.race([exited, waitReady(url)]);
-  } catch (err) {
-    await stop();
-    throw err;
-  }
+  const { stop } = await startServerProcess(binary, [`--web.listen-address=127.0.0.1:${port}`, '--persistence.file=', '--log.level=warn'], `${url}/-/ready`);
   return { url, stop };
-}
-
-/** Polls /-/ready until it answers 200: the gateway's own signal that it accepts pushes. */
-async function waitReady(url: string): Promise<void> {
-  for (;;) {
-    try {
-      const r = await fetch(`${url}/-/ready`);
-      if (r.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
