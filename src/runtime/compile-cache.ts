@@ -61,7 +61,7 @@ interface CjsModule {
   require: (id: string) => unknown;
 }
 interface ModuleStatics {
-  prototype: { _compile: (this: CjsModule, content: string, filename: string) => unknown };
+  prototype: { _compile: (this: CjsModule, content: string, filename: string, ...rest: unknown[]) => unknown };
   wrap: (content: string) => string;
   _resolveFilename: (request: string, parent: CjsModule, isMain: boolean, options?: unknown) => string;
   _resolveLookupPaths: (request: string, parent: CjsModule) => string[] | null;
@@ -80,8 +80,10 @@ function installCommonJsCache(dir: string): void {
   process.once('exit', () => {
     for (const write of pending) write();
   });
-  Module.prototype._compile = function cachedCompile(this: CjsModule, content: string, filename: string): unknown {
-    if (!filename.includes('/node_modules/')) return compile.call(this, content, filename);
+  Module.prototype._compile = function cachedCompile(this: CjsModule, content: string, filename: string, ...rest: unknown[]): unknown {
+    // Node's own way for our files, and for what Node has found (or is to find) to be an ES module.
+    const format = rest[0];
+    if (!filename.includes('/node_modules/') || (format !== undefined && format !== 'commonjs')) return compile.call(this, content, filename, ...rest);
     const digest = createHash('sha1').update(content).digest();
     const path = join(dir, createHash('sha1').update(filename).digest('hex'));
     let cached: Buffer | undefined;
@@ -91,11 +93,18 @@ function installCommonJsCache(dir: string): void {
     } catch {
       cached = undefined;
     }
-    const script = new Script(Module.wrap(content), {
-      filename,
-      ...(cached ? { cachedData: cached } : {}),
-      importModuleDynamically: vmConstants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-    });
+    let script: Script;
+    try {
+      script = new Script(Module.wrap(content), {
+        filename,
+        ...(cached ? { cachedData: cached } : {}),
+        importModuleDynamically: vmConstants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+      });
+    } catch {
+      // Not CommonJS (a .js file in ES module syntax, which Node 20.19+ detects and loads as one):
+      // Node's own compile, which also says any real syntax error as it would.
+      return compile.call(this, content, filename, ...rest);
+    }
     if (!cached || script.cachedDataRejected === true) {
       // Written when the run ends, so that it holds the functions the run compiled lazily too.
       pending.push(() => {
