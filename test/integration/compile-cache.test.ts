@@ -87,7 +87,7 @@ describe('the compile cache of a run', () => {
     const names = entries();
     expect(names.length).toBeGreaterThan(0);
     // Each entry's head kept (where it says which source it is for), the rest garbage.
-    const garbled = new Map(names.map((f) => [f, Buffer.concat([readFileSync(join(cacheDir(), f)).subarray(0, 20), Buffer.from('garbled: not V8 code '.repeat(50))])]));
+    const garbled = new Map(names.map((f) => [f, Buffer.concat([readFileSync(join(cacheDir(), f)).subarray(0, 32), Buffer.from('garbled: not V8 code '.repeat(50))])]));
     for (const [f, bytes] of garbled) writeFileSync(join(cacheDir(), f), bytes);
     const second = await run();
     expect(outcome(second)).toEqual(outcome(first));
