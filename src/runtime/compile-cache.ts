@@ -26,13 +26,16 @@ export function enableCompileCache(env: NodeJS.ProcessEnv = process.env): string
   if (env.NODE_DISABLE_COMPILE_CACHE) return undefined;
   const dir = privateCacheDir(join(tmpdir(), `evalai-autoscaler-compile-cache-${process.getuid?.() ?? 'user'}`), process.version);
   if (!dir) return undefined;
-  const nodeCache = (createRequire(import.meta.url)('node:module') as { enableCompileCache?: (dir: string) => unknown }).enableCompileCache;
-  if (typeof nodeCache === 'function') {
+  const nodeModule = createRequire(import.meta.url)('node:module') as { enableCompileCache?: (dir: string) => unknown; flushCompileCache?: () => void };
+  if (typeof nodeModule.enableCompileCache === 'function') {
     try {
-      nodeCache(dir);
+      nodeModule.enableCompileCache(dir);
     } catch {
       return undefined;
     }
+    // The bins end with process.exit: written then at the latest (Node 22.10+ has the call; it fails silently).
+    const flush = nodeModule.flushCompileCache;
+    if (typeof flush === 'function') process.once('exit', () => flush());
     return dir;
   }
   installCommonJsCache(dir);
