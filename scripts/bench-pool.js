@@ -7,7 +7,7 @@
 //                                         BENCH_POOL_DAEMON_ONLY=1 runs the daemon alone; BENCH_POOL_RUNS ticks per figure (3)
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeSlurmFake, startCloudFake, startProbeFake, startRayFake } from './pool-fakes.js';
@@ -245,7 +245,7 @@ async function daemon(dir, minutes) {
     const fds = () => spawnSync('ls', [`/proc/${child.pid}/fd`], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).length;
     while (Date.now() - t0 < minutes * 60_000) {
       await new Promise((r) => setTimeout(r, 10_000));
-      samples.push({ min: (Date.now() - t0) / 60_000, rss: rss(), fds: fds() });
+      samples.push({ min: (Date.now() - t0) / 60_000, rss: rss(), fds: fds(), load: loadavg()[0] });
     }
     child.kill('SIGTERM');
     await new Promise((r) => child.on('close', r));
@@ -260,6 +260,8 @@ async function daemon(dir, minutes) {
     console.log(`  ticks: ${fmt(ticksMs.length)}; p50 ${fmt(q(0.5))} ms, p99 ${fmt(q(0.99))} ms: p99/p50 ${fmt(q(0.99) / q(0.5), 2)} (goal <= 3)`);
     console.log(`  RSS: ${fmt(samples[0]?.rss, 1)} MiB at ${fmt(samples[0]?.min, 1)} min, ${fmt(late[0]?.rss, 1)} at ${fmt(settle, 1)} min, ${fmt(samples.at(-1)?.rss, 1)} at the end; after minute ${fmt(settle, 1)}: ${fmt(slope * 60, 2)} MiB/hour (goal <= 1)`);
     console.log(`  open fds: ${samples[0]?.fds} at the first sample, ${samples.at(-1)?.fds} at the end`);
+    const loads = samples.map((s) => s.load);
+    console.log(`  machine load average (1 min) over the run: ${fmt(Math.min(...loads), 1)} to ${fmt(Math.max(...loads), 1)}, mean ${fmt(loads.reduce((a, b) => a + b, 0) / loads.length, 1)}`);
     console.log(`  RSS samples (min: MiB): ${samples.filter((_, i) => i % Math.max(1, Math.floor(samples.length / 12)) === 0).map((s) => `${fmt(s.min, 1)}: ${fmt(s.rss, 1)}`).join(', ')}`);
   } finally {
     await cloud.close();

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../runtime/zod.js';
 import type { DateTime } from 'luxon';
 import { pendingFromMetrics, type PendingCount } from '../core/pending.js';
 import { EvalAIError, isEvalAIError } from './errors.js';

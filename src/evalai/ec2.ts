@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../runtime/zod.js';
 import { EC2_STATES, type Ec2StateName } from '../aws/ec2-states.js';
 import { describeAwsErrorCode } from '../aws/errors.js';
 import { describeErrorValue } from './error-body.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../runtime/zod.js';
 import { paths } from './paths.js';
 import type { Transport } from './transport.js';
 import { validate } from './validate.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../runtime/zod.js';
 import { pendingFromMetrics, type PendingCount } from '../core/pending.js';
 import { EvalAIError } from './errors.js';
 import { paths } from './paths.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../runtime/zod.js';
 import { evalaiDateTime } from './validate.js';
 
 /** The challenge fields decisions rest on (contract §2.3). Other fields are ignored. */

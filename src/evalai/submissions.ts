@@ -1,5 +1,5 @@
 import type { DateTime } from 'luxon';
-import { z } from 'zod';
+import { z } from '../runtime/zod.js';
 import type { Submission } from '../core/submission.js';
 import { EvalAIError } from './errors.js';
 import { paths } from './paths.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../runtime/zod.js';
 import { parseEvalAIDateTime } from '../core/datetime.js';
 import { EvalAIError } from './errors.js';
 

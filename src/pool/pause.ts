@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import { z } from '../runtime/zod.js';
 import { writeFileAtomically } from '../runtime/atomic-file.js';
 
 /**

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../runtime/zod.js';
 import { parseDuration } from '../runtime/duration.js';
 
 /**

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../runtime/zod.js';
 import { describeIssues } from '../evalai/validate.js';
 import { fromStored } from './capacity-backoff.js';
 import { EMPTY_TICK_STATE, type PoolTickState } from './tick.js';

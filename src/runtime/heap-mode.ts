@@ -27,6 +27,11 @@ export function wantSmallHeap(): void {
   wanted = true;
 }
 
+/** Whether this process is a bin's own (runMain), not a run inside another program: see wantSmallHeap. */
+export function isProcessEntry(): boolean {
+  return wanted;
+}
+
 /**
  * Applies SMALL_HEAP_FLAGS if the process entry wants them. Called by a command's action before its
  * run path loads (src/cli/load-run.ts), never for --help or a usage error. Asking twice does nothing.

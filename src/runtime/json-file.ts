@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { z } from 'zod';
+import type { z } from './zod.js';
 
 /** A JSON file as read: its value, or what is wrong with it (missing, unreadable, empty, not JSON). */
 export type JsonFileRead = { ok: true; json: unknown } | { ok: false; missing: boolean; problem: string };

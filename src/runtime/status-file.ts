@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { writeFileAtomically } from './atomic-file.js';
 import { firstIssue, readJsonFile } from './json-file.js';
 import { join } from 'node:path';
-import { z } from 'zod';
+import { z } from './zod.js';
 import type { Failing } from './failing.js';
 
 /** What a run leaves behind for an operator's alerting: one small JSON file per command and target. */

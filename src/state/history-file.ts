@@ -1,6 +1,6 @@
 import { writeFileAtomically } from '../runtime/atomic-file.js';
 import { firstIssue, readJsonFile } from '../runtime/json-file.js';
-import { z } from 'zod';
+import { z } from '../runtime/zod.js';
 import type { ChallengeMemory } from './memory.js';
 
 export const HISTORY_SUFFIX = '.history.json';

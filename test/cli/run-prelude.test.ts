@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +16,18 @@ function luxonLocale(lang: string, prelude: string): string {
   expect(r.stderr).toBe('');
   return r.stdout;
 }
+
+// First in this file: the in-process runs below would have changed the loader already if a run could.
+describe('the compile cache', () => {
+  it('a run inside another program (here the test runner) leaves its module loader alone: no compile cache (runtime/compile-cache.ts)', async () => {
+    const nodeModule = createRequire(import.meta.url)('node:module') as { prototype: { _compile: unknown }; getCompileCacheDir?: () => string | undefined };
+    const compile = nodeModule.prototype._compile;
+    const cacheDir = nodeModule.getCompileCacheDir?.();
+    await runInProcess(['scale-pool', 'status', '--config', '/nonexistent/pools.json'], { EVALAI_AUTOSCALER_STATE_DIR: mkdtempSync(join(tmpdir(), 'prelude-')) });
+    expect(nodeModule.prototype._compile).toBe(compile);
+    expect(nodeModule.getCompileCacheDir?.()).toBe(cacheDir);
+  });
+});
 
 describe('a run pins luxon to en-US before its run path loads (no ICU lookup of the system locale: RSS, docs/performance.md)', () => {
   it('whatever LANG cron gives the process', () => {

@@ -28,6 +28,7 @@ const READERS = new Set([
   'commands/cancel-stale/audit-log.ts', // CANCEL_STALE_AUDIT_LOG, through loadCancelStaleSettings
   'aws/env-secrets.ts', // registers AWS_* keys as secrets (the SDK itself reads them)
   'cli/main.ts', // the process entry: the SDK's notice switch
+  'runtime/compile-cache.ts', // Node's own switch, NODE_DISABLE_COMPILE_CACHE, for the process entry's compile cache
   'runtime/exec.ts', // a child's environment
 ]);
 

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import { z } from '../../runtime/zod.js';
 import { ConfigError } from '../../runtime/errors.js';
 import { normaliseToken } from '../../runtime/token-text.js';
 import { expandHome, warnIfShared } from '../../runtime/config.js';

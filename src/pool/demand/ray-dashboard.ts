@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../../runtime/zod.js';
 import { describeIssues } from '../../evalai/validate.js';
 import { describeFetchError } from '../../runtime/fetch-error.js';
 import { formatDuration } from '../../runtime/duration.js';
